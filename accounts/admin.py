@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Region, StaffRole, User
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    extra = 0
+    autocomplete_fields = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Tiaojie", {"fields": ("full_name", "phone", "phone_verified", "id_number", "language")}),
+    )
+    list_display = ["username", "full_name", "phone", "phone_verified", "is_staff", "is_active"]
+    search_fields = ["username", "full_name", "phone"]
+    inlines = [StaffRoleInline]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "kind", "parent", "path"]
+    list_filter = ["kind"]
+    search_fields = ["name", "name_en"]
+    readonly_fields = ["path"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "region"]
+    list_filter = ["role"]
+    autocomplete_fields = ["user", "region"]

@@ -1,0 +1,171 @@
+"""Accounts API: registration, phone verification, tokens, me, regions."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from . import services
+from .models import PhoneCode, Region, User
+from .phones import mask_phone, normalize_phone
+
+
+class PhoneField(serializers.CharField):
+    def to_internal_value(self, data):
+        try:
+            return normalize_phone(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    password = serializers.CharField(write_only=True, max_length=128)
+    full_name = serializers.CharField(max_length=100)
+    phone = PhoneField(max_length=20)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        try:
+            password_validation.validate_password(
+                attrs["password"], User(username=attrs["username"], full_name=attrs["full_name"])
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from exc
+        return attrs
+
+
+class VerifyPhoneSerializer(serializers.Serializer):
+    phone = PhoneField(max_length=20)
+    code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": _("Enter the 6-digit code.")})
+
+
+class TokenSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128)
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Region
+        fields = ["id", "name", "kind", "parent", "path"]
+
+    def get_name(self, region: Region) -> str:
+        return region.display_name()
+
+
+def me_payload(user: User) -> dict:
+    roles = user.staff_roles.select_related("region").order_by("role", "region__path")
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "full_name": user.full_name,
+        "phone": mask_phone(user.phone) if user.phone else "",
+        "phone_verified": user.phone_verified,
+        "language": user.language,
+        "roles": [
+            {
+                "role": r.role,
+                "region": {"id": r.region_id, "name": r.region.display_name(), "kind": r.region.kind},
+            }
+            for r in roles
+        ],
+    }
+
+
+class ThrottledAuthView(APIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(ThrottledAuthView):
+    @extend_schema(request=RegisterSerializer, responses={201: dict})
+    def post(self, request):
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_user(language=_request_language(), **data.validated_data)
+        return Response(me_payload(user), status=status.HTTP_201_CREATED)
+
+
+class SendCodeView(ThrottledAuthView):
+    """Send a fresh verification code to a registered, not yet verified phone."""
+
+    @extend_schema(
+        request=inline_serializer("SendCode", {"phone": serializers.CharField()}), responses={200: dict}
+    )
+    def post(self, request):
+        data = inline_phone(request.data)
+        user = User.objects.filter(phone=data, phone_verified=False, is_active=True).first()
+        if user is not None:
+            services.send_phone_code(data, purpose=PhoneCode.Purpose.VERIFY, language=user.language)
+        # The same answer whether or not the number is registered: nothing leaks.
+        return Response({"detail": str(_("If this number awaits verification, a code is on its way."))})
+
+
+def inline_phone(data) -> str:
+    field = PhoneField(max_length=20)
+    try:
+        return field.run_validation(data.get("phone", "") if hasattr(data, "get") else "")
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"phone": exc.detail}) from exc
+
+
+class VerifyPhoneView(ThrottledAuthView):
+    @extend_schema(request=VerifyPhoneSerializer, responses={200: dict})
+    def post(self, request):
+        data = VerifyPhoneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.verify_phone(**data.validated_data)
+        return Response(me_payload(user))
+
+
+class TokenView(ThrottledAuthView):
+    @extend_schema(
+        request=TokenSerializer,
+        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = TokenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(me_payload(request.user))
+
+
+class RegionListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: RegionSerializer(many=True)})
+    def get(self, request):
+        regions = Region.objects.all()
+        kind = request.query_params.get("kind")
+        if kind:
+            if kind not in Region.Kind.values:
+                raise serializers.ValidationError({"kind": [_("Unknown kind.")]})
+            regions = regions.filter(kind=kind)
+        return Response(RegionSerializer(regions, many=True).data)
+
+
+def _request_language() -> str:
+    lang = get_language() or "zh-hans"
+    return "en" if lang.startswith("en") else "zh-hans"

@@ -1,0 +1,12 @@
+from accounts.models import StaffRole
+from disputes.rules import has_role
+
+
+def roles(request):
+    """Which menus to show: one cached query per request for staff roles."""
+    user = request.user
+    return {
+        "is_grid_worker": has_role(user, StaffRole.Role.GRID_WORKER),
+        "is_mediator": has_role(user, StaffRole.Role.MEDIATOR),
+        "is_case_handler": has_role(user, StaffRole.Role.CASE_HANDLER),
+    }

@@ -1,0 +1,133 @@
+"""Users, the region tree and staff roles."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    full_name = models.CharField(_("full name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
+    )
+
+    class Meta:
+        constraints = [
+            # A verified phone identifies one person: it is how respondents are linked.
+            models.UniqueConstraint(
+                fields=["phone"], condition=Q(phone_verified=True), name="one_user_per_verified_phone"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Region(models.Model):
+    """A node of the tree district → street → community → grid.
+
+    `path` is a materialised path ("/1/4/9/") so a subtree is one indexed prefix scan.
+    """
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street")
+        COMMUNITY = "community", _("Community")
+        GRID = "grid", _("Grid")
+
+    DEPTH = {Kind.DISTRICT: 0, Kind.STREET: 1, Kind.COMMUNITY: 2, Kind.GRID: 3}
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [models.Index(fields=["kind", "path"], name="region_kind_path")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.parent and Region.DEPTH[self.kind] != Region.DEPTH[self.parent.kind] + 1:
+            raise ValueError(f"A {self.kind} cannot sit under a {self.parent.kind}")
+        if self.parent is None and self.kind != Region.Kind.DISTRICT:
+            raise ValueError("Only a district can be a root")
+        super().save(*args, **kwargs)
+        path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
+        if path != self.path:
+            self.path = path
+            Region.objects.filter(pk=self.pk).update(path=path)
+
+    @property
+    def depth(self) -> int:
+        return Region.DEPTH[self.kind]
+
+    def covers(self, other: Region) -> bool:
+        return other.path.startswith(self.path)
+
+    def display_name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = language or get_language() or settings.LANGUAGE_CODE
+        return self.name_en if lang.startswith("en") and self.name_en else self.name
+
+
+class StaffRole(models.Model):
+    """A user's staff role on a region node; they see the disputes of that subtree."""
+
+    class Role(models.TextChoices):
+        GRID_WORKER = "grid_worker", _("Grid worker")
+        MEDIATOR = "mediator", _("Mediator")
+        CASE_HANDLER = "case_handler", _("Case handler")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="staff_roles")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "region"], name="one_role_per_region")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.region}"
+
+
+class PhoneCode(models.Model):
+    """A 6-digit code sent by SMS; stored hashed, valid once, for a limited time."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", _("Phone verification")
+        SIGN = "sign", _("Signing")
+
+    phone = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.VERIFY)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phonecode_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code for {self.phone}"

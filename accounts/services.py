@@ -1,0 +1,123 @@
+"""Registration and phone codes."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from config.errors import ServiceError
+from notifications.sms import send_sms
+
+from .models import PhoneCode, User
+
+
+def verified_phone_taken(phone: str, *, exclude: User | None = None) -> bool:
+    qs = User.objects.filter(phone=phone, phone_verified=True)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def register_user(
+    *, username: str, password: str, full_name: str, phone: str, email: str = "", language: str
+) -> User:
+    """Create a resident account and send the phone verification code."""
+    if verified_phone_taken(phone):
+        raise ServiceError(
+            _("This phone number already belongs to a verified account."), code="phone_taken", field="phone"
+        )
+    user = User(username=username, full_name=full_name, phone=phone, email=email, language=language)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ServiceError(_("This username is taken."), code="username_taken", field="username") from exc
+    send_phone_code(phone, purpose=PhoneCode.Purpose.VERIFY, language=language)
+    return user
+
+
+def send_phone_code(phone: str, *, purpose: str, language: str) -> None:
+    """Issue a fresh 6-digit code and send it by SMS after commit.
+
+    Rate limited per phone: one per PHONE_CODE_MIN_INTERVAL, PHONE_CODE_MAX_PER_HOUR an hour.
+    A new code replaces older unused ones for the same purpose.
+    """
+    now = timezone.now()
+    recent = PhoneCode.objects.filter(
+        phone=phone, purpose=purpose, created_at__gte=now - timedelta(hours=1)
+    ).order_by("-created_at")
+    latest = recent.first()
+    if latest and now - latest.created_at < settings.PHONE_CODE_MIN_INTERVAL:
+        raise ServiceError(_("A code was sent a moment ago; wait a minute."), code="rate_limited", status=429)
+    if recent.count() >= settings.PHONE_CODE_MAX_PER_HOUR:
+        raise ServiceError(_("Too many codes requested; try again later."), code="rate_limited", status=429)
+    PhoneCode.objects.filter(phone=phone, purpose=purpose, used_at=None).update(used_at=now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    PhoneCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_hash=make_password(code),
+        expires_at=now + settings.PHONE_CODE_TTL,
+    )
+    with override(language):
+        if purpose == PhoneCode.Purpose.SIGN:
+            body = _("[Tiaojie] Your signing code is %(code)s, valid for 10 minutes. Never share it.")
+        else:
+            body = _("[Tiaojie] Your verification code is %(code)s, valid for 10 minutes.")
+    transaction.on_commit(partial(send_sms, to=phone, body=body % {"code": code}))
+
+
+def check_phone_code(phone: str, code: str, *, purpose: str) -> bool:
+    """Consume the current code if it matches. Caller runs inside a transaction."""
+    now = timezone.now()
+    current = (
+        PhoneCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose, used_at=None, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if current is None:
+        return False
+    if current.attempts >= settings.PHONE_CODE_MAX_ATTEMPTS:
+        return False
+    if not check_password(code, current.code_hash):
+        PhoneCode.objects.filter(pk=current.pk).update(attempts=current.attempts + 1)
+        return False
+    PhoneCode.objects.filter(pk=current.pk).update(used_at=now)
+    return True
+
+
+def verify_phone(phone: str, code: str) -> User:
+    """Mark the account registered with this phone as verified; a code works once.
+
+    A wrong guess counts as an attempt even though the request fails, so the counter is
+    committed before the refusal is raised.
+    """
+    with transaction.atomic():
+        ok = check_phone_code(phone, code, purpose=PhoneCode.Purpose.VERIFY)
+        user = None
+        if ok:
+            user = (
+                User.objects.select_for_update()
+                .filter(phone=phone, phone_verified=False, is_active=True)
+                .order_by("-date_joined")
+                .first()
+            )
+            if user is not None and not verified_phone_taken(phone, exclude=user):
+                user.phone_verified = True
+                user.save(update_fields=["phone_verified"])
+            else:
+                user = None
+    if user is None:
+        raise ServiceError(_("The code is wrong or has expired."), code="invalid_code", field="code")
+    return user

@@ -1,0 +1,33 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from disputes import api as disputes_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
+    path("auth/send-code/", accounts_api.SendCodeView.as_view(), name="send-code"),
+    path("auth/verify-phone/", accounts_api.VerifyPhoneView.as_view(), name="verify-phone"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
+    path("auth/me/", accounts_api.MeView.as_view(), name="me"),
+    path("regions/", accounts_api.RegionListView.as_view(), name="regions"),
+    path("categories/", disputes_api.CategoryListView.as_view(), name="categories"),
+    path("disputes/", disputes_api.DisputeListView.as_view(), name="disputes"),
+    path("disputes/<int:pk>/", disputes_api.DisputeDetailView.as_view(), name="dispute"),
+    path(
+        "disputes/<int:pk>/transitions/<str:name>/", disputes_api.TransitionView.as_view(), name="transition"
+    ),
+    path("disputes/<int:pk>/events/", disputes_api.EventListView.as_view(), name="events"),
+    path("disputes/<int:pk>/evidence/", disputes_api.EvidenceView.as_view(), name="evidence"),
+    path(
+        "disputes/<int:pk>/evidence/<int:evidence_id>/download/",
+        disputes_api.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
+    path("queue/", disputes_api.QueueView.as_view(), name="queue"),
+]

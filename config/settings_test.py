@@ -1,0 +1,22 @@
+"""Test settings: the embedded default, made fast and deterministic."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TIAOJIE_VAR_DIR", tempfile.mkdtemp(prefix="tiaojie-test-"))
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(VAR_DIR) / "media"
+OUTBOX_DIR = Path(VAR_DIR) / "outbox"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not :memory:, so a live server thread or process sees the same data.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test.sqlite3")}
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "filing": "1000/min"},
+}

@@ -1,0 +1,185 @@
+"""Disputes API (DESIGN §3): filing, lists, detail, transitions, timeline, evidence, queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from config.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
+from config.errors import ServiceError
+
+from . import selectors, services
+from .models import TRANSITIONS, Category, Dispute
+from .payloads import PAYLOADS
+from .serializers import (
+    CategorySerializer,
+    DisputeDetailSerializer,
+    DisputeListSerializer,
+    EventSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
+    FileDisputeSerializer,
+)
+
+# Disputes without a deadline sort after every real one in queues.
+NO_DEADLINE = parse_datetime("9999-12-31T00:00:00+00:00")
+
+
+def visible_dispute(request, pk: int) -> Dispute:
+    """The dispute if the caller may see it; 404 otherwise (existence never leaks)."""
+    return get_object_or_404(
+        Dispute.objects.visible_to(request.user).select_related(
+            "category", "grid", "mediator", "case_handler"
+        ),
+        pk=pk,
+    )
+
+
+class CategoryListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: CategorySerializer(many=True)})
+    def get(self, request):
+        return Response(CategorySerializer(Category.objects.all(), many=True).data)
+
+
+class ListFilters(serializers.Serializer):
+    state = serializers.MultipleChoiceField(choices=Dispute.State.choices, required=False)
+    grid = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.SlugField(required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(required=False, max_length=200)
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("state", str, many=True),
+    OpenApiParameter("grid", int),
+    OpenApiParameter("category", str),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("q", str),
+]
+
+
+def parse_filters(request) -> dict:
+    raw = {k: v for k, v in request.query_params.items() if k in ListFilters().fields}
+    if "state" in request.query_params:
+        raw["state"] = request.query_params.getlist("state")
+    filters = ListFilters(data=raw)
+    filters.is_valid(raise_exception=True)
+    data = filters.validated_data
+    if "state" in data:
+        data["state"] = sorted(data["state"])
+    return data
+
+
+class DisputeListView(generics.ListCreateAPIView):
+    serializer_class = DisputeListSerializer
+    pagination_class = NewestFirst
+    throttle_scope = "filing"
+
+    def get_throttles(self):
+        return [ScopedRateThrottle()] if self.request.method == "POST" else []
+
+    def get_queryset(self):
+        return selectors.dispute_list(self.request.user, **parse_filters(self.request))
+
+    @extend_schema(parameters=LIST_PARAMETERS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=FileDisputeSerializer, responses={201: DisputeDetailSerializer})
+    def post(self, request, *args, **kwargs):
+        data = FileDisputeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute, created = services.file_dispute(by=request.user, **data.to_service_kwargs())
+        body = DisputeDetailSerializer(
+            visible_dispute(request, dispute.pk), context={"request": request}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DisputeDetailView(APIView):
+    @extend_schema(responses={200: DisputeDetailSerializer})
+    def get(self, request, pk: int):
+        return Response(
+            DisputeDetailSerializer(visible_dispute(request, pk), context={"request": request}).data
+        )
+
+
+class TransitionView(APIView):
+    @extend_schema(request=dict, responses={200: DisputeDetailSerializer})
+    def post(self, request, pk: int, name: str):
+        dispute = visible_dispute(request, pk)
+        if name not in TRANSITIONS or name not in PAYLOADS:
+            raise ServiceError("Not found.", code="not_found", status=404)
+        if not services.may_ever(dispute, name, request.user):
+            raise ServiceError("You may not do this to this dispute.", code="permission_denied", status=403)
+        payload = PAYLOADS[name](data=request.data)
+        payload.is_valid(raise_exception=True)
+        # The caller sees the result even when it ends their access (a mediator who declines).
+        dispute = services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
+        return Response(DisputeDetailSerializer(dispute, context={"request": request}).data)
+
+
+class EventListView(APIView):
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    def get(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        events = dispute.events.select_related("actor")
+        return Response(EventSerializer(events, many=True).data)
+
+
+class EvidenceView(APIView):
+    @extend_schema(responses={200: EvidenceSerializer(many=True)})
+    def get(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        return Response(EvidenceSerializer(dispute.evidence.select_related("uploaded_by"), many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer}, responses={201: EvidenceSerializer}
+    )
+    def post(self, request, pk: int):
+        # Refuse oversized uploads from the declared length, before reading the body.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
+            raise PayloadTooLarge()
+        dispute = visible_dispute(request, pk)
+        data = EvidenceUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        evidence = services.add_evidence(
+            dispute, by=request.user, upload=data.validated_data["file"],
+            description=data.validated_data.get("description", ""),
+        )  # fmt: skip
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceDownloadView(APIView):
+    def get(self, request, pk: int, evidence_id: int):
+        dispute = visible_dispute(request, pk)
+        evidence = get_object_or_404(dispute.evidence, pk=evidence_id)
+        response = FileResponse(
+            evidence.file.open("rb"), as_attachment=True, filename=evidence.filename,
+            content_type=evidence.content_type,
+        )  # fmt: skip
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+class QueueView(generics.ListAPIView):
+    serializer_class = DisputeListSerializer
+    pagination_class = SoonestDueFirst
+
+    def get_queryset(self):
+        return selectors.queue_for(self.request.user).annotate(
+            due_sort=Coalesce("due_at", Value(NO_DEADLINE, output_field=DateTimeField()))
+        )

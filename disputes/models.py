@@ -1,0 +1,446 @@
+"""Disputes, their state machine and their timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import Region, StaffRole
+
+from . import rules
+
+
+class Category(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class Level(models.IntegerChoices):
+    """The level a dispute is handled at; the value is the depth of that region kind."""
+
+    DISTRICT = 0, _("District")
+    STREET = 1, _("Street")
+    COMMUNITY = 2, _("Community")
+
+
+class DisputeQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DisputeQuerySet:
+        """The one place that decides who sees which dispute.
+
+        Parties by verified phone (a respondent only once served), the current mediator,
+        staff (grid workers, case handlers) over their region subtrees, superusers all.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        q = Q(mediator=user)
+        if user.phone_verified and user.phone:
+            q |= Q(claimant_phone=user.phone)
+            q |= Q(respondent_phone=user.phone, served_at__isnull=False)
+        q |= Q(grid__in=rules.staff_grids(user))
+        return self.filter(q)
+
+
+class Dispute(ConcurrentTransitionMixin, models.Model):
+    class State(models.TextChoices):
+        FILED = "filed", _("Filed")
+        REJECTED = "rejected", _("Rejected")
+        AWAITING_RESPONSE = "awaiting_response", _("Awaiting response")
+        AWAITING_MEDIATOR = "awaiting_mediator", _("Awaiting mediator")
+        MEDIATOR_ASSIGNED = "mediator_assigned", _("Mediator assigned")
+        IN_MEDIATION = "in_mediation", _("In mediation")
+        AWAITING_SIGNATURES = "awaiting_signatures", _("Awaiting signatures")
+        SETTLED = "settled", _("Settled")
+        ESCALATED = "escalated", _("Escalated")
+        CASE_HANDLING = "case_handling", _("Case handling")
+        CLOSED = "closed", _("Closed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Outcome(models.TextChoices):
+        REFERRED_COURT = "referred_court", _("Referred to court")
+        REFERRED_ARBITRATION = "referred_arbitration", _("Referred to arbitration")
+        REFERRED_DEPARTMENT = "referred_department", _("Referred to a department")
+        ADJUDICATED = "adjudicated", _("Adjudicated")
+        DISMISSED = "dismissed", _("Dismissed")
+        FULFILLED = "fulfilled", _("Settlement fulfilled")
+
+    TERMINAL = (State.REJECTED, State.CLOSED, State.WITHDRAWN)
+    OPEN_FOR_WITHDRAWAL = (
+        State.FILED,
+        State.AWAITING_RESPONSE,
+        State.AWAITING_MEDIATOR,
+        State.MEDIATOR_ASSIGNED,
+        State.IN_MEDIATION,
+        State.AWAITING_SIGNATURES,
+    )
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=10000)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("category"))
+    grid = models.ForeignKey(
+        Region, on_delete=models.PROTECT, limit_choices_to={"kind": "grid"}, verbose_name=_("grid")
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.COMMUNITY)
+
+    # Parties are identified by verified phone: whoever verifies the number is the party.
+    claimant_name = models.CharField(_("claimant"), max_length=100)
+    claimant_phone = models.CharField(_("claimant phone"), max_length=20, db_index=True)
+    respondent_name = models.CharField(_("respondent"), max_length=100)
+    respondent_phone = models.CharField(_("respondent phone"), max_length=20, db_index=True)
+    respondent_email = models.EmailField(_("respondent email"), blank=True)
+    amount_claimed = models.DecimalField(
+        _("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    desired_outcome = models.TextField(_("desired outcome"), max_length=2000, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_disputes"
+    )
+    # Identical open filings by the same filer are one dispute (double submits, retries).
+    fingerprint = models.CharField(max_length=64, editable=False)
+
+    state = FSMField(_("state"), choices=State.choices, default=State.FILED, protected=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    served_at = models.DateTimeField(_("served"), null=True, blank=True)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mediated_disputes",
+        verbose_name=_("mediator"),
+    )
+    case_handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_disputes",
+        verbose_name=_("case handler"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filed_by", "fingerprint"],
+                condition=~Q(state__in=["rejected", "closed", "withdrawn"]),
+                name="one_open_dispute_per_filing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(claimant_phone=models.F("respondent_phone")), name="parties_differ"
+            ),
+        ]
+        indexes = [
+            # Staff lists: "my grids, newest first" and queues "my grids, this state, soonest due".
+            models.Index(fields=["grid", "-id"], name="dispute_grid_recent"),
+            models.Index(fields=["grid", "state", "due_at"], name="dispute_grid_queue"),
+            # Case handler queues and the overdue sweep: state, soonest due.
+            models.Index(fields=["state", "due_at"], name="dispute_state_due"),
+            models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("disputes:detail", args=[self.pk])
+
+    # --- who is who ------------------------------------------------------------------
+    def is_claimant(self, user) -> bool:
+        return bool(user.is_authenticated and user.phone_verified and user.phone == self.claimant_phone)
+
+    def is_respondent(self, user) -> bool:
+        return bool(
+            user.is_authenticated
+            and user.phone_verified
+            and user.phone == self.respondent_phone
+            and self.served_at is not None
+        )
+
+    def is_party(self, user) -> bool:
+        return self.is_claimant(user) or self.is_respondent(user)
+
+    def is_mediator(self, user) -> bool:
+        return user.is_authenticated and self.mediator_id == user.pk
+
+    def is_grid_worker(self, user) -> bool:
+        return rules.holds_role_over(user, StaffRole.Role.GRID_WORKER, self.grid)
+
+    def is_case_handler(self, user) -> bool:
+        """A case handler at this dispute's level or above whose region covers it."""
+        return rules.holds_role_over(user, StaffRole.Role.CASE_HANDLER, self.grid, max_depth=self.level)
+
+    def is_assigned_handler(self, user) -> bool:
+        return user.is_authenticated and self.case_handler_id == user.pk
+
+    def role_of(self, user) -> str:
+        """The capacity in which a user acts on this dispute (for the timeline)."""
+        if user is None:
+            return "system"
+        for role, check in (
+            ("claimant", self.is_claimant),
+            ("respondent", self.is_respondent),
+            ("mediator", self.is_mediator),
+            ("case_handler", self.is_assigned_handler),
+            ("grid_worker", self.is_grid_worker),
+            ("case_handler", self.is_case_handler),
+        ):
+            if check(user):
+                return role
+        return "admin" if user.is_superuser else "staff"
+
+    def is_overdue(self) -> bool:
+        return self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in self.TERMINAL
+
+    # --- guards ----------------------------------------------------------------------
+    def has_mediator(self) -> bool:
+        return self.mediator_id is not None
+
+    def has_case_handler(self) -> bool:
+        return self.case_handler_id is not None
+
+    # --- transitions (pure: they check and set fields; services save and record) -----
+    @transition(
+        state,
+        source=State.FILED,
+        target=State.AWAITING_RESPONSE,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[],
+    )
+    def accept(self, note: str = "") -> None:
+        """Intake accepts the dispute; the respondent is served from now on."""
+        self.served_at = timezone.now()
+
+    @transition(
+        state,
+        source=State.FILED,
+        target=State.REJECTED,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[],
+    )
+    def reject(self, reason: str, referral_advice: str = "") -> None:
+        self.outcome_note = reason
+        self.closed_at = timezone.now()
+
+    @transition(
+        state,
+        source=State.AWAITING_RESPONSE,
+        target=State.AWAITING_MEDIATOR,
+        permission=lambda d, u: d.is_respondent(u),
+        conditions=[],
+    )
+    def respondent_accept(self) -> None:
+        """The respondent agrees to mediation."""
+
+    @transition(
+        state,
+        source=State.AWAITING_RESPONSE,
+        target=State.ESCALATED,
+        permission=lambda d, u: d.is_respondent(u),
+        conditions=[],
+    )
+    def respondent_decline(self, reason: str) -> None:
+        self._rise()
+
+    @transition(
+        state,
+        source=[State.AWAITING_MEDIATOR, State.MEDIATOR_ASSIGNED],
+        target=State.MEDIATOR_ASSIGNED,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[],
+    )
+    def assign_mediator(self, mediator) -> None:
+        """Assign a mediator; from mediator_assigned it replaces the pending assignment."""
+        self.mediator = mediator
+
+    @transition(
+        state,
+        source=State.MEDIATOR_ASSIGNED,
+        target=State.IN_MEDIATION,
+        permission=lambda d, u: d.is_mediator(u),
+        conditions=[has_mediator],
+    )
+    def mediator_accept(self) -> None:
+        """The assigned mediator takes the case; mediation starts."""
+
+    @transition(
+        state,
+        source=State.MEDIATOR_ASSIGNED,
+        target=State.AWAITING_MEDIATOR,
+        permission=lambda d, u: d.is_mediator(u),
+        conditions=[has_mediator],
+    )
+    def mediator_decline(self, reason: str) -> None:
+        self.mediator = None
+
+    @transition(
+        state,
+        source=[State.MEDIATOR_ASSIGNED, State.IN_MEDIATION],
+        target=State.AWAITING_MEDIATOR,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[has_mediator],
+    )
+    def replace_mediator(self, reason: str) -> None:
+        """Remove the mediator (e.g. recusal, 回避); they lose access at once."""
+        self.mediator = None
+
+    @transition(
+        state,
+        source=State.IN_MEDIATION,
+        target=State.ESCALATED,
+        permission=lambda d, u: d.is_mediator(u),
+        conditions=[has_mediator],
+    )
+    def fail_mediation(self, reason: str) -> None:
+        self._rise()
+
+    @transition(
+        state,
+        source=[
+            State.FILED,
+            State.AWAITING_RESPONSE,
+            State.AWAITING_MEDIATOR,
+            State.MEDIATOR_ASSIGNED,
+            State.IN_MEDIATION,
+        ],
+        target=State.ESCALATED,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[],
+    )
+    def escalate(self, reason: str) -> None:
+        self._rise()
+
+    @transition(
+        state,
+        source=State.ESCALATED,
+        target=State.CASE_HANDLING,
+        permission=lambda d, u: d.is_case_handler(u),
+        conditions=[],
+    )
+    def take_case(self, handler) -> None:
+        self.case_handler = handler
+
+    @transition(
+        state,
+        source=State.CASE_HANDLING,
+        target=State.AWAITING_MEDIATOR,
+        permission=lambda d, u: d.is_assigned_handler(u),
+        conditions=[has_case_handler],
+    )
+    def return_to_mediation(self, reason: str) -> None:
+        """Back to mediation at the raised level: the next mediator comes from that pool."""
+        self.case_handler = None
+
+    @transition(
+        state,
+        source=State.CASE_HANDLING,
+        target=State.CLOSED,
+        permission=lambda d, u: d.is_assigned_handler(u),
+        conditions=[has_case_handler],
+    )
+    def conclude(self, outcome: str, note: str = "") -> None:
+        self.outcome = outcome
+        self.outcome_note = note
+        self.closed_at = timezone.now()
+
+    @transition(
+        state,
+        source=OPEN_FOR_WITHDRAWAL,
+        target=State.WITHDRAWN,
+        permission=lambda d, u: d.is_claimant(u),
+        conditions=[],
+    )
+    def withdraw(self, reason: str = "") -> None:
+        self.mediator = None
+        self.closed_at = timezone.now()
+
+    def _rise(self) -> None:
+        """Each escalation raises the level one step (community → street → district)."""
+        self.mediator = None
+        self.level = max(self.level - 1, Level.DISTRICT)
+
+
+TRANSITIONS = {t.name for t in Dispute._meta.get_field("state").get_all_transitions(Dispute)}
+for _name in TRANSITIONS:
+    getattr(Dispute, _name).alters_data = True  # templates can never fire a transition
+
+
+class DisputeEvent(models.Model):
+    """One line of a dispute's timeline: the legal trail of the case. Never edited."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dispute", "at"], name="event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.transition} {self.from_state}→{self.to_state}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    import secrets
+
+    # A random name: the original is kept in `filename` and never touches the filesystem.
+    return f"evidence/{instance.dispute_id}/{secrets.token_hex(16)}"
+
+
+class Evidence(models.Model):
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,60 @@
+"""Reads: lists and queues, with their joins done once."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import StaffRole
+
+from . import rules
+from .models import Dispute
+
+LIST_RELATED = ("category", "grid", "mediator")
+
+
+def dispute_list(user, *, state=None, grid=None, category=None, overdue=None, q=None) -> QuerySet[Dispute]:
+    """The disputes visible to `user`, filtered; newest first."""
+    qs = Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
+    if state:
+        qs = qs.filter(state__in=state if isinstance(state, list | tuple) else [state])
+    if grid:
+        qs = qs.filter(grid_id=grid)
+    if category:
+        qs = qs.filter(category__slug=category)
+    if overdue is not None:
+        now = timezone.now()
+        qs = qs.filter(due_at__lt=now) if overdue else qs.filter(Q(due_at__gte=now) | Q(due_at=None))
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(reference__iexact=q) | Q(title__icontains=q) | Q(description__icontains=q))
+    return qs
+
+
+def queue_for(user) -> QuerySet[Dispute]:
+    """What waits for this user's action, soonest deadline first.
+
+    Grid workers: intake, mediator assignment and follow-up in their grids. Case handlers:
+    escalated disputes at their level they may take, and the cases they hold. Mediators:
+    assignments to accept and mediations in progress. Residents: disputes awaiting their answer.
+    """
+    S = Dispute.State
+    waiting = Q(pk__in=[])
+    grid_worker_regions = [p for r, p, _ in rules.staff_roles(user) if r == StaffRole.Role.GRID_WORKER]
+    if grid_worker_regions:
+        waiting |= _in_regions(grid_worker_regions) & Q(state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
+    for role, path, depth in rules.staff_roles(user):
+        if role == StaffRole.Role.CASE_HANDLER:
+            waiting |= Q(grid__path__startswith=path, state=S.ESCALATED, level__gte=depth)
+    waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
+    waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
+    if user.phone_verified and user.phone:
+        waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
+    return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
+
+
+def _in_regions(paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(grid__path__startswith=path)
+    return q

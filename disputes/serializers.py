@@ -1,0 +1,161 @@
+"""How disputes look in the API (DESIGN §3). Masking depends on who is reading."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.api import PhoneField
+from accounts.models import Region
+from accounts.phones import mask_phone
+
+from .models import Category, Dispute, DisputeEvent, Evidence
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+
+
+class RespondentInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = PhoneField(max_length=20)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+
+class OnBehalfInput(serializers.Serializer):
+    full_name = serializers.CharField(max_length=100)
+    phone = PhoneField(max_length=20)
+
+
+class FileDisputeSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=10000)
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    grid = serializers.PrimaryKeyRelatedField(queryset=Region.objects.filter(kind=Region.Kind.GRID))
+    respondent = RespondentInput()
+    amount_claimed = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    desired_outcome = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    on_behalf_of = OnBehalfInput(required=False)
+
+    def to_service_kwargs(self) -> dict:
+        data = dict(self.validated_data)
+        respondent = data.pop("respondent")
+        data.update(
+            respondent_name=respondent["name"],
+            respondent_phone=respondent["phone"],
+            respondent_email=respondent.get("email", ""),
+        )
+        return data
+
+
+def _person(user) -> dict | None:
+    return {"id": user.pk, "name": user.display_name} if user else None
+
+
+class DisputeListSerializer(serializers.ModelSerializer):
+    category = CategorySerializer()
+    grid = serializers.SerializerMethodField()
+    claimant = serializers.SerializerMethodField()
+    respondent = serializers.SerializerMethodField()
+    mediator = serializers.SerializerMethodField()
+    overdue = serializers.BooleanField(source="is_overdue")
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id", "reference", "title", "state", "level", "category", "grid", "claimant", "respondent",
+            "mediator", "due_at", "overdue", "created_at",
+        ]  # fmt: skip
+
+    def get_grid(self, d: Dispute) -> dict:
+        return {"id": d.grid_id, "name": d.grid.display_name()}
+
+    def _entitled_to_contact(self, d: Dispute, party: str) -> bool:
+        """Full contact details: the party themselves, the mediator, staff over the grid."""
+        user = self.context["request"].user
+        if user.is_superuser or d.is_mediator(user) or d.is_grid_worker(user) or d.is_case_handler(user):
+            return True
+        return d.is_claimant(user) if party == "claimant" else d.is_respondent(user)
+
+    def _party(self, d: Dispute, party: str) -> dict:
+        name, phone = getattr(d, f"{party}_name"), getattr(d, f"{party}_phone")
+        full = self._entitled_to_contact(d, party)
+        data = {"name": name, "phone": phone if full else mask_phone(phone)}
+        if party == "respondent":
+            email = d.respondent_email
+            data["email"] = email if full or not email else "***@" + email.split("@")[-1]
+        return data
+
+    def get_claimant(self, d: Dispute) -> dict:
+        return self._party(d, "claimant")
+
+    def get_respondent(self, d: Dispute) -> dict:
+        return self._party(d, "respondent")
+
+    def get_mediator(self, d: Dispute) -> dict | None:
+        return _person(d.mediator)
+
+
+class DisputeDetailSerializer(DisputeListSerializer):
+    case_handler = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(DisputeListSerializer.Meta):
+        fields = DisputeListSerializer.Meta.fields + [
+            "description", "amount_claimed", "desired_outcome", "case_handler", "outcome",
+            "outcome_note", "served_at", "updated_at", "closed_at", "available_transitions",
+        ]  # fmt: skip
+
+    def get_case_handler(self, d: Dispute) -> dict | None:
+        return _person(d.case_handler)
+
+    def get_available_transitions(self, d: Dispute) -> list[str]:
+        user = self.context["request"].user
+        return sorted(t.name for t in d.get_available_user_state_transitions(user))
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    from_state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisputeEvent
+        fields = ["id", "transition", "from_state", "to_state", "actor", "reason", "payload", "at"]
+
+    def get_actor(self, e: DisputeEvent) -> dict | None:
+        if e.actor is None:
+            return None
+        return {"id": e.actor_id, "name": e.actor.display_name, "role": e.actor_role}
+
+    def get_from_state(self, e: DisputeEvent) -> str | None:
+        return e.from_state or None
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id", "filename", "content_type", "size", "sha256", "description", "uploaded_by",
+            "uploaded_at", "download_url",
+        ]  # fmt: skip
+
+    def get_uploaded_by(self, e: Evidence) -> dict:
+        return _person(e.uploaded_by)
+
+    def get_download_url(self, e: Evidence) -> str:
+        return reverse("api:evidence-download", args=[e.dispute_id, e.pk])
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False, error_messages={"required": _("Attach a file.")})
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -1,0 +1,240 @@
+"""Writes to disputes: filing, transitions, evidence.
+
+Views and consumers decide visibility (Dispute.objects.visible_to) before calling in here;
+services check permission and state again under the row lock and record the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
+
+from accounts.models import Region, StaffRole, User
+from config.errors import ServiceError
+
+from . import rules
+from .hooks import AFTER_TRANSITION
+from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
+from .sla import deadline_for
+
+# Evidence kinds accepted, by the type sniffed from the file's first bytes.
+EVIDENCE_TYPES = {
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif",
+    "application/pdf",
+    "audio/mpeg", "audio/mp4", "audio/m4a", "audio/x-m4a", "audio/x-wav", "audio/wav",
+    "audio/ogg", "audio/amr", "audio/aac", "audio/x-flac", "audio/flac",
+}  # fmt: skip
+
+
+def transition_permission(name: str):
+    """The `permission=` callable declared for a transition (the same from every source)."""
+    field = Dispute._meta.get_field("state")
+    for t in field.get_all_transitions(Dispute):
+        if t.name == name:
+            return t
+    raise KeyError(name)
+
+
+def may_ever(dispute: Dispute, name: str, user) -> bool:
+    """Whether the user is someone who may fire this transition on this dispute, in any state."""
+    return transition_permission(name).has_perm(dispute, user)
+
+
+# --- filing ---------------------------------------------------------------------------------
+def _fingerprint(**fields: Any) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_dispute(
+    *,
+    by: User,
+    title: str,
+    description: str,
+    category: Category,
+    grid: Region,
+    respondent_name: str,
+    respondent_phone: str,
+    respondent_email: str = "",
+    amount_claimed: Decimal | None = None,
+    desired_outcome: str = "",
+    on_behalf_of: dict | None = None,
+) -> tuple[Dispute, bool]:
+    """File a dispute; returns (dispute, created).
+
+    A resident files for themselves (verified phone required); a grid worker of the grid
+    files on behalf of a resident named by `on_behalf_of` = {full_name, phone}. The same
+    filing submitted twice while the first is open returns the first (created False).
+    """
+    if on_behalf_of is not None:
+        if not rules.holds_role_over(by, StaffRole.Role.GRID_WORKER, grid):
+            raise ServiceError(
+                _("Only a grid worker of this grid can file on behalf of a resident."),
+                code="permission_denied",
+                status=403,
+            )
+        claimant_name, claimant_phone = on_behalf_of["full_name"], on_behalf_of["phone"]
+    else:
+        if not by.phone_verified:
+            raise ServiceError(
+                _("Verify your phone number before filing."), code="phone_unverified", status=403
+            )
+        claimant_name, claimant_phone = by.full_name or by.username, by.phone
+    if grid.kind != Region.Kind.GRID:
+        raise ServiceError(_("Choose a grid."), code="invalid", field="grid")
+    if respondent_phone == claimant_phone:
+        raise ServiceError(
+            _("The respondent must be someone other than the claimant."), code="invalid", field="respondent"
+        )
+    fields = dict(
+        title=title, description=description, category=category, grid=grid,
+        claimant_name=claimant_name, claimant_phone=claimant_phone,
+        respondent_name=respondent_name, respondent_phone=respondent_phone,
+        respondent_email=respondent_email, amount_claimed=amount_claimed, desired_outcome=desired_outcome,
+    )  # fmt: skip
+    fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            dispute = Dispute.objects.create(
+                **fields, filed_by=by, fingerprint=fingerprint, created_at=now,
+                due_at=deadline_for(Dispute.State.FILED, now),
+            )  # fmt: skip
+            # The id makes the reference unique without a counter that would serialise filings.
+            dispute.reference = f"TJ-{timezone.localtime(now):%Y}-{dispute.pk:06d}"
+            Dispute.objects.filter(pk=dispute.pk).update(reference=dispute.reference)
+            _record(dispute, "file", "", by, reason="", payload={})
+    except IntegrityError:
+        existing = Dispute.objects.filter(filed_by=by, fingerprint=fingerprint).exclude(
+            state__in=Dispute.TERMINAL
+        )
+        if dispute := existing.first():
+            return dispute, False
+        raise
+    return dispute, True
+
+
+# --- transitions ----------------------------------------------------------------------------
+def _record(dispute: Dispute, name: str, from_state: str, by: User | None, *, reason: str, payload: dict):
+    return DisputeEvent.objects.create(
+        dispute=dispute,
+        transition=name,
+        from_state=from_state,
+        to_state=dispute.state,
+        actor=by,
+        actor_role=dispute.role_of(by),
+        reason=reason,
+        payload=payload,
+    )
+
+
+def _method_kwargs(dispute: Dispute, name: str, by: User | None, payload: dict) -> dict:
+    """Turn a validated payload into the transition method's arguments."""
+    if name == "assign_mediator":
+        return {"mediator": _eligible_mediator(dispute, payload["mediator"])}
+    if name == "take_case":
+        return {"handler": by}
+    return {k: v for k, v in payload.items()}
+
+
+def _eligible_mediator(dispute: Dispute, user_id: int) -> User:
+    mediator = User.objects.filter(pk=user_id, is_active=True).first()
+    if mediator is None or not rules.holds_role_over(mediator, StaffRole.Role.MEDIATOR, dispute.grid):
+        raise ServiceError(
+            _("Choose a mediator who serves this dispute's area."), code="invalid", field="mediator"
+        )
+    if dispute.is_party(mediator) or mediator.phone in (dispute.claimant_phone, dispute.respondent_phone):
+        raise ServiceError(_("A party cannot mediate their own dispute."), code="invalid", field="mediator")
+    return mediator
+
+
+def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = None) -> Dispute:
+    """Fire transition `name` on a dispute, as `by` (None: the system, e.g. the SLA engine).
+
+    Takes the row lock, checks permission (403) and state and conditions (409), applies the
+    transition, sets the new deadline, records the timeline event and runs the registered
+    hooks, all in one transaction. `payload` must already be validated (disputes.payloads).
+    """
+    if name not in TRANSITIONS:
+        raise ServiceError(_("No such action."), code="not_found", status=404)
+    payload = payload or {}
+    try:
+        with transaction.atomic():
+            dispute = Dispute.objects.select_for_update().select_related("grid").get(pk=dispute_id)
+            if by is not None and not may_ever(dispute, name, by):
+                raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
+            method = getattr(dispute, name)
+            if not can_proceed(method):
+                raise TransitionNotAllowed(name)
+            from_state = dispute.state
+            method(**_method_kwargs(dispute, name, by, payload))
+            now = timezone.now()
+            dispute.due_at = deadline_for(dispute.state, now)
+            dispute.save()
+            event = _record(
+                dispute, name, from_state, by,
+                reason=payload.get("reason") or payload.get("note") or "",
+                payload={k: v for k, v in payload.items() if k not in ("reason",)},
+            )  # fmt: skip
+            for handler in AFTER_TRANSITION.get(name, ()):
+                handler(dispute, event)
+    except (TransitionNotAllowed, ConcurrentTransition) as exc:
+        raise ServiceError(
+            _("This action is not possible in the dispute's current state."), code="conflict", status=409
+        ) from exc
+    return dispute
+
+
+# --- evidence -------------------------------------------------------------------------------
+def add_evidence(dispute: Dispute, *, by: User, upload: UploadedFile, description: str = "") -> Evidence:
+    """Store an uploaded file as evidence. Type is sniffed from the bytes, never the name."""
+    if dispute.is_terminal:
+        raise ServiceError(
+            _("This dispute is closed; no more evidence can be added."), code="conflict", status=409
+        )
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ServiceError(_("The file is larger than 20 MB."), code="too_large", status=413, field="file")
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in EVIDENCE_TYPES:
+        raise ServiceError(
+            _("Only images, PDF documents and audio recordings are accepted."),
+            code="unsupported_type", status=415, field="file",
+        )  # fmt: skip
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = Evidence(
+        dispute=dispute,
+        filename=_safe_filename(upload.name or "file", kind.extension),
+        content_type=kind.mime,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        description=description,
+        uploaded_by=by,
+    )
+    evidence.file.save("upload", upload, save=False)
+    try:
+        evidence.save()
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+def _safe_filename(name: str, extension: str) -> str:
+    """The original name for display and download, stripped of paths and control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:150].strip() or "file"
+    return base if "." in base else f"{base}.{extension}"

@@ -1,0 +1,66 @@
+"""Factories for the fixed cast and their disputes."""
+
+from __future__ import annotations
+
+import itertools
+
+import factory
+
+from accounts.models import Region, StaffRole, User
+from disputes import services
+from disputes.models import Category, Dispute
+
+_phones = itertools.count(13800000001)
+
+
+def next_phone() -> str:
+    return str(next(_phones))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"张{n}")
+    phone = factory.LazyFunction(next_phone)
+    phone_verified = True
+    password = factory.PostGenerationMethodCall("set_password", "tiaojie-test-pw")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def staff(role: str, region: Region, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    StaffRole.objects.create(user=user, role=role, region=region)
+    return user
+
+
+def region_tree() -> dict[str, Region]:
+    """district → street1 → community1 → grid1, grid2; street2 → community2 → grid3."""
+    district = Region.objects.create(name="西湖区", name_en="Xihu District", kind="district")
+    street1 = Region.objects.create(name="北山街道", name_en="Beishan Street", kind="street", parent=district)
+    street2 = Region.objects.create(name="灵隐街道", name_en="Lingyin Street", kind="street", parent=district)
+    community1 = Region.objects.create(name="宝石社区", name_en="Baoshi", kind="community", parent=street1)
+    community2 = Region.objects.create(name="玉泉社区", name_en="Yuquan", kind="community", parent=street2)
+    grid1 = Region.objects.create(name="宝石一网格", name_en="Baoshi Grid 1", kind="grid", parent=community1)
+    grid2 = Region.objects.create(name="宝石二网格", name_en="Baoshi Grid 2", kind="grid", parent=community1)
+    grid3 = Region.objects.create(name="玉泉一网格", name_en="Yuquan Grid 1", kind="grid", parent=community2)
+    return {
+        "district": district, "street1": street1, "street2": street2, "community1": community1,
+        "community2": community2, "grid1": grid1, "grid2": grid2, "grid3": grid3,
+    }  # fmt: skip
+
+
+def file_dispute(claimant: User, grid: Region, respondent_phone: str, **overrides) -> Dispute:
+    fields = dict(
+        title="楼上漏水", description="楼上卫生间漏水导致我家天花板损坏。", category=Category.objects.get(slug="neighbourhood"),
+        grid=grid, respondent_name="李四", respondent_phone=respondent_phone,
+    )  # fmt: skip
+    fields.update(overrides)
+    dispute, _ = services.file_dispute(by=claimant, **fields)
+    return dispute
