@@ -134,7 +134,8 @@ class VerifyPhoneView(ThrottledAuthView):
 class TokenView(ThrottledAuthView):
     @extend_schema(
         request=TokenSerializer,
-        responses={200: inline_serializer("Token", {"token": serializers.CharField()})},
+        # Not "Token": that name belongs to TokenSerializer's component (a clash breaks the schema).
+        responses={200: inline_serializer("TokenIssued", {"token": serializers.CharField()})},
     )
     def post(self, request):
         data = TokenSerializer(data=request.data)

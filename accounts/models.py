@@ -18,6 +18,7 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts import api as accounts_api
 from disputes import api as disputes_api
+from mediation import api as mediation_api
 
 app_name = "api"
 
@@ -30,4 +31,25 @@ urlpatterns = [
         name="evidence-download",
     ),
     path("queue/", disputes_api.QueueView.as_view(), name="queue"),
+]
+
+urlpatterns += [
+    path("disputes/<int:pk>/candidates/", mediation_api.CandidatesView.as_view(), name="candidates"),
+    path("disputes/<int:pk>/assignments/", mediation_api.AssignmentsView.as_view(), name="assignments"),
+    path("disputes/<int:pk>/recusals/", mediation_api.RecusalListView.as_view(), name="recusals"),
+    path(
+        "disputes/<int:pk>/recusals/<int:recusal_id>/decision/",
+        mediation_api.RecusalDecisionView.as_view(),
+        name="recusal-decision",
+    ),
+    path("mediators/me/availability/", mediation_api.MyAvailabilityView.as_view(), name="my-availability"),
+]
+
+# Mediation chat (DESIGN §4): rooms, history and the send fallback, websocket tickets.
+from mediation import chat_api  # noqa: E402
+
+urlpatterns += [
+    path("disputes/<int:pk>/rooms/", chat_api.DisputeRoomsView.as_view(), name="rooms"),
+    path("rooms/<int:room_id>/messages/", chat_api.RoomMessagesView.as_view(), name="room-messages"),
+    path("ws-tickets/", chat_api.WsTicketView.as_view(), name="ws-tickets"),
 ]

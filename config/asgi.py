@@ -5,18 +5,17 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 
-websocket_urlpatterns: list = []  # mediation chat and notification push add theirs here
+from config.ws import TicketOrCookieAuth  # noqa: E402
+from mediation.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
+
+websocket_urlpatterns: list = [*chat_urlpatterns]  # notification push adds its routes here
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_WS_ORIGINS
-        ),
+        # Ticket or session cookie; cookies only from ALLOWED_WS_ORIGINS (config/ws.py).
+        "websocket": TicketOrCookieAuth(URLRouter(websocket_urlpatterns)),
     }
 )

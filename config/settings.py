@@ -158,6 +158,36 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Celery ---------------------------------------------------------------------------
+# Embedded default: the filesystem transport, a real worker and beat with no server to
+# install (STACK.md). Producer and worker share one folder, on the same filesystem as var/.
+CELERY_QUEUE_DIR = VAR_DIR / "celery"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
+        "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
+        "processed_folder": str(CELERY_QUEUE_DIR / "processed"),
+        "control_folder": str(CELERY_QUEUE_DIR / "control"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "processed", "control"):
+        (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TASK_ALWAYS_EAGER = env_bool("TIAOJIE_CELERY_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+
+# Assign the top-ranked mediator automatically when a dispute starts awaiting one.
+TIAOJIE_AUTO_ASSIGN = env_bool("TIAOJIE_AUTO_ASSIGN", True)
+
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,3 +287,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TIAOJIE_LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Mediation chat (DESIGN §4) ---------------------------------------------------------
+CHAT_MAX_BODY = 4000  # characters of one message
+# Frames a connection may send per second (a burst of the same size), then `rate_limited`.
+CHAT_RATE = env_int("TIAOJIE_CHAT_RATE", 10)
+# A socket counts as online while its heartbeat is younger than this (seconds); a dead
+# process's sockets drop out of presence after it. Heartbeats run every third of it.
+CHAT_PRESENCE_TTL = env_int("TIAOJIE_CHAT_PRESENCE_TTL", 60)
+CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
+CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`

@@ -9,4 +9,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
+    path("mediation/pool/", include("mediation.pool_urls")),
+    path("mediation/", include("mediation.urls")),
 ]

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -55,7 +56,8 @@ class CategoryListView(APIView):
 
 class ListFilters(serializers.Serializer):
     state = serializers.MultipleChoiceField(choices=Dispute.State.choices, required=False)
-    grid = serializers.IntegerField(required=False, min_value=1)
+    # Bounded: an id past the database's 64-bit integers would be a server error, not a filter.
+    grid = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     category = serializers.SlugField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, max_length=200)
@@ -163,6 +165,7 @@ class EvidenceView(APIView):
 
 
 class EvidenceDownloadView(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int, evidence_id: int):
         dispute = visible_dispute(request, pk)
         evidence = get_object_or_404(dispute.evidence, pk=evidence_id)

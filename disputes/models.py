@@ -108,6 +108,9 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     respondent_name = models.CharField(_("respondent"), max_length=100)
     respondent_phone = models.CharField(_("respondent phone"), max_length=20, db_index=True)
     respondent_email = models.EmailField(_("respondent email"), blank=True)
+    # Addresses help find conflicts of interest (same surname and address as the mediator).
+    claimant_address = models.CharField(_("claimant address"), max_length=200, blank=True)
+    respondent_address = models.CharField(_("respondent address"), max_length=200, blank=True)
     amount_claimed = models.DecimalField(
         _("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -164,6 +167,12 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             # Case handler queues and the overdue sweep: state, soonest due.
             models.Index(fields=["state", "due_at"], name="dispute_state_due"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
+            # Open caseload of every mediator (mediation.ranking.rank counts it per ranking).
+            models.Index(
+                fields=["mediator"],
+                condition=Q(state__in=["mediator_assigned", "in_mediation", "awaiting_signatures"]),
+                name="dispute_open_by_mediator",
+            ),
         ]
 
     def __str__(self) -> str:

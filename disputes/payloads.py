@@ -32,9 +32,26 @@ class Reject(Reason):
     )
 
 
+class MediatorChoice(serializers.Field):
+    """A mediator's user id, or "auto" for the top-ranked eligible mediator."""
+
+    default_error_messages = {"invalid": _('Give a mediator\'s user id or "auto".')}
+
+    def to_internal_value(self, data):
+        if data == "auto":
+            return data
+        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).isdigit():
+            self.fail("invalid")
+        if int(data) < 1:
+            self.fail("invalid")
+        return int(data)
+
+    def to_representation(self, value):
+        return value
+
+
 class AssignMediator(serializers.Serializer):
-    # A user id. "auto" (automatic assignment) comes with the mediator pool.
-    mediator = serializers.IntegerField(min_value=1, label=_("Mediator"))
+    mediator = MediatorChoice(label=_("Mediator"))
 
 
 class Conclude(serializers.Serializer):

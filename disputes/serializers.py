@@ -25,11 +25,13 @@ class RespondentInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     phone = PhoneField(max_length=20)
     email = serializers.EmailField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class OnBehalfInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=100)
     phone = PhoneField(max_length=20)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class FileDisputeSerializer(serializers.Serializer):
@@ -51,6 +53,7 @@ class FileDisputeSerializer(serializers.Serializer):
             respondent_name=respondent["name"],
             respondent_phone=respondent["phone"],
             respondent_email=respondent.get("email", ""),
+            respondent_address=respondent.get("address", ""),
         )
         return data
 

@@ -23,7 +23,7 @@ from accounts.models import Region, StaffRole, User
 from config.errors import ServiceError
 
 from . import rules
-from .hooks import AFTER_TRANSITION
+from .hooks import AFTER_TRANSITION, RESOLVERS
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla import deadline_for
 
@@ -65,6 +65,7 @@ def file_dispute(
     respondent_name: str,
     respondent_phone: str,
     respondent_email: str = "",
+    respondent_address: str = "",
     amount_claimed: Decimal | None = None,
     desired_outcome: str = "",
     on_behalf_of: dict | None = None,
@@ -72,7 +73,7 @@ def file_dispute(
     """File a dispute; returns (dispute, created).
 
     A resident files for themselves (verified phone required); a grid worker of the grid
-    files on behalf of a resident named by `on_behalf_of` = {full_name, phone}. The same
+    files on behalf of a resident named by `on_behalf_of` = {full_name, phone, address?}. The same
     filing submitted twice while the first is open returns the first (created False).
     """
     if on_behalf_of is not None:
@@ -83,12 +84,14 @@ def file_dispute(
                 status=403,
             )
         claimant_name, claimant_phone = on_behalf_of["full_name"], on_behalf_of["phone"]
+        claimant_address = on_behalf_of.get("address", "")
     else:
         if not by.phone_verified:
             raise ServiceError(
                 _("Verify your phone number before filing."), code="phone_unverified", status=403
             )
         claimant_name, claimant_phone = by.full_name or by.username, by.phone
+        claimant_address = by.address
     if grid.kind != Region.Kind.GRID:
         raise ServiceError(_("Choose a grid."), code="invalid", field="grid")
     if respondent_phone == claimant_phone:
@@ -97,8 +100,8 @@ def file_dispute(
         )
     fields = dict(
         title=title, description=description, category=category, grid=grid,
-        claimant_name=claimant_name, claimant_phone=claimant_phone,
-        respondent_name=respondent_name, respondent_phone=respondent_phone,
+        claimant_name=claimant_name, claimant_phone=claimant_phone, claimant_address=claimant_address,
+        respondent_name=respondent_name, respondent_phone=respondent_phone, respondent_address=respondent_address,
         respondent_email=respondent_email, amount_claimed=amount_claimed, desired_outcome=desired_outcome,
     )  # fmt: skip
     fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()})
@@ -124,14 +127,23 @@ def file_dispute(
 
 
 # --- transitions ----------------------------------------------------------------------------
-def _record(dispute: Dispute, name: str, from_state: str, by: User | None, *, reason: str, payload: dict):
+def _record(
+    dispute: Dispute,
+    name: str,
+    from_state: str,
+    by: User | None,
+    *,
+    reason: str,
+    payload: dict,
+    role: str | None = None,
+):
     return DisputeEvent.objects.create(
         dispute=dispute,
         transition=name,
         from_state=from_state,
         to_state=dispute.state,
         actor=by,
-        actor_role=dispute.role_of(by),
+        actor_role=role or dispute.role_of(by),
         reason=reason,
         payload=payload,
     )
@@ -139,22 +151,11 @@ def _record(dispute: Dispute, name: str, from_state: str, by: User | None, *, re
 
 def _method_kwargs(dispute: Dispute, name: str, by: User | None, payload: dict) -> dict:
     """Turn a validated payload into the transition method's arguments."""
-    if name == "assign_mediator":
-        return {"mediator": _eligible_mediator(dispute, payload["mediator"])}
+    if name in RESOLVERS:
+        return RESOLVERS[name](dispute, by, payload)
     if name == "take_case":
         return {"handler": by}
-    return {k: v for k, v in payload.items()}
-
-
-def _eligible_mediator(dispute: Dispute, user_id: int) -> User:
-    mediator = User.objects.filter(pk=user_id, is_active=True).first()
-    if mediator is None or not rules.holds_role_over(mediator, StaffRole.Role.MEDIATOR, dispute.grid):
-        raise ServiceError(
-            _("Choose a mediator who serves this dispute's area."), code="invalid", field="mediator"
-        )
-    if dispute.is_party(mediator) or mediator.phone in (dispute.claimant_phone, dispute.respondent_phone):
-        raise ServiceError(_("A party cannot mediate their own dispute."), code="invalid", field="mediator")
-    return mediator
+    return dict(payload)
 
 
 def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = None) -> Dispute:
@@ -169,13 +170,20 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
     payload = payload or {}
     try:
         with transaction.atomic():
-            dispute = Dispute.objects.select_for_update().select_related("grid").get(pk=dispute_id)
+            # of=("self",): lock the dispute row only, not the grid's region row joined in
+            # (that would serialise every transition and filing in the grid on PostgreSQL).
+            dispute = (
+                Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=dispute_id)
+            )
             if by is not None and not may_ever(dispute, name, by):
                 raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
             method = getattr(dispute, name)
             if not can_proceed(method):
                 raise TransitionNotAllowed(name)
             from_state = dispute.state
+            # The capacity the actor acts in, taken before the transition: a mediator who
+            # declines or fails is no longer the dispute's mediator afterwards.
+            role = dispute.role_of(by)
             method(**_method_kwargs(dispute, name, by, payload))
             now = timezone.now()
             dispute.due_at = deadline_for(dispute.state, now)
@@ -183,7 +191,7 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             event = _record(
                 dispute, name, from_state, by,
                 reason=payload.get("reason") or payload.get("note") or "",
-                payload={k: v for k, v in payload.items() if k not in ("reason",)},
+                payload={k: v for k, v in payload.items() if k not in ("reason",)}, role=role,
             )  # fmt: skip
             for handler in AFTER_TRANSITION.get(name, ()):
                 handler(dispute, event)

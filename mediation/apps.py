@@ -3,3 +3,33 @@ from django.apps import AppConfig
 
 class MediationConfig(AppConfig):
     name = "mediation"
+
+    def ready(self) -> None:
+        from disputes import hooks
+
+        from . import services
+        from .models import Assignment
+
+        hooks.RESOLVERS["assign_mediator"] = services.resolve_assignment
+        hooks.after("mediator_accept")(lambda d, e: services.accept_assignment(d))
+        hooks.after("mediator_decline")(lambda d, e: services.end_assignment(d, Assignment.End.DECLINED))
+        hooks.after("replace_mediator")(lambda d, e: services.end_assignment(d, Assignment.End.REPLACED))
+        hooks.after("fail_mediation", "escalate")(
+            lambda d, e: services.end_assignment(d, Assignment.End.ESCALATED)
+        )
+        hooks.after("withdraw")(lambda d, e: services.end_assignment(d, Assignment.End.WITHDRAWN))
+        hooks.after("respondent_accept", "mediator_decline", "replace_mediator", "return_to_mediation")(
+            lambda d, e: services.schedule_auto_assignment(d)
+        )
+        # Mediation chat: rooms open on mediator_accept; every transition re-checks sockets.
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_save
+
+        from disputes.models import TRANSITIONS
+
+        from . import chat
+
+        hooks.after(*sorted(TRANSITIONS))(chat.on_transition)
+        user_logged_out.connect(chat.on_logout, dispatch_uid="chat-logout")
+        post_save.connect(chat.on_user_saved, sender=get_user_model(), dispatch_uid="chat-deactivation")

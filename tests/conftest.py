@@ -120,3 +120,63 @@ def api():
         return client
 
     return make
+
+
+# --- API suite helpers (appended) -------------------------------------------------------------
+@pytest.fixture
+def outbox(settings, tmp_path):
+    """The SMS outbox of this test only: outbox.sms(to) → messages, outbox.code(to) → latest code."""
+    import json
+    import re
+
+    settings.OUTBOX_DIR = tmp_path / "outbox"
+
+    class Outbox:
+        def sms(self, to: str | None = None) -> list[dict]:
+            folder = settings.OUTBOX_DIR / "sms"
+            files = sorted(folder.glob("*.json")) if folder.exists() else []
+            messages = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+            return [m for m in messages if to is None or m["to"] == to]
+
+        def code(self, to: str) -> str:
+            messages = self.sms(to)
+            assert messages, f"no SMS was sent to {to}"
+            return re.search(r"\b(\d{6})\b", messages[-1]["body"]).group(1)
+
+    return Outbox()
+
+
+@pytest.fixture
+def snapshot():
+    """snapshot(dispute) → everything a refused request must leave untouched: the row, its timeline
+    and its evidence."""
+    from disputes.models import Dispute, DisputeEvent, Evidence
+
+    def take(dispute: Dispute) -> dict:
+        return {
+            "row": Dispute.objects.filter(pk=dispute.pk).values().get(),
+            "events": list(DisputeEvent.objects.filter(dispute_id=dispute.pk).values_list("pk", flat=True)),
+            "evidence": list(Evidence.objects.filter(dispute_id=dispute.pk).values_list("pk", flat=True)),
+        }
+
+    return take
+
+
+@pytest.fixture
+def cast(request):
+    """cast("grid_worker") → that fixture's user, for parametrised tests naming roles."""
+    return request.getfixturevalue
+
+
+@pytest.fixture
+def categories(db):
+    """The categories the data migration creates, put back: a transactional test's flush removes them."""
+    import importlib
+
+    from disputes.models import Category
+
+    migration = importlib.import_module("disputes.migrations.0002_categories")
+    for position, (slug, name, name_en) in enumerate(migration.CATEGORIES):
+        Category.objects.update_or_create(
+            slug=slug, defaults={"name": name, "name_en": name_en, "position": position}
+        )

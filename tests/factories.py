@@ -9,6 +9,7 @@ import factory
 from accounts.models import Region, StaffRole, User
 from disputes import services
 from disputes.models import Category, Dispute
+from mediation.models import Committee, MediatorProfile
 
 _phones = itertools.count(13800000001)
 
@@ -35,8 +36,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def staff(role: str, region: Region, **kwargs) -> User:
+    """A staff user; mediators also get an active profile in their region's committee."""
     user = UserFactory(**kwargs)
     StaffRole.objects.create(user=user, role=role, region=region)
+    if role == StaffRole.Role.MEDIATOR:
+        committee, _ = Committee.objects.get_or_create(region=region, defaults={"name": f"{region.name}人民调解委员会"})
+        MediatorProfile.objects.create(user=user, committee=committee, languages=["zh"])
     return user
 
 

@@ -1,0 +1,90 @@
+"""Forms for signing up and verifying a phone number."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+from .phones import normalize_phone
+
+PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
+
+
+class PhoneField(forms.CharField):
+    """A mainland mobile number, normalised to its 11 digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile phone"))
+        super().__init__(max_length=20, widget=forms.TextInput(attrs=PHONE_ATTRS), **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return normalize_phone(value) if value else value
+
+
+class PlainForm(forms.Form):
+    """Labels sit above their fields, so they need no trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignUpForm(PlainForm):
+    username = forms.RegexField(
+        r"^[\w.@+-]{3,150}$",
+        max_length=150,
+        label=_("Username"),
+        help_text=_("3 or more letters, digits or @ . + - _"),
+        error_messages={"invalid": _("Use 3 or more letters, digits or @ . + - _")},
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=128,
+        strip=False,
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=100, help_text=_("Your real name, as on your ID card.")
+    )
+    phone = PhoneField(help_text=_("We send a 6-digit code to this number."))
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("username") and data.get("password"):
+            person = User(username=data["username"], full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(data["password"], person)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class VerifyForm(PlainForm):
+    phone = PhoneField()
+    code = forms.RegexField(
+        r"^\d{6}$",
+        label=_("Code"),
+        error_messages={"invalid": _("Enter the 6-digit code.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+        ),
+    )
+
+    def __init__(self, *args, resend: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Asking for a fresh code needs only the phone.
+        self.fields["code"].required = not resend

@@ -1,0 +1,77 @@
+"""Sign up and phone verification. Signing in and out are Django's own auth views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from config.errors import ServiceError
+
+from . import services
+from .forms import SignUpForm, VerifyForm
+from .models import PhoneCode, User
+from .phones import mask_phone
+
+# The phone just registered, so the verify page can fill it in.
+PHONE_KEY = "verify_phone"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
+def _add_service_error(form, exc: ServiceError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("disputes:mine")
+    form = SignUpForm(request.POST or None)
+    if form.is_valid():
+        try:
+            user = services.register_user(language=_language(), **form.cleaned_data)
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        else:
+            request.session[PHONE_KEY] = user.phone
+            messages.success(
+                request, _("We sent a 6-digit code to %(phone)s.") % {"phone": mask_phone(user.phone)}
+            )
+            return redirect("accounts:verify")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def verify(request):
+    """Check the SMS code, then sign the account in; or send a fresh code ("resend")."""
+    resend = "resend" in request.POST
+    user = request.user
+    initial = {"phone": request.session.get(PHONE_KEY) or (user.phone if user.is_authenticated else "")}
+    form = VerifyForm(request.POST or None, initial=initial, resend=resend)
+    if form.is_valid():
+        try:
+            if resend:
+                return _resend(request, form.cleaned_data["phone"])
+            user = services.verify_phone(form.cleaned_data["phone"], form.cleaned_data["code"])
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        else:
+            login(request, user, backend=BACKEND)
+            request.session.pop(PHONE_KEY, None)
+            messages.success(request, _("Your phone number is verified."))
+            return redirect("disputes:mine")
+    return render(request, "accounts/verify.html", {"form": form})
+
+
+def _resend(request, phone: str):
+    # The same answer whether or not the number is registered: nothing leaks.
+    waiting = User.objects.filter(phone=phone, phone_verified=False, is_active=True).first()
+    if waiting is not None:
+        services.send_phone_code(phone, purpose=PhoneCode.Purpose.VERIFY, language=waiting.language)
+    request.session[PHONE_KEY] = phone
+    messages.info(request, _("If this number awaits verification, a code is on its way."))
+    return redirect("accounts:verify")

@@ -1,0 +1,281 @@
+"""Forms for the dispute pages.
+
+Transition payloads are validated by disputes.payloads (the same serializers as the API);
+the forms built here only render those payloads as HTML fields.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.forms import PhoneField, PlainForm
+from accounts.models import Region, StaffRole, User
+
+from . import rules
+from .models import Category, Dispute
+from .payloads import PAYLOADS
+
+MAX_FILES = 10
+
+# What each transition is called on its button and in the timeline.
+ACTION_LABELS = {
+    "file": _("Filed the dispute"),
+    "accept": _("Accept for mediation"),
+    "reject": _("Reject"),
+    "respondent_accept": _("Agree to mediation"),
+    "respondent_decline": _("Decline mediation"),
+    "assign_mediator": _("Assign a mediator"),
+    "mediator_accept": _("Accept the assignment"),
+    "mediator_decline": _("Decline the assignment"),
+    "replace_mediator": _("Replace the mediator"),
+    "fail_mediation": _("End mediation without agreement"),
+    "escalate": _("Escalate"),
+    "take_case": _("Take the case"),
+    "return_to_mediation": _("Return to mediation"),
+    "conclude": _("Conclude the case"),
+    "withdraw": _("Withdraw the dispute"),
+}
+# Actions that end, refuse or push a dispute away get a quieter, secondary button.
+SECONDARY_ACTIONS = {
+    "reject", "respondent_decline", "mediator_decline", "replace_mediator", "fail_mediation",
+    "escalate", "withdraw",
+}  # fmt: skip
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none were chosen)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [single(f, initial) for f in files]
+
+
+class GridChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Region) -> str:
+        return f"{obj.parent.display_name()} · {obj.display_name()}" if obj.parent else obj.display_name()
+
+
+def grids() -> QuerySet[Region]:
+    return Region.objects.filter(kind=Region.Kind.GRID).select_related("parent")
+
+
+def _check_size(upload) -> None:
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise forms.ValidationError(_("%(name)s is larger than 20 MB."), params={"name": upload.name})
+
+
+class FileDisputeForm(PlainForm):
+    title = forms.CharField(
+        label=_("Title"), max_length=200, help_text=_("One line, e.g. “Water leaking from upstairs”.")
+    )
+    description = forms.CharField(
+        label=_("What happened"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…")
+    )
+    grid = GridChoiceField(
+        label=_("Grid"),
+        queryset=grids(),
+        empty_label=_("Choose…"),
+        help_text=_("The grid (网格) where the dispute arose."),
+    )
+    respondent_name = forms.CharField(label=_("Respondent's name"), max_length=100)
+    respondent_phone = PhoneField(label=_("Respondent's mobile phone"))
+    respondent_email = forms.EmailField(label=_("Respondent's email (optional)"), required=False)
+    respondent_address = forms.CharField(
+        label=_("Respondent's address (optional)"), max_length=200, required=False
+    )
+    amount_claimed = forms.DecimalField(
+        label=_("Amount claimed in yuan (optional)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+    )
+    desired_outcome = forms.CharField(
+        label=_("What outcome do you want? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    claimant_name = forms.CharField(label=_("Resident's full name"), max_length=100, required=False)
+    claimant_phone = PhoneField(label=_("Resident's mobile phone"), required=False)
+    claimant_address = forms.CharField(
+        label=_("Resident's address (optional)"), max_length=200, required=False
+    )
+    evidence = MultipleFileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=_("Photos, PDF documents or audio recordings; up to 10 files of 20 MB each."),
+    )
+
+    ON_BEHALF = ("claimant_name", "claimant_phone", "claimant_address")
+
+    def __init__(self, *args, on_behalf: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not on_behalf:
+            for name in self.ON_BEHALF:
+                del self.fields[name]
+
+    def clean_evidence(self):
+        files = self.cleaned_data["evidence"]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("Attach at most 10 files."))
+        for upload in files:
+            _check_size(upload)
+        return files
+
+    def clean(self):
+        data = super().clean()
+        on_behalf = "claimant_name" in self.fields and "claimant_phone" not in self.errors
+        if on_behalf and bool(data.get("claimant_name")) != bool(data.get("claimant_phone")):
+            self.add_error(
+                None, _("To file for a resident, give both their full name and their mobile phone.")
+            )
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {
+            key: data[key]
+            for key in (
+                "title", "description", "category", "grid", "respondent_name", "respondent_phone",
+                "respondent_email", "respondent_address", "amount_claimed", "desired_outcome",
+            )
+        }  # fmt: skip
+        if data.get("claimant_phone"):
+            kwargs["on_behalf_of"] = {
+                "full_name": data["claimant_name"],
+                "phone": data["claimant_phone"],
+                "address": data["claimant_address"],
+            }
+        return kwargs
+
+    def field_for(self, service_field: str | None) -> str | None:
+        """Where a ServiceError about `service_field` is shown."""
+        name = {"respondent": "respondent_phone"}.get(service_field or "", service_field)
+        return name if name in self.fields else None
+
+
+class EvidenceForm(PlainForm):
+    file = forms.FileField(label=_("Choose a file"))
+    description = forms.CharField(label=_("Description (optional)"), max_length=500, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        _check_size(upload)
+        return upload
+
+
+class AreaFilterForm(PlainForm):
+    """Filters for the "all disputes in my area" list."""
+
+    OVERDUE = {"yes": True, "no": False}
+
+    state = forms.ChoiceField(label=_("State"), required=False)
+    grid = GridChoiceField(
+        label=_("Grid"), queryset=Region.objects.none(), required=False, empty_label=_("Any grid")
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), to_field_name="slug", required=False,
+        empty_label=_("Any category"),
+    )  # fmt: skip
+    overdue = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("Any deadline")), ("yes", _("Overdue")), ("no", _("Not overdue"))],
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("Any state")), *Dispute.State.choices]
+        self.fields["grid"].queryset = grids().filter(pk__in=rules.staff_grids(user))
+
+    def selector_kwargs(self) -> dict:
+        """The valid filters as arguments of selectors.dispute_list (invalid ones are ignored)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "state": data.get("state") or None,
+            "grid": data["grid"].pk if data.get("grid") else None,
+            "category": data["category"].slug if data.get("category") else None,
+            "overdue": self.OVERDUE.get(data.get("overdue") or ""),
+        }
+
+
+# --- transitions ------------------------------------------------------------------------------
+def mediator_choices(dispute: Dispute) -> list[tuple[int, str]]:
+    """Active users holding the mediator role on a region that covers the dispute's grid."""
+    covering = [int(pk) for pk in dispute.grid.path.strip("/").split("/")]
+    mediators = (
+        User.objects.filter(
+            is_active=True, staff_roles__role=StaffRole.Role.MEDIATOR, staff_roles__region__in=covering
+        )
+        .exclude(phone__in=[dispute.claimant_phone, dispute.respondent_phone])
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+    return [(m.pk, m.display_name) for m in mediators]
+
+
+def payload_form(dispute: Dispute, name: str) -> forms.Form:
+    """An HTML form for the payload of transition `name`, built from its serializer's fields.
+
+    Only for rendering: the action view validates what comes back with PAYLOADS[name].
+    """
+    fields = {key: _html_field(dispute, key, field) for key, field in PAYLOADS[name]().fields.items()}
+    return type("PayloadForm", (PlainForm,), fields)(auto_id=f"id_{name}_%s")
+
+
+def _html_field(dispute: Dispute, key: str, field: serializers.Field) -> forms.Field:
+    common = {"label": field.label, "required": field.required}
+    if key == "mediator":
+        auto = (
+            []
+            if isinstance(field, serializers.IntegerField)
+            else [("auto", _("Automatic: the best-ranked mediator"))]
+        )
+        return forms.ChoiceField(choices=[("", _("Choose…")), *auto, *mediator_choices(dispute)], **common)
+    if isinstance(field, serializers.ChoiceField):
+        return forms.ChoiceField(choices=[("", _("Choose…")), *field.choices.items()], **common)
+    if isinstance(field, serializers.BooleanField):
+        return forms.BooleanField(**common)
+    if isinstance(field, serializers.DateField):
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if isinstance(field, serializers.DecimalField):
+        return forms.DecimalField(min_value=0, **common)
+    common["required"] = field.required and not getattr(field, "allow_blank", False)
+    return forms.CharField(
+        max_length=getattr(field, "max_length", None), widget=forms.Textarea(attrs={"rows": 3}), **common
+    )
+
+
+def available_actions(dispute: Dispute, user) -> list[dict]:
+    """One entry per transition the user may fire now, in the order of PAYLOADS."""
+    names = {t.name for t in dispute.get_available_user_state_transitions(user)}
+    return [
+        {
+            "name": name,
+            "label": ACTION_LABELS.get(name, name),
+            "form": payload_form(dispute, name),
+            "secondary": name in SECONDARY_ACTIONS,
+        }
+        for name in PAYLOADS
+        if name in names
+    ]

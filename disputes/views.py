@@ -1,0 +1,158 @@
+"""Server-rendered dispute pages. Writes go through disputes.services; visibility through
+Dispute.objects.visible_to (404, never 403, so existence does not leak)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import StaffRole
+from config.errors import ServiceError
+
+from . import rules, selectors, services
+from .forms import ACTION_LABELS, AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
+from .models import Dispute
+from .payloads import PAYLOADS
+
+PAGE_SIZE = 20
+
+
+def _visible(request, pk: int) -> Dispute:
+    return get_object_or_404(
+        Dispute.objects.visible_to(request.user).select_related(
+            "category", "grid__parent", "mediator", "case_handler"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def mine(request):
+    page = Paginator(selectors.dispute_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "disputes/mine.html", {"page_obj": page})
+
+
+@login_required
+def queue(request):
+    """Staff: what waits for me (soonest deadline first), and every dispute in my area."""
+    if not rules.staff_roles(request.user):
+        raise PermissionDenied
+    filters = AreaFilterForm(request.GET or None, user=request.user)
+    waiting = selectors.queue_for(request.user).order_by(F("due_at").asc(nulls_last=True), "id")
+    area = selectors.dispute_list(request.user, **filters.selector_kwargs())
+    return render(
+        request,
+        "disputes/queue.html",
+        {
+            "queue_page": Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("qpage")),
+            "area_page": Paginator(area, PAGE_SIZE).get_page(request.GET.get("page")),
+            "filters": filters,
+        },
+    )
+
+
+@login_required
+def file_dispute(request):
+    on_behalf = rules.has_role(request.user, StaffRole.Role.GRID_WORKER)
+    if not request.user.phone_verified and not on_behalf:
+        return render(request, "disputes/file.html", {"needs_verification": True})
+    form = FileDisputeForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)
+    if form.is_valid():
+        try:
+            dispute, created = services.file_dispute(by=request.user, **form.service_kwargs())
+        except ServiceError as exc:
+            form.add_error(form.field_for(exc.field), exc.message)
+        else:
+            if created:
+                _attach(request, dispute, form.cleaned_data["evidence"])
+                messages.success(request, _("Dispute %(ref)s is filed.") % {"ref": dispute.reference})
+            else:
+                messages.info(request, _("You had already filed this dispute; here it is."))
+            return redirect(dispute)
+    return render(request, "disputes/file.html", {"form": form, "on_behalf": on_behalf})
+
+
+def _attach(request, dispute: Dispute, uploads) -> None:
+    for upload in uploads:
+        try:
+            services.add_evidence(dispute, by=request.user, upload=upload)
+        except ServiceError as exc:
+            messages.warning(
+                request,
+                _("%(file)s was not attached: %(reason)s") % {"file": upload.name, "reason": exc.message},
+            )
+
+
+@login_required
+def detail(request, pk: int):
+    dispute = _visible(request, pk)
+    context = {
+        "dispute": dispute,
+        "events": dispute.events.select_related("actor"),
+        "evidence": dispute.evidence.select_related("uploaded_by"),
+        "actions": available_actions(dispute, request.user),
+        "evidence_form": EvidenceForm(),
+    }
+    return render(request, "disputes/detail.html", context)
+
+
+@require_POST
+@login_required
+def transition(request, pk: int, name: str):
+    dispute = _visible(request, pk)
+    if name not in PAYLOADS:
+        raise Http404
+    payload = PAYLOADS[name](data=request.POST)
+    if not payload.is_valid():
+        _report(request, payload.errors, payload.fields)
+    else:
+        try:
+            services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[name]})
+    # A mediator who declines, or a claimant who withdraws, may no longer see the dispute.
+    if not Dispute.objects.visible_to(request.user).filter(pk=pk).exists():
+        return redirect("disputes:mine")
+    return redirect(dispute)
+
+
+@require_POST
+@login_required
+def upload_evidence(request, pk: int):
+    dispute = _visible(request, pk)
+    # Refuse oversized uploads from the declared length, before reading the body.
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
+        messages.error(request, _("The file is larger than 20 MB."))
+        return redirect(dispute)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _report(request, form.errors, form.fields)
+        return redirect(dispute)
+    data = form.cleaned_data
+    try:
+        services.add_evidence(dispute, by=request.user, upload=data["file"], description=data["description"])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The file was added to the evidence."))
+    return redirect(dispute)
+
+
+def _report(request, errors: dict, fields: dict) -> None:
+    """Validation errors as messages, each prefixed with its field's label."""
+    for field, problems in errors.items():
+        text = " ".join(str(p) for p in problems)
+        label = fields[field].label if field in fields else None
+        messages.error(
+            request, _("%(field)s: %(errors)s") % {"field": label, "errors": text} if label else text
+        )

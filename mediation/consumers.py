@@ -1,0 +1,221 @@
+"""The chat socket, /ws/rooms/{room_id}/ (DESIGN §4). It only routes: rules and storage
+live in mediation.chat (shared with the REST fallback), presence in mediation.presence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts.models import User
+from config.errors import ServiceError
+
+from . import chat, presence
+from .realtime import user_group
+
+log = logging.getLogger(__name__)
+
+
+class Bucket:
+    """A token bucket: `rate` frames a second, bursts of up to `rate`."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.tokens = rate
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def dumps(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False)
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    room_id: int | None = None
+    group: str = ""
+    closing = False
+    heartbeat: asyncio.Task | None = None
+
+    async def dispatch(self, message):
+        # Channels 4.2+ hops to a thread before every handler to close stale database
+        # connections. Every database call here goes through database_sync_to_async, which
+        # does that itself, so the broadcast path (chat.frame, chat.relay) stays on the loop.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- connection ---------------------------------------------------------------------
+    async def connect(self):
+        await self.accept()  # first, so that a refusal carries its close code
+        self.user = self.scope.get("user")
+        room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        room, refusal = await database_sync_to_async(chat.open_for)(self.user, room_id)
+        if refusal:
+            await self.shut(refusal)
+            return
+        self.bucket = Bucket(settings.CHAT_RATE)
+        self.group = room.group_name
+        # Join the groups before reading last_seq: whatever commits later is broadcast to us.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        self.room_id = room.pk
+        last_seq, self.writable, online = await database_sync_to_async(self._join)()
+        await self.send_frame(
+            {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": self.writable}
+        )
+        await self.send_presence(online)
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    def _join(self) -> tuple[int, bool, list[int]]:
+        last_seq, writable = chat.room_state(self.room_id)
+        return last_seq, writable, presence.join(self.room_id, self.user.pk, self.channel_name)
+
+    async def disconnect(self, code):
+        self.closing = True
+        if self.heartbeat:
+            self.heartbeat.cancel()
+        if self.room_id is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        online = await database_sync_to_async(presence.leave)(self.room_id, self.channel_name)
+        await self.send_presence(online)
+
+    async def shut(self, code: int) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.close(code=code)
+
+    async def send_frame(self, frame: dict) -> None:
+        if not self.closing:
+            await self.send(text_data=dumps(frame))
+
+    async def send_presence(self, online: list[int]) -> None:
+        text = dumps({"type": "presence", "online": online})
+        await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text})
+
+    # --- frames from the client ---------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.room_id is None or self.closing:
+            return
+        if not self.bucket.take():
+            await self.send_frame(
+                {"type": "error", "code": "rate_limited", "detail": "Too many frames; slow down."}
+            )
+            return
+        try:
+            if text_data is None:
+                raise chat.FrameError("bad_frame", "Frames are JSON text.")
+            try:
+                frame = json.loads(text_data)
+            except ValueError:
+                raise chat.FrameError("bad_frame", "Frames are JSON text.") from None
+            frame = chat.validate_frame(frame)
+        except chat.FrameError as exc:
+            await self.send_frame(exc.frame())
+            return
+        await getattr(self, f"on_{frame['type']}")(frame)
+
+    async def on_send(self, frame: dict) -> None:
+        try:
+            replies = await database_sync_to_async(chat.handle_frame)(self.room_id, self.user, frame)
+        except ServiceError:
+            await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+            return
+        for reply in replies:
+            await self.send_frame(reply)
+
+    async def on_sync(self, frame: dict) -> None:
+        after = frame["after"]
+        while True:
+            frames, last = await database_sync_to_async(chat.sync_frames)(self.room_id, after)
+            for message in frames:
+                await self.send_frame(message)
+            if frames:
+                after = frames[-1]["message"]["seq"]
+            if last:
+                break
+        await self.send_frame({"type": "synced", "last_seq": after})
+
+    async def on_typing(self, frame: dict) -> None:
+        await self.relay({"type": "typing", "user": self.who()})
+
+    async def on_read(self, frame: dict) -> None:
+        await self.relay({"type": "read", "seq": frame["seq"], "user": self.who()})
+
+    def who(self) -> dict:
+        return {"id": self.user.pk, "name": self.user.full_name or self.user.username}
+
+    async def relay(self, frame: dict) -> None:
+        event = {"type": "chat.relay", "text": dumps(frame), "user_id": self.user.pk}
+        await self.channel_layer.group_send(self.group, event)
+
+    # --- events from the channel layer (no database: they stay on the event loop) -------
+    async def chat_frame(self, event):
+        await self.send_frame_text(event["text"])
+
+    async def chat_relay(self, event):
+        if event["user_id"] != self.user.pk:  # to the others only
+            await self.send_frame_text(event["text"])
+
+    async def send_frame_text(self, text: str) -> None:
+        if not self.closing:
+            await self.send(text_data=text)
+
+    async def chat_revoke(self, event):
+        await self.shut(event["code"])
+
+    async def chat_recheck(self, event):
+        """Access or writability may have changed (a transition of the dispute committed)."""
+        await self.recheck()
+
+    # --- access, again and again --------------------------------------------------------
+    def _access(self, beat: bool) -> tuple[int | None, bool]:
+        """(close code or None, writable), from the database as it is now."""
+        if beat:
+            presence.touch(self.channel_name)
+        user = User.objects.filter(pk=self.user.pk).first()
+        if user is None or not user.is_active:
+            return chat.NOT_AUTHENTICATED, False
+        room, refusal = chat.open_for(user, self.room_id)
+        return refusal, bool(room and chat.is_writable(room))
+
+    async def recheck(self, beat: bool = False) -> None:
+        if self.closing:
+            return
+        refusal, writable = await database_sync_to_async(self._access)(beat)
+        if refusal:
+            await self.shut(refusal)
+        elif writable != self.writable:
+            self.writable = writable
+            last_seq, _ = await database_sync_to_async(chat.room_state)(self.room_id)
+            await self.send_frame(
+                {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": writable}
+            )
+
+    async def _heartbeat(self) -> None:
+        """Keep this socket's presence fresh, and re-check access in case an event was lost
+        (the channel layer is at-most-once)."""
+        interval = max(1.0, settings.CHAT_PRESENCE_TTL / 3)
+        while not self.closing:
+            await asyncio.sleep(interval)
+            try:
+                await self.recheck(beat=True)
+            except Exception:  # a database hiccup must not end the loop
+                log.exception("chat heartbeat failed")

@@ -1,0 +1,43 @@
+"""Who is online in a room, across every daphne process.
+
+One row per open socket, in the database every process shares, refreshed by a heartbeat
+from the socket's consumer. A process that dies stops refreshing its rows, and they stop
+counting as online after CHAT_PRESENCE_TTL seconds (and are purged on a later join).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Presence
+
+
+def _fresh_after():
+    return timezone.now() - timedelta(seconds=settings.CHAT_PRESENCE_TTL)
+
+
+def online(room_id: int) -> list[int]:
+    """Ids of the users with at least one live socket in the room, ascending."""
+    rows = Presence.objects.filter(room_id=room_id, seen_at__gt=_fresh_after())
+    return sorted(set(rows.values_list("user_id", flat=True)))
+
+
+def join(room_id: int, user_id: int, channel_name: str) -> list[int]:
+    Presence.objects.filter(room_id=room_id, seen_at__lte=_fresh_after()).delete()
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"room_id": room_id, "user_id": user_id, "seen_at": timezone.now()},
+    )
+    return online(room_id)
+
+
+def leave(room_id: int, channel_name: str) -> list[int]:
+    Presence.objects.filter(channel_name=channel_name).delete()
+    return online(room_id)
+
+
+def touch(channel_name: str) -> None:
+    Presence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())

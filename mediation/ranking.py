@@ -1,0 +1,276 @@
+"""Rank the mediators eligible for a dispute, and say why, in a constant number of queries.
+
+Eligible: active, not on leave today, serving a region node on the dispute grid's path at
+or above the dispute's current level, under their caseload limit, and free of conflicts
+of interest (a shared phone, the same surname and address as a party, a past dispute as a
+party with either side, or having declined or been replaced on this dispute).
+
+Score, out of 100: expertise 30, proximity 25, load 20, fairness 15, language 10. Ties go
+to whoever has waited longest for an assignment, then the lower user id: the same inputs
+always give the same ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.models import Region, StaffRole, User
+from disputes.models import Dispute
+
+from .models import Assignment, MediatorProfile
+
+WEIGHTS = {"expertise": 30, "proximity": 25, "load": 20, "fairness": 15, "language": 10}
+PROXIMITY = {Region.DEPTH["community"]: 1.0, Region.DEPTH["street"]: 0.5, Region.DEPTH["district"]: 0.0}
+FAIRNESS_HORIZON_HOURS = 7 * 24
+# States in which a dispute counts against its mediator's caseload.
+OPEN_STATES = [
+    Dispute.State.MEDIATOR_ASSIGNED,
+    Dispute.State.IN_MEDIATION,
+    Dispute.State.AWAITING_SIGNATURES,
+]
+USER_LANGUAGE = {"zh-hans": "zh", "en": "en"}
+
+
+@dataclass
+class Candidate:
+    """A mediator as the ranking sees them: plain values, no model instances (5,000 of them)."""
+
+    user_id: int
+    name: str
+    phone: str
+    address: str
+    committee: str | None
+    node_depth: int
+    has_profile: bool
+    active: bool
+    on_leave_from: date | None
+    on_leave_until: date | None
+    max_caseload: int
+    languages: list
+    last_assigned_at: datetime | None
+    expert: bool
+    open_cases: int = 0
+    score: float = 0.0
+    parts: dict = field(default_factory=dict)  # each score component, 0..1
+    refusals: list = field(default_factory=list)  # why they are not eligible: [code, params]
+    category: dict = field(default_factory=dict)
+
+    @property
+    def breakdown(self) -> dict:
+        return {
+            name: {"value": round(value, 4), "points": round(WEIGHTS[name] * value, 2)}
+            for name, value in self.parts.items()
+        }
+
+    @property
+    def reasons(self) -> list:
+        """Why they rank where they do, as [code, params] pairs (mediation.reasons words them)."""
+        if not self.parts:
+            return []
+        level = {2: "community", 1: "street", 0: "district"}.get(self.node_depth, "community")
+        reasons = [["proximity", {"level": level}]]
+        if self.expert:
+            reasons.append(["expertise", self.category])
+        reasons.append(["load", {"open": self.open_cases}])
+        if self.parts["language"] < 1:
+            reasons.append(["language_gap", {}])
+        return reasons
+
+    def on_leave(self, day: date) -> bool:
+        if self.on_leave_from is None and self.on_leave_until is None:
+            return False
+        return (self.on_leave_from is None or self.on_leave_from <= day) and (
+            self.on_leave_until is None or day <= self.on_leave_until
+        )
+
+    def as_dict(self, rank: int | None = None) -> dict:
+        data = {
+            "mediator": {"id": self.user_id, "name": self.name, "committee": self.committee},
+            "score": self.score,
+            "breakdown": self.breakdown,
+            "open_cases": self.open_cases,
+            "max_caseload": self.max_caseload if self.has_profile else None,
+            "reasons": self.reasons,
+        }
+        if rank is not None:
+            data["rank"] = rank
+        if self.refusals:
+            data["ineligible"] = self.refusals
+        return data
+
+
+@dataclass
+class Ranking:
+    eligible: list[Candidate]
+    ineligible: list[Candidate]
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.eligible[0] if self.eligible else None
+
+    def rank_of(self, user_id: int) -> int | None:
+        for index, candidate in enumerate(self.eligible, start=1):
+            if candidate.user_id == user_id:
+                return index
+        return None
+
+    def snapshot(self, limit: int = 10) -> list[dict]:
+        return [c.as_dict(rank) for rank, c in enumerate(self.eligible[:limit], start=1)]
+
+
+def serving_nodes(dispute: Dispute) -> list[int]:
+    """Region ids on the grid's path at or above the dispute's level (district first)."""
+    ids = [int(part) for part in dispute.grid.path.strip("/").split("/")]
+    return ids[: dispute.level + 1]
+
+
+CANDIDATE_COLUMNS = (
+    "user_id", "user__full_name", "user__username", "user__phone", "user__address", "user__mediator_profile__committee__name",
+    "region__kind", "user__mediator_profile__id", "user__mediator_profile__active",
+    "user__mediator_profile__on_leave_from", "user__mediator_profile__on_leave_until",
+    "user__mediator_profile__max_caseload", "user__mediator_profile__languages",
+    "user__mediator_profile__last_assigned_at", "expert",
+)  # fmt: skip
+
+
+def _candidates(dispute: Dispute) -> dict[int, Candidate]:
+    """One row per mediator serving a node on the grid's path at or above the dispute's level.
+
+    A mediator attached to several such nodes counts at the one nearest the grid.
+    """
+    expertise = MediatorProfile.expertise.through.objects.filter(
+        mediatorprofile_id=OuterRef("user__mediator_profile__id"), category_id=dispute.category_id
+    )
+    rows = (
+        StaffRole.objects.filter(
+            role=StaffRole.Role.MEDIATOR, region_id__in=serving_nodes(dispute), user__is_active=True
+        )
+        .annotate(expert=Exists(expertise))
+        .values_list(*CANDIDATE_COLUMNS)
+    )
+    candidates: dict[int, Candidate] = {}
+    for row in rows:
+        (user_id, full_name, username, phone, address, committee, kind, profile_id, active,
+         leave_from, leave_until, max_caseload, languages, last_assigned_at, expert) = row  # fmt: skip
+        depth = Region.DEPTH[kind]
+        if user_id in candidates and candidates[user_id].node_depth >= depth:
+            continue
+        candidates[user_id] = Candidate(
+            user_id=user_id, name=full_name or username, phone=phone, address=address, committee=committee,
+            node_depth=depth, has_profile=profile_id is not None, active=bool(active),
+            on_leave_from=leave_from, on_leave_until=leave_until, max_caseload=max_caseload or 0,
+            languages=languages or ["zh"], last_assigned_at=last_assigned_at, expert=bool(expert),
+        )  # fmt: skip
+    return candidates
+
+
+def rank(dispute: Dispute, *, now: datetime | None = None) -> Ranking:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    candidates = _candidates(dispute)
+    if not candidates:
+        return Ranking([], [])
+    # Open caseloads of every mediator (the partial index dispute_open_by_mediator covers it).
+    open_cases = dict(
+        Dispute.objects.filter(state__in=OPEN_STATES, mediator__isnull=False)
+        .values_list("mediator_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    party_phones = [dispute.claimant_phone, dispute.respondent_phone]
+    # Everyone who was ever a party opposite (or beside) one of these parties.
+    past_parties = set()
+    for phones in (
+        Dispute.objects.filter(Q(claimant_phone__in=party_phones) | Q(respondent_phone__in=party_phones))
+        .exclude(pk=dispute.pk)
+        .values_list("claimant_phone", "respondent_phone")
+    ):
+        past_parties.update(phones)
+    excluded = dict(
+        Assignment.objects.filter(
+            dispute=dispute, end_reason__in=[Assignment.End.DECLINED, Assignment.End.REPLACED]
+        ).values_list("mediator_id", "end_reason")
+    )
+    parties = _parties(dispute)
+    needed_languages = sorted({USER_LANGUAGE.get(p["language"], "zh") for p in parties})
+
+    eligible, ineligible = [], []
+    for candidate in candidates.values():
+        candidate.open_cases = open_cases.get(candidate.user_id, 0)
+        candidate.refusals = _refusals(candidate, today, parties, past_parties, excluded)
+        if candidate.refusals:
+            ineligible.append(candidate)
+            continue
+        _score(candidate, dispute, now, needed_languages)
+        eligible.append(candidate)
+
+    never = datetime.min.replace(tzinfo=now.tzinfo)
+    eligible.sort(key=lambda c: (-c.score, c.last_assigned_at or never, c.user_id))
+    return Ranking(eligible, ineligible)
+
+
+def _parties(dispute: Dispute) -> list[dict]:
+    """Name, phone, address and language of each party (from their account where they have one)."""
+    users = {u.phone: u for u in User.objects.filter(
+        phone__in=[dispute.claimant_phone, dispute.respondent_phone], phone_verified=True
+    )}  # fmt: skip
+    parties = []
+    for name, phone, address in (
+        (dispute.claimant_name, dispute.claimant_phone, dispute.claimant_address),
+        (dispute.respondent_name, dispute.respondent_phone, dispute.respondent_address),
+    ):
+        user = users.get(phone)
+        parties.append({
+            "name": (user.full_name if user else "") or name,
+            "phone": phone,
+            "address": _normal_address((user.address if user else "") or address),
+            "language": user.language if user else "zh-hans",
+        })  # fmt: skip
+    return parties
+
+
+def _normal_address(address: str) -> str:
+    return "".join(address.split()).lower()
+
+
+def _refusals(candidate: Candidate, today, parties, past_parties, excluded) -> list:
+    refusals = []
+    if not candidate.has_profile or not candidate.active:
+        refusals.append(["inactive", {}])
+    elif candidate.on_leave(today):
+        refusals.append(["on_leave", {"until": str(candidate.on_leave_until or "")}])
+    if candidate.has_profile and candidate.open_cases >= candidate.max_caseload:
+        refusals.append(["at_capacity", {"open": candidate.open_cases, "max": candidate.max_caseload}])
+    if candidate.phone and any(candidate.phone == p["phone"] for p in parties):
+        refusals.append(["conflict_phone", {}])
+    address = _normal_address(candidate.address)
+    if address and any(p["address"] == address and p["name"][:1] == candidate.name[:1] for p in parties):
+        refusals.append(["conflict_family", {}])
+    if candidate.phone and candidate.phone in past_parties:
+        refusals.append(["conflict_past_dispute", {}])
+    if candidate.user_id in excluded:
+        refusals.append([f"excluded_{excluded[candidate.user_id]}", {}])
+    return refusals
+
+
+def _score(candidate: Candidate, dispute: Dispute, now, needed_languages: list[str]) -> None:
+    """Fill in the score parts; the words (reasons, breakdown) are derived only when shown."""
+    if candidate.last_assigned_at is None:
+        idle_hours = FAIRNESS_HORIZON_HOURS
+    else:
+        idle_hours = max((now - candidate.last_assigned_at).total_seconds() / 3600, 0)
+    candidate.parts = parts = {
+        "expertise": 1.0 if candidate.expert else 0.0,
+        "proximity": PROXIMITY.get(candidate.node_depth, 1.0),
+        "load": max(1 - candidate.open_cases / candidate.max_caseload, 0.0),
+        "fairness": min(idle_hours / FAIRNESS_HORIZON_HOURS, 1.0),
+        "language": sum(lang in candidate.languages for lang in needed_languages) / len(needed_languages),
+    }
+    candidate.score = round(sum(WEIGHTS[name] * value for name, value in parts.items()), 2)
+    if candidate.expert:
+        category = dispute.category
+        candidate.category = {"category": category.slug, "name": category.name, "name_en": category.name_en}

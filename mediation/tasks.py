@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def auto_assign(*, dispute_id: int) -> None:
+    """Assign a mediator to a dispute awaiting one (idempotent: acts only in that state)."""
+    services.auto_assign(dispute_id)
