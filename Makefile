@@ -47,10 +47,11 @@ debs-test:
 run: debs-runtime install ## migrate, load the demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving Tiaojie on http://$(HOST):$(PORT)/ (API docs: /api/v1/docs/). Ctrl-C stops it."
-	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	@echo "API docs: http://$(HOST):$(PORT)/api/v1/docs/"
+	@# daphne -b $(HOST) -p $(PORT) config.asgi:application, with a Celery worker and beat beside it
+	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/serve
 
-worker: install ## the Celery worker with beat: background tasks (e.g. automatic mediator assignment)
+worker: install ## only the Celery worker with beat (make run starts one already)
 	@mkdir -p "$${TIAOJIE_VAR_DIR:-var}"
 	$(BIN)/celery -A config worker -B -l info --schedule "$${TIAOJIE_VAR_DIR:-var}/celerybeat-schedule"
 

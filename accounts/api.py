@@ -15,7 +15,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
-from .models import PhoneCode, Region, User
+from .models import Region, User
 from .phones import mask_phone, normalize_phone
 
 
@@ -99,27 +99,25 @@ class RegisterView(ThrottledAuthView):
         return Response(me_payload(user), status=status.HTTP_201_CREATED)
 
 
+class SendCodeSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    phone = PhoneField(max_length=20)
+
+
 class SendCodeView(ThrottledAuthView):
-    """Send a fresh verification code to a registered, not yet verified phone."""
+    """Send a fresh verification code for an account that has not verified its phone yet."""
 
-    @extend_schema(
-        request=inline_serializer("SendCode", {"phone": serializers.CharField()}), responses={200: dict}
-    )
+    @extend_schema(request=SendCodeSerializer, responses={200: dict})
     def post(self, request):
-        data = inline_phone(request.data)
-        user = User.objects.filter(phone=data, phone_verified=False, is_active=True).first()
+        data = SendCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = User.objects.filter(
+            username=data.validated_data["username"], phone=data.validated_data["phone"]
+        ).first()
         if user is not None:
-            services.send_phone_code(data, purpose=PhoneCode.Purpose.VERIFY, language=user.language)
-        # The same answer whether or not the number is registered: nothing leaks.
+            services.resend_verification(user)
+        # The same answer whether or not such an account waits: nothing leaks.
         return Response({"detail": str(_("If this number awaits verification, a code is on its way."))})
-
-
-def inline_phone(data) -> str:
-    field = PhoneField(max_length=20)
-    try:
-        return field.run_validation(data.get("phone", "") if hasattr(data, "get") else "")
-    except serializers.ValidationError as exc:
-        raise serializers.ValidationError({"phone": exc.detail}) from exc
 
 
 class VerifyPhoneView(ThrottledAuthView):

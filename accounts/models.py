@@ -120,6 +120,8 @@ class PhoneCode(models.Model):
         SIGN = "sign", _("Signing")
 
     phone = models.CharField(max_length=20)
+    # The account the code was issued for: only that account can be verified with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.VERIFY)
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)

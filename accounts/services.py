@@ -42,11 +42,18 @@ def register_user(
             user.save()
     except IntegrityError as exc:
         raise ServiceError(_("This username is taken."), code="username_taken", field="username") from exc
-    send_phone_code(phone, purpose=PhoneCode.Purpose.VERIFY, language=language)
+    send_phone_code(phone, purpose=PhoneCode.Purpose.VERIFY, language=language, user=user)
     return user
 
 
-def send_phone_code(phone: str, *, purpose: str, language: str) -> None:
+def resend_verification(user: User) -> None:
+    """A fresh verification code for an account that has not verified its phone yet."""
+    if user.phone_verified or not user.is_active or not user.phone:
+        return
+    send_phone_code(user.phone, purpose=PhoneCode.Purpose.VERIFY, language=user.language, user=user)
+
+
+def send_phone_code(phone: str, *, purpose: str, language: str, user: User | None = None) -> None:
     """Issue a fresh 6-digit code and send it by SMS after commit.
 
     Rate limited per phone: one per PHONE_CODE_MIN_INTERVAL, PHONE_CODE_MAX_PER_HOUR an hour.
@@ -65,6 +72,7 @@ def send_phone_code(phone: str, *, purpose: str, language: str) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     PhoneCode.objects.create(
         phone=phone,
+        user=user,
         purpose=purpose,
         code_hash=make_password(code),
         expires_at=now + settings.PHONE_CODE_TTL,
@@ -77,8 +85,8 @@ def send_phone_code(phone: str, *, purpose: str, language: str) -> None:
     transaction.on_commit(partial(send_sms, to=phone, body=body % {"code": code}))
 
 
-def check_phone_code(phone: str, code: str, *, purpose: str) -> bool:
-    """Consume the current code if it matches. Caller runs inside a transaction."""
+def check_phone_code(phone: str, code: str, *, purpose: str) -> PhoneCode | None:
+    """Consume the current code if it matches and return it. Caller runs inside a transaction."""
     now = timezone.now()
     current = (
         PhoneCode.objects.select_for_update()
@@ -86,31 +94,29 @@ def check_phone_code(phone: str, code: str, *, purpose: str) -> bool:
         .order_by("-created_at")
         .first()
     )
-    if current is None:
-        return False
-    if current.attempts >= settings.PHONE_CODE_MAX_ATTEMPTS:
-        return False
+    if current is None or current.attempts >= settings.PHONE_CODE_MAX_ATTEMPTS:
+        return None
     if not check_password(code, current.code_hash):
         PhoneCode.objects.filter(pk=current.pk).update(attempts=current.attempts + 1)
-        return False
+        return None
     PhoneCode.objects.filter(pk=current.pk).update(used_at=now)
-    return True
+    return current
 
 
 def verify_phone(phone: str, code: str) -> User:
-    """Mark the account registered with this phone as verified; a code works once.
+    """Mark the account the code was issued for as verified; a code works once.
 
     A wrong guess counts as an attempt even though the request fails, so the counter is
-    committed before the refusal is raised.
+    committed before the refusal is raised. Binding codes to accounts means someone who
+    registers another person's number cannot have it verified by that person's code.
     """
     with transaction.atomic():
-        ok = check_phone_code(phone, code, purpose=PhoneCode.Purpose.VERIFY)
+        issued = check_phone_code(phone, code, purpose=PhoneCode.Purpose.VERIFY)
         user = None
-        if ok:
+        if issued is not None and issued.user_id is not None:
             user = (
                 User.objects.select_for_update()
-                .filter(phone=phone, phone_verified=False, is_active=True)
-                .order_by("-date_joined")
+                .filter(pk=issued.user_id, phone=phone, phone_verified=False, is_active=True)
                 .first()
             )
             if user is not None and not verified_phone_taken(phone, exclude=user):
@@ -121,3 +127,10 @@ def verify_phone(phone: str, code: str) -> User:
     if user is None:
         raise ServiceError(_("The code is wrong or has expired."), code="invalid_code", field="code")
     return user
+
+
+def set_language(user: User, language: str) -> None:
+    """The language of the user's pages, SMS and notifications."""
+    if language in User.Language.values and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -7,16 +7,19 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from config.errors import ServiceError
 
 from . import services
 from .forms import SignUpForm, VerifyForm
-from .models import PhoneCode, User
+from .models import User
 from .phones import mask_phone
 
 # The phone just registered, so the verify page can fill it in.
 PHONE_KEY = "verify_phone"
+PENDING_USER_KEY = "verify_user"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -39,6 +42,7 @@ def signup(request):
             _add_service_error(form, exc)
         else:
             request.session[PHONE_KEY] = user.phone
+            request.session[PENDING_USER_KEY] = user.pk
             messages.success(
                 request, _("We sent a 6-digit code to %(phone)s.") % {"phone": mask_phone(user.phone)}
             )
@@ -62,16 +66,30 @@ def verify(request):
         else:
             login(request, user, backend=BACKEND)
             request.session.pop(PHONE_KEY, None)
+            request.session.pop(PENDING_USER_KEY, None)
             messages.success(request, _("Your phone number is verified."))
             return redirect("disputes:mine")
     return render(request, "accounts/verify.html", {"form": form})
 
 
 def _resend(request, phone: str):
-    # The same answer whether or not the number is registered: nothing leaks.
-    waiting = User.objects.filter(phone=phone, phone_verified=False, is_active=True).first()
+    # Only the account that signed up in this browser (or is signed in) gets a new code;
+    # the same answer either way, so nothing leaks.
+    pending = request.session.get(PENDING_USER_KEY) or (
+        request.user.pk if request.user.is_authenticated else None
+    )
+    waiting = User.objects.filter(pk=pending, phone=phone).first() if pending else None
     if waiting is not None:
-        services.send_phone_code(phone, purpose=PhoneCode.Purpose.VERIFY, language=waiting.language)
+        services.resend_verification(waiting)
     request.session[PHONE_KEY] = phone
     messages.info(request, _("If this number awaits verification, a code is on its way."))
     return redirect("accounts:verify")
+
+
+@require_POST
+def set_language(request):
+    """Switch the page language and, for a signed-in user, remember it for SMS and notices."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        services.set_language(request.user, request.POST.get("language", ""))
+    return response

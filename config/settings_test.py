@@ -21,4 +21,3 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "filing": "1000/min"},
 }
 CELERY_TASK_ALWAYS_EAGER = True
-(Path(VAR_DIR) / "staticfiles").mkdir(parents=True, exist_ok=True)

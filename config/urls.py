@@ -12,3 +12,5 @@ urlpatterns = [
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
 ]
+
+handler404 = "config.views.not_found"

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -123,9 +124,11 @@ class TransitionView(APIView):
     def post(self, request, pk: int, name: str):
         dispute = visible_dispute(request, pk)
         if name not in TRANSITIONS or name not in PAYLOADS:
-            raise ServiceError("Not found.", code="not_found", status=404)
+            raise ServiceError(_("Not found."), code="not_found", status=404)
         if not services.may_ever(dispute, name, request.user):
-            raise ServiceError("You may not do this to this dispute.", code="permission_denied", status=403)
+            raise ServiceError(
+                _("You may not do this to this dispute."), code="permission_denied", status=403
+            )
         payload = PAYLOADS[name](data=request.data)
         payload.is_valid(raise_exception=True)
         # The caller sees the result even when it ends their access (a mediator who declines).

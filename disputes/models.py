@@ -56,7 +56,7 @@ class DisputeQuerySet(models.QuerySet):
         if user.phone_verified and user.phone:
             q |= Q(claimant_phone=user.phone)
             q |= Q(respondent_phone=user.phone, served_at__isnull=False)
-        q |= Q(grid__in=rules.staff_grids(user))
+        q |= Q(grid_id__in=rules.staff_grids(user))
         return self.filter(q)
 
 
@@ -370,8 +370,13 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         conditions=[has_case_handler],
     )
     def return_to_mediation(self, reason: str) -> None:
-        """Back to mediation at the raised level: the next mediator comes from that pool."""
+        """Back to mediation at the raised level: the next mediator comes from that pool.
+
+        A dispute escalated straight from intake was never served: serve the respondent now.
+        """
         self.case_handler = None
+        if self.served_at is None:
+            self.served_at = timezone.now()
 
     @transition(
         state,

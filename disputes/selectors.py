@@ -40,21 +40,15 @@ def queue_for(user) -> QuerySet[Dispute]:
     """
     S = Dispute.State
     waiting = Q(pk__in=[])
-    grid_worker_regions = [p for r, p, _ in rules.staff_roles(user) if r == StaffRole.Role.GRID_WORKER]
-    if grid_worker_regions:
-        waiting |= _in_regions(grid_worker_regions) & Q(state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
+    intake_grids = rules.grids_under(user, StaffRole.Role.GRID_WORKER)
+    if intake_grids:
+        waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
     for role, path, depth in rules.staff_roles(user):
         if role == StaffRole.Role.CASE_HANDLER:
-            waiting |= Q(grid__path__startswith=path, state=S.ESCALATED, level__gte=depth)
+            waiting |= Q(grid_id__in=rules.grids_under(user, path=path), state=S.ESCALATED, level__gte=depth)
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
     if user.phone_verified and user.phone:
         waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
     return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
 
-
-def _in_regions(paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(grid__path__startswith=path)
-    return q

@@ -241,8 +241,18 @@ def add_evidence(dispute: Dispute, *, by: User, upload: UploadedFile, descriptio
     return evidence
 
 
+EXTENSION_ALIASES = {"jpg": {"jpg", "jpeg"}, "tif": {"tif", "tiff"}, "m4a": {"m4a", "mp4"}}
+
+
 def _safe_filename(name: str, extension: str) -> str:
-    """The original name for display and download, stripped of paths and control characters."""
+    """The original name for display and download, stripped of paths and control characters.
+
+    The extension always matches the sniffed content (x.html holding a PNG becomes x.png),
+    so a download never opens as something else.
+    """
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:150].strip() or "file"
-    return base if "." in base else f"{base}.{extension}"
+    stem, dot, current = base.rpartition(".")
+    if dot and stem and current.lower() in EXTENSION_ALIASES.get(extension, {extension}):
+        return base
+    return f"{stem if dot and stem else base}.{extension}"

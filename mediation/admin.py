@@ -11,7 +11,15 @@ class CommitteeAdmin(admin.ModelAdmin):
 
 @admin.register(MediatorProfile)
 class MediatorProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "committee", "max_caseload", "active", "on_leave_from", "on_leave_until", "average_rating"]
+    list_display = [
+        "user",
+        "committee",
+        "max_caseload",
+        "active",
+        "on_leave_from",
+        "on_leave_until",
+        "average_rating",
+    ]
     list_filter = ["active", "committee", "expertise"]
     search_fields = ["user__full_name", "user__username"]
     autocomplete_fields = ["user"]
@@ -21,7 +29,16 @@ class MediatorProfileAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["dispute", "mediator", "method", "rank", "candidates", "assigned_at", "accepted_at", "end_reason"]
+    list_display = [
+        "dispute",
+        "mediator",
+        "method",
+        "rank",
+        "candidates",
+        "assigned_at",
+        "accepted_at",
+        "end_reason",
+    ]
     list_filter = ["method", "end_reason"]
 
     def has_change_permission(self, request, obj=None):

@@ -50,7 +50,9 @@ def assignment_payload(a: Assignment) -> dict:
         "id": a.pk,
         "mediator": {"id": a.mediator_id, "name": a.mediator.display_name},
         "method": a.method,
-        "assigned_by": {"id": a.assigned_by_id, "name": a.assigned_by.display_name} if a.assigned_by else None,
+        "assigned_by": {"id": a.assigned_by_id, "name": a.assigned_by.display_name}
+        if a.assigned_by
+        else None,
         "rank": a.rank,
         "candidates": a.candidates,
         "why": describe(a.reasons),

@@ -130,7 +130,7 @@ class RoomMessagesView(APIView):
                 exc.detail, code=exc.code if exc.code == "too_long" else "invalid", field="body"
             ) from exc
         return Response(
-            chat.message_frame(posted.message)["message"],
+            posted.frame["message"],
             status=status.HTTP_201_CREATED if posted.created else status.HTTP_200_OK,
         )
 

@@ -14,7 +14,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from accounts.models import User
 from config.errors import ServiceError
 
 from . import chat, presence
@@ -134,12 +133,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, frame: dict) -> None:
         try:
-            replies = await database_sync_to_async(chat.handle_frame)(self.room_id, self.user, frame)
-        except ServiceError:
-            await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+            posted = await database_sync_to_async(chat.post_message)(
+                self.room_id, self.user, frame["body"], frame["client_msg_id"], broadcast=False
+            )
+        except ServiceError as exc:
+            if exc.code != "read_only":
+                await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+                return
+            await self.send_frame({"type": "error", "code": "read_only", "detail": exc.message})
             return
-        for reply in replies:
-            await self.send_frame(reply)
+        text = dumps(posted.frame)
+        if posted.created:
+            # Committed by now: broadcast from here, saving post_message's hop back to the loop.
+            await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text})
+        else:
+            await self.send_frame_text(text)  # a retry: acknowledge it again, to the sender only
 
     async def on_sync(self, frame: dict) -> None:
         after = frame["after"]
@@ -187,14 +195,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- access, again and again --------------------------------------------------------
     def _access(self, beat: bool) -> tuple[int | None, bool]:
-        """(close code or None, writable), from the database as it is now."""
         if beat:
             presence.touch(self.channel_name)
-        user = User.objects.filter(pk=self.user.pk).first()
-        if user is None or not user.is_active:
-            return chat.NOT_AUTHENTICATED, False
-        room, refusal = chat.open_for(user, self.room_id)
-        return refusal, bool(room and chat.is_writable(room))
+        return chat.access(self.user.pk, self.room_id)
 
     async def recheck(self, beat: bool = False) -> None:
         if self.closing:

@@ -124,7 +124,9 @@ class Assignment(models.Model):
 class AssignmentFlag(models.Model):
     """Why automatic assignment found nobody; shown to the grid worker until someone is assigned."""
 
-    dispute = models.OneToOneField("disputes.Dispute", on_delete=models.CASCADE, related_name="assignment_flag")
+    dispute = models.OneToOneField(
+        "disputes.Dispute", on_delete=models.CASCADE, related_name="assignment_flag"
+    )
     reason = models.TextField()
     details = models.JSONField(default=dict)
     at = models.DateTimeField(default=timezone.now)

@@ -64,10 +64,16 @@ def caseload(request):
         _run(request, AvailabilityInput(data={k: request.POST.get(k) or None for k in ("on_leave_from", "on_leave_until")}),
              lambda data: services.set_availability(profile, **data))  # fmt: skip
         return redirect("mediation-pool:caseload")
-    mine = Dispute.objects.filter(mediator=request.user, state__in=OPEN_STATES).select_related("category", "grid")
+    mine = Dispute.objects.filter(mediator=request.user, state__in=OPEN_STATES).select_related(
+        "category", "grid"
+    )
     # One page each: a caseload is bounded by max_caseload.
-    pending = Paginator(mine.filter(state=Dispute.State.MEDIATOR_ASSIGNED).order_by("due_at"), 100).get_page(1)
-    open_cases = Paginator(mine.exclude(state=Dispute.State.MEDIATOR_ASSIGNED).order_by("due_at"), 100).get_page(1)
+    pending = Paginator(mine.filter(state=Dispute.State.MEDIATOR_ASSIGNED).order_by("due_at"), 100).get_page(
+        1
+    )
+    open_cases = Paginator(
+        mine.exclude(state=Dispute.State.MEDIATOR_ASSIGNED).order_by("due_at"), 100
+    ).get_page(1)
     return render(request, "mediation/caseload.html", {
         "profile": profile,
         "pending": pending,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from .models import Presence
@@ -40,4 +41,9 @@ def leave(room_id: int, channel_name: str) -> list[int]:
 
 
 def touch(channel_name: str) -> None:
-    Presence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+    """The heartbeat (every socket, every CHAT_PRESENCE_TTL / 3 seconds): plain SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE mediation_presence SET seen_at = %s WHERE channel_name = %s",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), channel_name],
+        )

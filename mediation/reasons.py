@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 LEVELS = {"community": lambda: _("same community"), "street": lambda: _("same street"),
           "district": lambda: _("district pool")}  # fmt: skip

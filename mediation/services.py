@@ -145,9 +145,13 @@ def request_recusal(dispute: Dispute, *, by: User, reason: str) -> RecusalReques
 def decide_recusal(recusal_id: int, *, by: User, approve: bool, note: str = "") -> RecusalRequest:
     """A grid worker decides; approval fires replace_mediator with the party's reason."""
     with transaction.atomic():
-        recusal = RecusalRequest.objects.select_for_update().select_related("dispute__grid").get(pk=recusal_id)
+        recusal = (
+            RecusalRequest.objects.select_for_update().select_related("dispute__grid").get(pk=recusal_id)
+        )
         if not recusal.dispute.is_grid_worker(by):
-            raise ServiceError(_("Only the grid worker decides on recusal."), code="permission_denied", status=403)
+            raise ServiceError(
+                _("Only the grid worker decides on recusal."), code="permission_denied", status=403
+            )
         if recusal.status != RecusalRequest.Status.PENDING:
             raise ServiceError(_("This request has been decided already."), code="conflict", status=409)
         if approve and recusal.dispute.mediator_id == recusal.mediator_id:

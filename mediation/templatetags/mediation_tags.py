@@ -17,7 +17,9 @@ def mediation_panel(context, dispute: Dispute):
     user = context["request"].user
     staff = user.is_superuser or dispute.is_grid_worker(user) or dispute.is_case_handler(user)
     current = (
-        Assignment.objects.filter(dispute=dispute, ended_at=None).select_related("mediator", "assigned_by").first()
+        Assignment.objects.filter(dispute=dispute, ended_at=None)
+        .select_related("mediator", "assigned_by")
+        .first()
     )
     waiting = dispute.state == Dispute.State.AWAITING_MEDIATOR
     can_assign = any(t.name == "assign_mediator" for t in dispute.get_available_user_state_transitions(user))
@@ -40,7 +42,9 @@ def mediation_panel(context, dispute: Dispute):
         "recusals": recusals,
         "can_request_recusal": dispute.is_party(user)
         and dispute.state in RECUSABLE
-        and not any(r.requested_by_id == user.pk and r.status == RecusalRequest.Status.PENDING for r in recusals),
+        and not any(
+            r.requested_by_id == user.pk and r.status == RecusalRequest.Status.PENDING for r in recusals
+        ),
         "decides_recusal": dispute.is_grid_worker(user),
     }
 

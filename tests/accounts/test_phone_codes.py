@@ -50,9 +50,9 @@ def verify(api, code: str, phone: str = PHONE):
     return api().post(VERIFY, {"phone": phone, "code": code}, format="json")
 
 
-def resend(api, django_capture_on_commit_callbacks, phone: str = PHONE):
+def resend(api, django_capture_on_commit_callbacks, phone: str = PHONE, username: str = "wangfang"):
     with django_capture_on_commit_callbacks(execute=True):
-        return api().post(SEND, {"phone": phone}, format="json")
+        return api().post(SEND, {"username": username, "phone": phone}, format="json")
 
 
 def is_verified(user: User) -> bool:
@@ -179,8 +179,8 @@ def test_asking_for_a_code_reveals_nothing_about_who_is_registered(
 
 
 def test_no_code_is_sent_to_a_phone_already_verified(api, outbox, django_capture_on_commit_callbacks):
-    factories.UserFactory(phone=PHONE, phone_verified=True)
-    assert resend(api, django_capture_on_commit_callbacks).status_code == 200
+    owner = factories.UserFactory(phone=PHONE, phone_verified=True)
+    assert resend(api, django_capture_on_commit_callbacks, username=owner.username).status_code == 200
     assert outbox.sms(PHONE) == []
 
 
@@ -209,3 +209,23 @@ def test_an_unverified_user_may_not_file_until_verified(registered, regions, api
     assert client.post("/api/v1/disputes/", body, format="json").status_code == 403
     assert verify(api, outbox.code(PHONE)).status_code == 200
     assert client.post("/api/v1/disputes/", body, format="json").status_code == 201
+
+
+def test_a_code_verifies_only_the_account_it_was_sent_for(
+    registered, api, outbox, clock, django_capture_on_commit_callbacks
+):
+    """Someone who registers another person's number later cannot ride on that person's code."""
+    clock.advance(seconds=61)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api().post(
+            REGISTER,
+            {"username": "intruder", "password": "Qiantang-river-2026", "full_name": "冒名", "phone": PHONE},
+            format="json",
+        )
+    assert r.status_code == 201
+    intruder = User.objects.get(username="intruder")
+    clock.advance(seconds=61)
+    resend(api, django_capture_on_commit_callbacks)  # the owner asks again: the code is theirs
+    r = verify(api, outbox.code(PHONE))
+    assert r.status_code == 200 and r.json()["username"] == "wangfang"
+    assert is_verified(registered) and not is_verified(intruder)

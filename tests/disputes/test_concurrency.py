@@ -141,8 +141,8 @@ def test_many_racers_for_closing_transitions_one_wins_and_the_rest_change_nothin
     dispute.refresh_from_db()
     [event] = DisputeEvent.objects.filter(dispute=dispute).exclude(transition="file")
     assert event.to_state == dispute.state
-    winner_reason = next(b for s, b in results if s == 200)
-    assert winner_reason["state"] == dispute.state
+    winner = next(b for s, b in results if s == 200)
+    assert winner["state"] == dispute.state
 
 
 def test_a_filing_submitted_several_times_at_once_creates_one_dispute(regions, claimant, respondent, api):

@@ -24,7 +24,9 @@ def test_entering_awaiting_mediator_assigns_the_top_ranked_mediator_after_commit
 
 
 @override_settings(TIAOJIE_AUTO_ASSIGN=False)
-def test_automatic_assignment_can_be_turned_off(django_capture_on_commit_callbacks, dispute, advance, respondent, mediator):
+def test_automatic_assignment_can_be_turned_off(
+    django_capture_on_commit_callbacks, dispute, advance, respondent, mediator
+):
     advance(dispute, "awaiting_response")
     with django_capture_on_commit_callbacks(execute=True):
         services.fire(dispute.pk, "respondent_accept", by=respondent)
@@ -46,11 +48,15 @@ def test_with_nobody_eligible_the_dispute_waits_flagged_with_the_reason(
     assert (flag.reason, flag.details) == ("all_ineligible", {"inactive": 1})
     body = api(grid_worker).get(f"/api/v1/disputes/{dispute.pk}/assignments/").json()
     assert body["unassignable"]["reason"] == "all_ineligible"
-    r = api(grid_worker).post(f"/api/v1/disputes/{dispute.pk}/transitions/assign_mediator/", {"mediator": "auto"}, format="json")
+    r = api(grid_worker).post(
+        f"/api/v1/disputes/{dispute.pk}/transitions/assign_mediator/", {"mediator": "auto"}, format="json"
+    )
     assert r.status_code == 409 and r.json()["code"] == "no_eligible_mediator"
     mediator.mediator_profile.active = True
     mediator.mediator_profile.save()
-    r = api(grid_worker).post(f"/api/v1/disputes/{dispute.pk}/transitions/assign_mediator/", {"mediator": "auto"}, format="json")
+    r = api(grid_worker).post(
+        f"/api/v1/disputes/{dispute.pk}/transitions/assign_mediator/", {"mediator": "auto"}, format="json"
+    )
     assert r.status_code == 200 and r.json()["mediator"]["id"] == mediator.pk
     assert not AssignmentFlag.objects.filter(dispute=dispute).exists()
 
@@ -105,19 +111,29 @@ def test_a_refused_recusal_changes_nothing(api, awaiting, grid_worker, mediator,
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": mediator.pk})
     r = api(respondent).post(f"/api/v1/disputes/{awaiting.pk}/recusals/", {"reason": "不信任"}, format="json")
     r = api(grid_worker).post(
-        f"/api/v1/disputes/{awaiting.pk}/recusals/{r.json()['id']}/decision/", {"approve": False}, format="json"
+        f"/api/v1/disputes/{awaiting.pk}/recusals/{r.json()['id']}/decision/",
+        {"approve": False},
+        format="json",
     )
     assert r.json()["status"] == "refused"
     awaiting.refresh_from_db()
     assert awaiting.mediator == mediator and RecusalRequest.objects.get().status == "refused"
 
 
-def test_candidates_are_for_staff_only(api, awaiting, grid_worker, claimant, outsider, mediator, district_handler):
+def test_candidates_are_for_staff_only(
+    api, awaiting, grid_worker, claimant, outsider, mediator, district_handler
+):
     url = f"/api/v1/disputes/{awaiting.pk}/candidates/"
     body = api(grid_worker).get(url, HTTP_ACCEPT_LANGUAGE="en").json()
     assert [c["mediator"]["id"] for c in body["eligible"]] == [mediator.pk]
     top = body["eligible"][0]
-    assert top["rank"] == 1 and set(top["breakdown"]) == {"expertise", "proximity", "load", "fairness", "language"}
+    assert top["rank"] == 1 and set(top["breakdown"]) == {
+        "expertise",
+        "proximity",
+        "load",
+        "fairness",
+        "language",
+    }
     assert top["summary"] == "same community, 0 open cases"
     assert api(district_handler).get(url).status_code == 200
     assert api(claimant).get(url).status_code == 403

@@ -27,8 +27,10 @@ def demo_tree():
         for c in range(2):
             community = Region.objects.create(name=f"社区{2 * s + c + 1}", kind="community", parent=street)
             communities.append(community)
-            for g in range(2):
-                grids.append(Region.objects.create(name=f"网格{len(grids) + 1}", kind="grid", parent=community))
+            for _ in range(2):
+                grids.append(
+                    Region.objects.create(name=f"网格{len(grids) + 1}", kind="grid", parent=community)
+                )
     return communities, grids
 
 
@@ -60,7 +62,9 @@ def test_two_thousand_disputes_are_shared_evenly_and_nobody_exceeds_their_caselo
         assert max(row["n"] for row in loads) <= MAX_CASELOAD
 
     totals = Counter(
-        Dispute.objects.filter(pk__in=[d.pk for d in disputes]).values_list("assignments__mediator", flat=True)
+        Dispute.objects.filter(pk__in=[d.pk for d in disputes]).values_list(
+            "assignments__mediator", flat=True
+        )
     )
     mean = DISPUTES / len(mediators)
     assert sorted(totals) == sorted(m.pk for m in mediators)

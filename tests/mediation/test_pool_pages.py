@@ -16,7 +16,9 @@ def browser(user) -> Client:
     return client
 
 
-def test_the_grid_worker_sees_ranked_candidates_with_reasons_and_can_assign(awaiting, grid_worker, mediator, make_mediator):
+def test_the_grid_worker_sees_ranked_candidates_with_reasons_and_can_assign(
+    awaiting, grid_worker, mediator, make_mediator
+):
     expert = make_mediator()
     expert.full_name = "王专家"
     expert.save()
@@ -45,7 +47,9 @@ def test_a_party_asks_for_recusal_from_the_page_and_the_grid_worker_approves(
     awaiting, claimant, grid_worker, mediator, make_mediator
 ):
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": mediator.pk})
-    r = browser(claimant).post(f"/mediation/pool/disputes/{awaiting.pk}/recusal/", {"reason": "调解员是对方亲戚"})
+    r = browser(claimant).post(
+        f"/mediation/pool/disputes/{awaiting.pk}/recusal/", {"reason": "调解员是对方亲戚"}
+    )
     assert r.status_code == 302
     recusal = RecusalRequest.objects.get()
     page = browser(grid_worker).get(awaiting.get_absolute_url()).content.decode()
@@ -68,7 +72,9 @@ def test_the_mediator_sees_pending_acceptances_and_sets_leave(awaiting, grid_wor
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": mediator.pk})
     page = browser(mediator).get("/mediation/pool/caseload/").content.decode()
     assert awaiting.title in page and "1 of at most 10 open cases" in page
-    browser(mediator).post("/mediation/pool/caseload/", {"on_leave_from": "2026-12-01", "on_leave_until": "2026-12-05"})
+    browser(mediator).post(
+        "/mediation/pool/caseload/", {"on_leave_from": "2026-12-01", "on_leave_until": "2026-12-05"}
+    )
     mediator.mediator_profile.refresh_from_db()
     assert str(mediator.mediator_profile.on_leave_until) == "2026-12-05"
 

@@ -108,7 +108,9 @@ def test_same_surname_and_address_as_a_party_is_a_conflict_but_either_alone_is_n
     assert relative.pk in eligible_ids(awaiting)
 
 
-def test_a_past_dispute_as_a_party_with_either_side_is_a_conflict(awaiting, respondent, regions, make_mediator):
+def test_a_past_dispute_as_a_party_with_either_side_is_a_conflict(
+    awaiting, respondent, regions, make_mediator
+):
     neighbour = make_mediator()
     assert neighbour.pk in eligible_ids(awaiting)
     factories.file_dispute(neighbour, regions["grid2"], respondent.phone, title="旧怨")
@@ -141,10 +143,15 @@ def test_expertise_outranks_proximity_load_and_fairness(awaiting, mediator, make
     assert eligible_ids(awaiting)[0] == expert.pk
     top = ranking.rank(awaiting).eligible[0]
     assert top.breakdown["expertise"] == {"value": 1.0, "points": 30.0}
-    assert ["expertise", {"category": "neighbourhood", "name": "邻里纠纷", "name_en": "Neighbourhood"}] in top.reasons
+    assert [
+        "expertise",
+        {"category": "neighbourhood", "name": "邻里纠纷", "name_en": "Neighbourhood"},
+    ] in top.reasons
 
 
-def test_a_mediator_who_does_not_speak_a_partys_language_ranks_lower(awaiting, respondent, make_mediator, mediator):
+def test_a_mediator_who_does_not_speak_a_partys_language_ranks_lower(
+    awaiting, respondent, make_mediator, mediator
+):
     respondent.language = "en"
     respondent.save()
     bilingual = make_mediator(languages=["zh", "en"])
@@ -182,7 +189,9 @@ def test_auto_assignment_picks_the_top_and_stores_the_ranking(awaiting, grid_wor
     assert assignment.assigned_by == grid_worker
 
 
-def test_a_manual_choice_records_who_chose_whom_and_their_rank(awaiting, grid_worker, mediator, make_mediator):
+def test_a_manual_choice_records_who_chose_whom_and_their_rank(
+    awaiting, grid_worker, mediator, make_mediator
+):
     expert = make_mediator()
     expert.mediator_profile.expertise.add(awaiting.category)
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": mediator.pk})
@@ -190,7 +199,9 @@ def test_a_manual_choice_records_who_chose_whom_and_their_rank(awaiting, grid_wo
     assert (assignment.method, assignment.rank, assignment.assigned_by) == ("manual", 2, grid_worker)
 
 
-def test_a_grid_worker_can_override_a_pending_automatic_assignment(awaiting, grid_worker, mediator, make_mediator):
+def test_a_grid_worker_can_override_a_pending_automatic_assignment(
+    awaiting, grid_worker, mediator, make_mediator
+):
     other = make_mediator()
     services.fire(awaiting.pk, "assign_mediator", by=None, payload={"mediator": "auto"})
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": other.pk})
@@ -204,7 +215,9 @@ def test_choosing_an_ineligible_mediator_is_refused_with_the_reason(api, awaitin
     mediator.mediator_profile.active = False
     mediator.mediator_profile.save()
     r = api(grid_worker).post(
-        f"/api/v1/disputes/{awaiting.pk}/transitions/assign_mediator/", {"mediator": mediator.pk}, format="json"
+        f"/api/v1/disputes/{awaiting.pk}/transitions/assign_mediator/",
+        {"mediator": mediator.pk},
+        format="json",
     )
     assert r.status_code == 400
     assert "mediator" in r.json()["errors"]
