@@ -176,7 +176,7 @@ DISPUTES: list[dict] = [
         "description": "我把玉泉路的一套两居室出租，租客从七月起没有交房租，电话经常不接，已拖欠三个月共"
         "15600元。",
         "amount": "15600.00", "desired": "租客结清欠租，或协商解除合同并搬离。",
-        "steps": ["accept", "respondent_accept", "assign", "mediator_accept"],
+        "steps": ["accept", "respondent_accept", "assign_by_hand", "mediator_accept"],
     },
     {
         "state": "awaiting_response", "grid": 6, "category": "tenancy",

@@ -67,12 +67,6 @@ class Case:
         community, _higher = self.world.mediator_pool(self.dispute.grid)
         return community[self.index % len(community)]
 
-    def other_mediator(self) -> User:
-        """Someone other than `mediator()` (after a recusal): another community or street mediator."""
-        first = self.mediator()
-        community, higher = self.world.mediator_pool(self.dispute.grid)
-        return next(m for m in community + higher if m != first)
-
     def handler_for_level(self) -> User:
         """The street handler if the dispute sits at street level in street 1, else the district's."""
         street_handler = self.world.users["handler1"]
@@ -101,12 +95,12 @@ STEPS: dict[str, Step] = {
         lambda c: c.respondent,
         lambda c: {"reason": c.text("respondent_decline", "不同意调解。")},
     ),
-    "assign": ("assign_mediator", lambda c: c.grid_worker, lambda c: {"mediator": c.mediator().pk}),
-    "assign_other": (
-        "assign_mediator",
-        lambda c: c.grid_worker,
-        lambda c: {"mediator": c.other_mediator().pk},
-    ),
+    # What the worker does when a dispute starts awaiting a mediator: the system picks the
+    # top-ranked mediator and keeps the ranking, so the demo shows the reasons.
+    "assign": ("assign_mediator", lambda c: None, lambda c: {"mediator": "auto"}),
+    "assign_by_hand": ("assign_mediator", lambda c: c.grid_worker, lambda c: {"mediator": c.mediator().pk}),
+    # After a replacement the ranking leaves out the replaced mediator by itself.
+    "assign_other": ("assign_mediator", lambda c: None, lambda c: {"mediator": "auto"}),
     "assign_street": (
         "assign_mediator",
         lambda c: c.grid_worker,
