@@ -64,7 +64,8 @@ def load() -> None:
         Region.objects.create(name=f"网格{i}", kind="grid", parent=communities[i % 16]) for i in range(64)
     ]
     committees = {
-        r.pk: Committee.objects.create(name=f"{r.name}调委会", region=r) for r in [district, *streets, *communities]
+        r.pk: Committee.objects.create(name=f"{r.name}调委会", region=r)
+        for r in [district, *streets, *communities]
     }
     password = make_password("bench")
     users = User.objects.bulk_create(
@@ -157,7 +158,9 @@ def measure(rounds: int) -> None:
         query_counts.add(len(queries))
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"layout: {LAYOUT}  mediators: {MEDIATORS}  past disputes: {Dispute.objects.count()}  rounds: {rounds}")
+    print(
+        f"layout: {LAYOUT}  mediators: {MEDIATORS}  past disputes: {Dispute.objects.count()}  rounds: {rounds}"
+    )
     print(f"eligible: {len(result.eligible)}  ineligible: {len(result.ineligible)}")
     print(f"rank() ms   p50 {statistics.median(timings):.1f}   p95 {p95:.1f}   max {timings[-1]:.1f}")
     print(f"queries per ranking: {sorted(query_counts)}  (goal: constant; p95 under 50 ms)")

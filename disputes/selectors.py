@@ -51,4 +51,3 @@ def queue_for(user) -> QuerySet[Dispute]:
     if user.phone_verified and user.phone:
         waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
     return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
-

@@ -40,7 +40,9 @@ def staff(role: str, region: Region, **kwargs) -> User:
     user = UserFactory(**kwargs)
     StaffRole.objects.create(user=user, role=role, region=region)
     if role == StaffRole.Role.MEDIATOR:
-        committee, _ = Committee.objects.get_or_create(region=region, defaults={"name": f"{region.name}人民调解委员会"})
+        committee, _ = Committee.objects.get_or_create(
+            region=region, defaults={"name": f"{region.name}人民调解委员会"}
+        )
         MediatorProfile.objects.create(user=user, committee=committee, languages=["zh"])
     return user
 
