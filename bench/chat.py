@@ -43,6 +43,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tiaojie_chat_bench"
 ORIGIN = "http://bench.local"
 SECRET = "bench-chat-secret-key-" + "x" * 40
 TICK = os.sysconf("SC_CLK_TCK")
+WINDOW = 2  # messages in flight per socket in the throughput rounds
 
 
 # --- the bare server --------------------------------------------------------------------------
@@ -172,15 +173,23 @@ def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
+class Meter:
+    """CPU seconds (utime+stime) of a set of processes that may change: a database connection
+    recycled after CONN_MAX_AGE gets a new backend. A process keeps its last reading once
+    gone, so the difference of two reads is the CPU spent in between."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.seen: dict[int, float] = {}
+
+    def read(self) -> float:
+        for pid in set(self.pids()) | set(self.seen):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            self.seen[pid] = (int(fields[11]) + int(fields[12])) / TICK
+        return sum(self.seen.values())
 
 
 def database_backends(database_url: str) -> list[int]:
@@ -296,17 +305,19 @@ def pct(values: list[float], q: float) -> float:
 
 
 # --- phases -------------------------------------------------------------------------------------
-async def throughput(load: Load, pids, seconds: float, rate: float | None, counter: list[int]) -> dict:
-    """Every socket keeps up to 4 messages in flight (at most `rate` a second) for `seconds`."""
+async def throughput(
+    load: Load, meter: Meter, seconds: float, rate: float | None, counter: list[int]
+) -> dict:
+    """Every socket keeps up to WINDOW messages in flight (at most `rate` a second) for `seconds`."""
     load.latencies.clear()
-    start_deliveries, cpu0, t0 = load.deliveries, cpu_seconds(pids()), time.perf_counter()
+    start_deliveries, cpu0, t0 = load.deliveries, meter.read(), time.perf_counter()
     stop = t0 + seconds
 
     async def pump(conn: Conn):
         gap = 1 / rate if rate else 0
         next_at = time.perf_counter()
         while time.perf_counter() < stop:
-            if conn.in_flight >= 4:
+            if conn.in_flight >= WINDOW:
                 await asyncio.sleep(0.001)
                 continue
             if gap:
@@ -316,19 +327,21 @@ async def throughput(load: Load, pids, seconds: float, rate: float | None, count
             await load.send(conn, counter[0])
 
     await asyncio.gather(*(pump(c) for c in load.conns))
-    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pids()) - cpu0
+    elapsed, cpu = time.perf_counter() - t0, meter.read() - cpu0
     delivered = load.deliveries - start_deliveries
-    await asyncio.sleep(1)  # let the tail arrive before the next phase
+    deadline = time.monotonic() + 120  # let the backlog drain before the next phase
+    while any(c.in_flight > 0 for c in load.conns) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
     return {"deliveries": delivered, "per_s": delivered / elapsed, "cpu_us": cpu * 1e6 / max(delivered, 1),
             "p50": pct(load.latencies, 0.5), "p99": pct(load.latencies, 0.99)}  # fmt: skip
 
 
-async def design_load(load: Load, pids, seconds: float, counter: list[int]) -> dict:
+async def design_load(load: Load, meter: Meter, seconds: float, counter: list[int]) -> dict:
     """One message per room every 2 s, rooms staggered over the 2 s, members taking turns."""
     load.latencies.clear()
     rooms = sorted({c.room for c in load.conns})
     expected: dict[int, set[str]] = {r: set() for r in rooms}
-    start_deliveries, cpu0, t0 = load.deliveries, cpu_seconds(pids()), time.perf_counter()
+    start_deliveries, cpu0, t0 = load.deliveries, meter.read(), time.perf_counter()
     tick = 2.0 / len(rooms)
     n = 0
     while time.perf_counter() - t0 < seconds:
@@ -339,7 +352,7 @@ async def design_load(load: Load, pids, seconds: float, counter: list[int]) -> d
         n += 1
         await asyncio.sleep(max(0, t0 + n * tick - time.perf_counter()))
     missing = await settle(load, expected, 30)
-    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pids()) - cpu0
+    elapsed, cpu = time.perf_counter() - t0, meter.read() - cpu0
     delivered = load.deliveries - start_deliveries
     return {"messages": n, "deliveries": delivered, "missing": missing, "per_s": delivered / elapsed,
             "cpu_us": cpu * 1e6 / max(delivered, 1), "p50": pct(load.latencies, 0.5),
@@ -387,23 +400,22 @@ async def run(args, rooms: list[dict]) -> int:
         for load in loads.values():
             await load.open()
         backends = database_backends(args.database_url)
-        pids = {"bare": lambda: [bare.pid], "full": lambda: [full.pid],
-                "full+db": lambda: [full.pid, *database_backends(args.database_url), *redis_pid()]}  # fmt: skip
+        meters = {"bare": Meter(lambda: [bare.pid]), "full": Meter(lambda: [full.pid]),
+                  "full+db": Meter(lambda: [full.pid, *database_backends(args.database_url), *redis_pid()])}  # fmt: skip
         print(f"{len(loads['full'].conns)} sockets per server ({args.rooms} rooms × 3); daphne pid {full.pid}, "
               f"{len(backends)} PostgreSQL backends; bare pid {bare.pid}")  # fmt: skip
         counter = [0]
 
         print(f"\n1. throughput, {args.rounds} interleaved rounds of {args.round_seconds:.0f} s "
-              "(4 in flight per socket; full stack at most 9 frames/s per socket, its rate limit being 10)")  # fmt: skip
+              f"({WINDOW} in flight per socket; full stack at most 9 frames/s per socket, its rate limit being 10)")  # fmt: skip
         rows: dict[str, list[dict]] = {"bare": [], "full": []}
         for n in range(args.rounds):
             for kind, rate in (("bare", None), ("full", 9.0)):
-                before = cpu_seconds(pids["full+db"]()) if kind == "full" else 0
-                row = await throughput(loads[kind], pids[kind], args.round_seconds, rate, counter)
+                before = meters["full+db"].read()
+                row = await throughput(loads[kind], meters[kind], args.round_seconds, rate, counter)
                 if kind == "full":
-                    row["cpu_us_with_db"] = (
-                        (cpu_seconds(pids["full+db"]()) - before) * 1e6 / max(row["deliveries"], 1)
-                    )
+                    spent = meters["full+db"].read() - before
+                    row["cpu_us_with_db"] = spent * 1e6 / max(row["deliveries"], 1)
                 rows[kind].append(row)
                 report(f"round {n + 1} {kind}", row)
         med = {k: {f: statistics.median(r[f] for r in v) for f in v[0]} for k, v in rows.items()}
@@ -414,7 +426,11 @@ async def run(args, rooms: list[dict]) -> int:
               f"{args.minutes:g} min each")  # fmt: skip
         design = {}
         for kind in ("bare", "full"):
-            design[kind] = await design_load(loads[kind], pids[kind], args.minutes * 60, counter)
+            before = meters["full+db"].read()
+            design[kind] = await design_load(loads[kind], meters[kind], args.minutes * 60, counter)
+            if kind == "full":
+                spent = meters["full+db"].read() - before
+                design[kind]["cpu_us_with_db"] = spent * 1e6 / max(design[kind]["deliveries"], 1)
             report(kind, design[kind])
             ok &= design[kind]["missing"] == 0
 

@@ -53,3 +53,19 @@ urlpatterns += [
     path("rooms/<int:room_id>/messages/", chat_api.RoomMessagesView.as_view(), name="room-messages"),
     path("ws-tickets/", chat_api.WsTicketView.as_view(), name="ws-tickets"),
 ]
+
+# Settlement agreements (DESIGN §5): the current version and signing codes.
+from mediation import settlement_api  # noqa: E402
+
+urlpatterns += [
+    path("disputes/<int:pk>/settlement/", settlement_api.SettlementView.as_view(), name="settlement"),
+    path(
+        "disputes/<int:pk>/settlement/sign-code/",
+        settlement_api.SignCodeView.as_view(),
+        name="settlement-sign-code",
+    ),
+    path(
+        "disputes/<int:pk>/settlement/pdf/", settlement_api.SettlementPdfView.as_view(), name="settlement-pdf"
+    ),
+    path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
+]

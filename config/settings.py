@@ -300,3 +300,10 @@ CHAT_RATE = env_int("TIAOJIE_CHAT_RATE", 10)
 CHAT_PRESENCE_TTL = env_int("TIAOJIE_CHAT_PRESENCE_TTL", 60)
 CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
 CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`
+
+# --- settlement signing (DESIGN §5) ---------------------------------------------------------
+# The platform CA, timestamp authority and committee seal keys (owner-only permissions);
+# created on first use or by `manage.py init_pki`.
+PKI_DIR = Path(os.environ.get("TIAOJIE_PKI_DIR", VAR_DIR / "pki"))
+# How long a signer's one-signing (event) certificate is valid.
+PKI_EVENT_CERT_LIFETIME = timedelta(days=1)

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from mediation.settlement_views import send_sign_code, verify_page
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
+    path("verify/<str:code>/", verify_page, name="verify"),
+    path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
 ]
 
 handler404 = "config.views.not_found"

@@ -16,6 +16,7 @@ from accounts.forms import PhoneField, PlainForm
 from accounts.models import Region, StaffRole, User
 
 from . import rules
+from .hooks import offered
 from .models import Category, Dispute
 from .payloads import PAYLOADS
 
@@ -37,12 +38,17 @@ ACTION_LABELS = {
     "take_case": _("Take the case"),
     "return_to_mediation": _("Return to mediation"),
     "conclude": _("Conclude the case"),
+    "propose_settlement": _("Propose a settlement"),
+    "sign": _("Sign the settlement"),
+    "decline_settlement": _("Decline the settlement"),
+    "record_fulfilment": _("Record the settlement as fulfilled"),
+    "report_breach": _("Report a breach of the settlement"),
     "withdraw": _("Withdraw the dispute"),
 }
 # Actions that end, refuse or push a dispute away get a quieter, secondary button.
 SECONDARY_ACTIONS = {
     "reject", "respondent_decline", "mediator_decline", "replace_mediator", "fail_mediation",
-    "escalate", "withdraw",
+    "escalate", "withdraw", "decline_settlement", "report_breach",
 }  # fmt: skip
 
 
@@ -258,6 +264,8 @@ def _html_field(dispute: Dispute, key: str, field: serializers.Field) -> forms.F
         return forms.BooleanField(**common)
     if isinstance(field, serializers.DateField):
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if isinstance(field, serializers.IntegerField):
+        return forms.IntegerField(min_value=1, **common)
     if isinstance(field, serializers.DecimalField):
         return forms.DecimalField(min_value=0, **common)
     common["required"] = field.required and not getattr(field, "allow_blank", False)
@@ -268,7 +276,7 @@ def _html_field(dispute: Dispute, key: str, field: serializers.Field) -> forms.F
 
 def available_actions(dispute: Dispute, user) -> list[dict]:
     """One entry per transition the user may fire now, in the order of PAYLOADS."""
-    names = {t.name for t in dispute.get_available_user_state_transitions(user)}
+    names = set(offered(dispute, user, [t.name for t in dispute.get_available_user_state_transitions(user)]))
     return [
         {
             "name": name,

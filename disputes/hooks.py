@@ -7,12 +7,25 @@
   transition method's arguments (e.g. ranks mediators for assign_mediator); may raise
   config.errors.ServiceError to refuse.
 - AFTER_TRANSITION[name]: handler(dispute, event) after the event is recorded.
+
+PRECHECKS[name](dispute_id, by, payload) runs *before* that transaction, in its own: what
+it writes survives a refusal (e.g. a wrong signing code counts as an attempt). It may raise
+config.errors.ServiceError to refuse.
+
+OFFER[name](dispute, user) -> bool narrows which available transitions are offered to a
+user (buttons, `available_transitions`), e.g. `sign` only to the signer whose turn it is.
+Display only: fire() and the resolvers decide.
+
+Payload keys in SECRET_KEYS are never recorded on the timeline.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 
 RESOLVERS: dict[str, Callable] = {}
+PRECHECKS: dict[str, Callable] = {}
+OFFER: dict[str, Callable] = {}
+SECRET_KEYS = {"code"}
 AFTER_TRANSITION: dict[str, list[Callable]] = defaultdict(list)
 
 
@@ -23,3 +36,8 @@ def after(*names: str):
         return handler
 
     return register
+
+
+def offered(dispute, user, names) -> list[str]:
+    """The names among `names` (available to the user now) that are worth offering them."""
+    return [n for n in names if n not in OFFER or OFFER[n](dispute, user)]

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Region, StaffRole
 
@@ -400,6 +400,64 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     def withdraw(self, reason: str = "") -> None:
         self.mediator = None
         self.closed_at = timezone.now()
+
+    @transition(
+        state,
+        source=State.IN_MEDIATION,
+        target=State.AWAITING_SIGNATURES,
+        permission=lambda d, u: d.is_mediator(u),
+        conditions=[has_mediator],
+    )
+    def propose_settlement(
+        self, terms: list, amount: str | None = None, performance_method: str = "", performance_deadline=None
+    ) -> None:
+        """The mediator puts a settlement to the parties; mediation.settlements keeps its versions."""
+
+    @transition(
+        state,
+        source=State.AWAITING_SIGNATURES,
+        target=RETURN_VALUE(State.AWAITING_SIGNATURES, State.SETTLED),
+        permission=lambda d, u: d.is_party(u) or d.is_mediator(u),
+        conditions=[has_mediator],
+    )
+    def sign(self, final: bool = False) -> str:
+        """Each party once, in any order, then the mediator, whose signature (with the
+        committee seal) settles the dispute. mediation.settlements decides whose turn it is."""
+        return self.State.SETTLED if final else self.State.AWAITING_SIGNATURES
+
+    @transition(
+        state,
+        source=State.AWAITING_SIGNATURES,
+        target=State.IN_MEDIATION,
+        permission=lambda d, u: d.is_party(u),
+        conditions=[has_mediator],
+    )
+    def decline_settlement(self, reason: str) -> None:
+        """A party refuses the proposal; the next proposal is a new version."""
+
+    @transition(
+        state,
+        source=State.SETTLED,
+        target=State.CLOSED,
+        permission=lambda d, u: d.is_grid_worker(u),
+        conditions=[],
+    )
+    def record_fulfilment(self, note: str = "") -> None:
+        """The follow-up visit found the settlement honoured."""
+        self.outcome = self.Outcome.FULFILLED
+        self.outcome_note = note
+        self.closed_at = timezone.now()
+
+    @transition(
+        state,
+        source=State.SETTLED,
+        target=State.ESCALATED,
+        permission=lambda d, u: d.is_party(u) or d.is_grid_worker(u),
+        conditions=[],
+    )
+    def report_breach(self, reason: str) -> None:
+        """The settlement is not honoured: escalate (one level up) with the agreement attached."""
+        self._rise()
 
     def _rise(self) -> None:
         """Each escalation raises the level one step (community → street → district)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .models import Dispute
 
@@ -62,6 +63,67 @@ class Conclude(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, label=_("Note"))
 
 
+class TermsField(serializers.ListField):
+    """The agreed terms in order: a JSON list of strings, or (from the pages) one term per line."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=serializers.CharField(max_length=2000, trim_whitespace=True),
+            allow_empty=False,
+            max_length=50,
+            **kwargs,
+        )
+
+    def get_value(self, dictionary):
+        # A form posts one textarea: take it whole (DRF would make it a one-item list).
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [line for line in data.splitlines() if line.strip()]
+        return super().to_internal_value(data)
+
+
+class ProposeSettlement(serializers.Serializer):
+    terms = TermsField(label=_("Terms (one per line)"))
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, label=_("Amount")
+    )
+    performance_method = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, label=_("Performance method")
+    )
+    performance_deadline = serializers.DateField(
+        required=False, allow_null=True, label=_("Performance deadline")
+    )
+
+    def validate(self, attrs):
+        # Kept as JSON-safe text: the payload is recorded on the timeline as given.
+        if attrs.get("amount") is not None:
+            attrs["amount"] = str(attrs["amount"])
+        if attrs.get("performance_deadline") is not None:
+            attrs["performance_deadline"] = attrs["performance_deadline"].isoformat()
+        return attrs
+
+
+class Sign(serializers.Serializer):
+    agree = serializers.BooleanField(label=_("I have read the agreement and sign it of my own free will"))
+    code = serializers.RegexField(r"^\d{6}$", label=_("Signing code sent by SMS"))
+    version = serializers.IntegerField(
+        required=False, min_value=1, label=_("Version of the agreement you reviewed")
+    )
+
+    def validate_agree(self, value):
+        if value is not True:
+            raise serializers.ValidationError(_("You must agree to the settlement to sign it."))
+        return value
+
+
+class RecordFulfilment(serializers.Serializer):
+    note = serializers.CharField(label=_("Note on the follow-up visit"), **REASON)
+
+
 PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "accept": Note,
     "reject": Reject,
@@ -76,5 +138,10 @@ PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "take_case": Empty,
     "return_to_mediation": Reason,
     "conclude": Conclude,
+    "propose_settlement": ProposeSettlement,
+    "sign": Sign,
+    "decline_settlement": Reason,
+    "record_fulfilment": RecordFulfilment,
+    "report_breach": Reason,
     "withdraw": OptionalReason,
 }

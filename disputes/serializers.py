@@ -10,6 +10,7 @@ from accounts.api import PhoneField
 from accounts.models import Region
 from accounts.phones import mask_phone
 
+from .hooks import offered
 from .models import Category, Dispute, DisputeEvent, Evidence
 
 
@@ -121,7 +122,7 @@ class DisputeDetailSerializer(DisputeListSerializer):
 
     def get_available_transitions(self, d: Dispute) -> list[str]:
         user = self.context["request"].user
-        return sorted(t.name for t in d.get_available_user_state_transitions(user))
+        return sorted(offered(d, user, [t.name for t in d.get_available_user_state_transitions(user)]))
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -23,7 +23,7 @@ from accounts.models import Region, StaffRole, User
 from config.errors import ServiceError
 
 from . import rules
-from .hooks import AFTER_TRANSITION, RESOLVERS
+from .hooks import AFTER_TRANSITION, PRECHECKS, RESOLVERS, SECRET_KEYS
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla import deadline_for
 
@@ -168,6 +168,8 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
     if name not in TRANSITIONS:
         raise ServiceError(_("No such action."), code="not_found", status=404)
     payload = payload or {}
+    if name in PRECHECKS:
+        PRECHECKS[name](dispute_id, by, payload)
     try:
         with transaction.atomic():
             # of=("self",): lock the dispute row only, not the grid's region row joined in
@@ -191,7 +193,8 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             event = _record(
                 dispute, name, from_state, by,
                 reason=payload.get("reason") or payload.get("note") or "",
-                payload={k: v for k, v in payload.items() if k not in ("reason",)}, role=role,
+                payload={k: v for k, v in payload.items() if k != "reason" and k not in SECRET_KEYS},
+                role=role,
             )  # fmt: skip
             for handler in AFTER_TRANSITION.get(name, ()):
                 handler(dispute, event)

@@ -14,13 +14,23 @@ class MediationConfig(AppConfig):
         hooks.after("mediator_accept")(lambda d, e: services.accept_assignment(d))
         hooks.after("mediator_decline")(lambda d, e: services.end_assignment(d, Assignment.End.DECLINED))
         hooks.after("replace_mediator")(lambda d, e: services.end_assignment(d, Assignment.End.REPLACED))
-        hooks.after("fail_mediation", "escalate")(
+        hooks.after("fail_mediation", "escalate", "report_breach")(
             lambda d, e: services.end_assignment(d, Assignment.End.ESCALATED)
         )
         hooks.after("withdraw")(lambda d, e: services.end_assignment(d, Assignment.End.WITHDRAWN))
         hooks.after("respondent_accept", "mediator_decline", "replace_mediator", "return_to_mediation")(
             lambda d, e: services.schedule_auto_assignment(d)
         )
+        # Settlements (DESIGN §5): versions, turns and signing codes live in mediation.settlements.
+        from . import settlements
+
+        hooks.PRECHECKS["sign"] = settlements.precheck_sign
+        hooks.RESOLVERS["sign"] = settlements.resolve_sign
+        hooks.OFFER["sign"] = settlements.may_sign_now
+        hooks.after("propose_settlement")(settlements.on_propose)
+        hooks.after("sign")(settlements.on_sign)
+        hooks.after("decline_settlement")(settlements.on_decline)
+        hooks.after("withdraw")(settlements.on_withdraw)
         # Mediation chat: rooms open on mediator_accept; every transition re-checks sockets.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out

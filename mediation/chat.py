@@ -9,12 +9,14 @@ nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -218,7 +220,7 @@ def post_message(room_id: int, user: User, body, client_msg_id, *, broadcast: bo
             )
             state, mediator_id, claimant_phone, respondent_phone, served_at, existing = cursor.fetchone()
             dispute = Dispute(
-                id=dispute_id, state=state, mediator_id=mediator_id, claimant_phone=claimant_phone,
+                id=dispute_id, mediator_id=mediator_id, claimant_phone=claimant_phone,
                 respondent_phone=respondent_phone, served_at=served_at,
             )  # fmt: skip
             role = role_in(Room(id=room_id, dispute=dispute, kind=kind, party=party), user)
@@ -283,7 +285,6 @@ def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
             [room_id, after, limit],
         )
         rows = cursor.fetchall()
-    convert = connection.ops.convert_datetimefield_value
     frames = [
         {
             "type": "message",
@@ -292,7 +293,7 @@ def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
                 "id": pk,
                 "author": {"id": author_id, "name": full_name or username, "role": role},
                 "body": body,
-                "sent_at": _aware(sent_at, convert).isoformat(),
+                "sent_at": _aware(sent_at).isoformat(),
                 "client_msg_id": client_msg_id,
             },
         }  # fmt: skip
@@ -301,11 +302,11 @@ def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
     return frames, len(rows) < limit
 
 
-def _aware(value, convert):
-    """A datetime from a raw row as the ORM would return it (SQLite gives text)."""
+def _aware(value):
+    """A datetime from a raw row as the ORM would return it (SQLite gives naive UTC text)."""
     if isinstance(value, str):
-        return convert(value, Message._meta.get_field("sent_at"), connection)
-    return value
+        value = parse_datetime(value)
+    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
 
 
 def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
@@ -327,7 +328,7 @@ def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
         return NOT_AUTHENTICATED, False
     user = User(id=user_id, is_active=True, phone=phone, phone_verified=bool(verified))
     dispute = Dispute(
-        id=dispute_id, state=state, mediator_id=mediator_id, claimant_phone=c_phone,
+        id=dispute_id, mediator_id=mediator_id, claimant_phone=c_phone,
         respondent_phone=r_phone, served_at=served,
     )  # fmt: skip
     if role_in(Room(id=room_id, dispute=dispute, kind=kind, party=party), user) is None:

@@ -269,3 +269,86 @@ class WsTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ticket of {self.user_id}"
+
+
+# --- settlement agreements (DESIGN §5) ----------------------------------------------------------
+def new_verification_code() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
+def settlement_pdf_path(instance: Settlement, filename: str) -> str:
+    import secrets
+
+    return f"settlements/{instance.dispute_id}/{secrets.token_hex(16)}.pdf"
+
+
+class Settlement(models.Model):
+    """One version of a proposed settlement agreement (调解协议书).
+
+    A new proposal is a new version; a version ends when it is declined, superseded or the
+    dispute leaves signing, and its signatures never carry over.
+    """
+
+    class End(models.TextChoices):
+        DECLINED = "declined", _("Declined")
+        SUPERSEDED = "superseded", _("Superseded")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.CASCADE, related_name="settlements")
+    version = models.PositiveIntegerField()
+    terms = models.JSONField(default=list)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    performance_method = models.CharField(max_length=500, blank=True)
+    performance_deadline = models.DateField(null=True, blank=True)
+    verification_code = models.CharField(max_length=32, unique=True, default=new_verification_code)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=End.choices, blank=True)
+    end_note = models.TextField(blank=True)
+    # The signed document so far; after the seal, the final file and its SHA-256.
+    pdf = models.FileField(upload_to=settlement_pdf_path, max_length=200, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["dispute", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "version"], name="one_settlement_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} v{self.version}"
+
+
+class SettlementSignature(models.Model):
+    """One PAdES signature on a settlement, in signing order; the committee seal comes last."""
+
+    class Role(models.TextChoices):
+        CLAIMANT = "claimant", _("Claimant")
+        RESPONDENT = "respondent", _("Respondent")
+        MEDIATOR = "mediator", _("Mediator")
+        COMMITTEE = "committee", _("Mediation committee")
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="signatures")
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signer_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    signed_at = models.DateTimeField(default=timezone.now)
+    certificate_serial = models.CharField(max_length=64, blank=True)
+    certificate_subject = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["settlement", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "role"], name="one_signature_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} {self.role}"

@@ -11,6 +11,18 @@ from disputes.models import Dispute
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def _pki_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("pki")
+
+
+@pytest.fixture(autouse=True)
+def pki_dir(settings, _pki_dir):
+    """One platform CA for the whole run, outside var/ (made on first use)."""
+    settings.PKI_DIR = _pki_dir
+    return _pki_dir
+
+
 @pytest.fixture
 def regions(db):
     return factories.region_tree()
@@ -83,6 +95,17 @@ def advance(grid_worker, respondent, mediator, street_handler):
             ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
             ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
         ],
+        "awaiting_signatures": [
+            ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
+            ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
+            ("propose_settlement", mediator, factories.SETTLEMENT),
+        ],
+        "settled": [
+            ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
+            ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
+            ("propose_settlement", mediator, factories.SETTLEMENT),
+            ("sign", "claimant", None), ("sign", respondent, None), ("sign", mediator, None),
+        ],
         "escalated": [("escalate", grid_worker, {"reason": "情况紧急"})],
         "case_handling": [("escalate", grid_worker, {"reason": "情况紧急"}), ("take_case", street_handler, {})],
         "closed": [
@@ -100,6 +123,12 @@ def advance(grid_worker, respondent, mediator, street_handler):
             claimant = User.objects.get(phone=dispute.claimant_phone, phone_verified=True)
             steps = [("withdraw", claimant, {})]
         for name, user, payload in steps:
+            if user == "claimant":
+                from accounts.models import User
+
+                user = User.objects.get(phone=dispute.claimant_phone, phone_verified=True)
+            if name == "sign":
+                payload = {"agree": True, "code": factories.sign_code(user)}
             services.fire(dispute.pk, name, by=user, payload=payload)
         dispute.refresh_from_db()
         assert dispute.state == state

@@ -71,3 +71,34 @@ def file_dispute(claimant: User, grid: Region, respondent_phone: str, **override
     fields.update(overrides)
     dispute, _ = services.file_dispute(by=claimant, **fields)
     return dispute
+
+
+# --- settlements --------------------------------------------------------------------------------
+SETTLEMENT = {
+    "terms": ["李四于2026年12月31日前赔偿张三维修费人民币1200元。", "双方就本纠纷再无其他争议。"],
+    "amount": "1200.00",
+    "performance_method": "银行转账",
+    "performance_deadline": "2026-12-31",
+}
+
+
+def sign_code(user: User, code: str = "246810") -> str:
+    """A fresh signing code for the user's phone, as sign-code/ would send it (no SMS)."""
+    from datetime import timedelta
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from accounts.models import PhoneCode
+
+    PhoneCode.objects.filter(phone=user.phone, purpose=PhoneCode.Purpose.SIGN, used_at=None).update(
+        used_at=timezone.now()
+    )
+    PhoneCode.objects.create(
+        phone=user.phone,
+        user=user,
+        purpose=PhoneCode.Purpose.SIGN,
+        code_hash=make_password(code),
+        expires_at=timezone.now() + timedelta(minutes=10),
+    )
+    return code

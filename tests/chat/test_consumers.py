@@ -414,3 +414,12 @@ async def test_the_heartbeat_closes_a_socket_whose_access_went_without_an_event(
     socket = await joined(rooms["joint"].pk, mediator)
     await Dispute.objects.filter(pk=rooms["joint"].dispute_id).aupdate(mediator=None)
     assert await close_code(socket, timeout=3) == 4403
+
+
+async def test_a_synced_message_is_the_same_frame_as_the_live_one(rooms, claimant, mediator):
+    socket = await joined(rooms["joint"].pk, claimant)
+    await socket.send_json_to(send_frame("同一条消息", "same-frame"))
+    live = await next_of(socket, "message")
+    await socket.send_json_to({"type": "sync", "after": 0})
+    assert [f for f in await frames_until(socket, "synced") if f["type"] == "message"] == [live]
+    await socket.disconnect()

@@ -91,7 +91,11 @@ class Stack:
             # The per-connection limit (10/s) has its own tests; here it would only slow the stream.
             TIAOJIE_CHAT_RATE="1000",
         )
-        self.ports = [free_port(), free_port()]
+        self.ports = [free_port()]
+        while len(self.ports) < 2:
+            port = free_port()
+            if port not in self.ports:
+                self.ports.append(port)
         self.servers: dict[int, subprocess.Popen] = {}
 
     def sql(self, statement: str) -> None:

@@ -23,6 +23,10 @@ DOCUMENTED = {
     "/api/v1/disputes/{id}/evidence/": {"get", "post"},
     "/api/v1/disputes/{id}/evidence/{evidence_id}/download/": {"get"},
     "/api/v1/queue/": {"get"},
+    "/api/v1/disputes/{id}/settlement/": {"get"},
+    "/api/v1/disputes/{id}/settlement/sign-code/": {"post"},
+    "/api/v1/disputes/{id}/settlement/pdf/": {"get"},
+    "/api/v1/verify/": {"post"},
 }
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 # Every state a dispute can reach with the transitions that exist so far.
 REACHABLE = {
     "filed", "rejected", "awaiting_response", "awaiting_mediator", "mediator_assigned",
-    "in_mediation", "escalated", "case_handling", "closed", "withdrawn",
+    "in_mediation", "awaiting_signatures", "settled", "escalated", "case_handling", "closed", "withdrawn",
 }  # fmt: skip
 
 

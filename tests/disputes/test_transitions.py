@@ -21,6 +21,8 @@ OPEN_BEFORE_ESCALATION = [
     "in_mediation",
 ]
 
+SIGN = {"agree": True, "code": "246810"}  # factories.sign_code's code, issued before each sign
+
 # (transition, from state, who fires it, payload, to state, role recorded on the timeline).
 # A payload value naming a cast member ("@mediator") is replaced by that user's id.
 ALLOWED = [
@@ -63,8 +65,17 @@ ALLOWED = [
     ),
     *[
         ("withdraw", state, "claimant", {"reason": "已私下和解"}, "withdrawn", "claimant")
-        for state in OPEN_BEFORE_ESCALATION
+        for state in [*OPEN_BEFORE_ESCALATION, "awaiting_signatures"]
     ],
+    (
+        "propose_settlement", "in_mediation", "mediator", factories.SETTLEMENT,
+        "awaiting_signatures", "mediator",
+    ),
+    ("sign", "awaiting_signatures", "claimant", SIGN, "awaiting_signatures", "claimant"),
+    ("decline_settlement", "awaiting_signatures", "respondent", {"reason": "金额太低"}, "in_mediation", "respondent"),
+    ("record_fulfilment", "settled", "grid_worker", {"note": "回访确认已履行"}, "closed", "grid_worker"),
+    ("report_breach", "settled", "claimant", {"reason": "未按期付款"}, "escalated", "claimant"),
+    ("report_breach", "settled", "grid_worker", {"reason": "回访发现未履行"}, "escalated", "grid_worker"),
 ]  # fmt: skip
 
 # (transition, state, someone who may never fire it here, expected status)
@@ -98,6 +109,16 @@ DISALLOWED = [
     ("withdraw", "filed", "grid_worker", 403),
     ("withdraw", "awaiting_response", "respondent", 403),
     ("withdraw", "filed", "outsider", 404),
+    ("propose_settlement", "in_mediation", "claimant", 403),
+    ("propose_settlement", "in_mediation", "grid_worker", 403),
+    ("sign", "awaiting_signatures", "grid_worker", 403),
+    ("sign", "awaiting_signatures", "outsider", 404),
+    ("decline_settlement", "awaiting_signatures", "mediator", 403),
+    ("decline_settlement", "awaiting_signatures", "grid_worker", 403),
+    ("record_fulfilment", "settled", "claimant", 403),
+    ("record_fulfilment", "settled", "mediator", 403),
+    ("report_breach", "settled", "mediator", 403),
+    ("report_breach", "settled", "street_handler", 403),
 ]
 
 # (transition, state it cannot start from, someone who may fire it in its own states, payload)
@@ -121,6 +142,14 @@ WRONG_STATE = [
     ("withdraw", "rejected", "claimant", {}),
     ("withdraw", "escalated", "claimant", {}),
     ("withdraw", "withdrawn", "claimant", {}),
+    ("withdraw", "settled", "claimant", {}),
+    ("propose_settlement", "awaiting_signatures", "mediator", factories.SETTLEMENT),
+    ("propose_settlement", "mediator_assigned", "mediator", factories.SETTLEMENT),
+    ("sign", "in_mediation", "claimant", SIGN),
+    ("sign", "settled", "claimant", SIGN),
+    ("decline_settlement", "in_mediation", "claimant", {"reason": "不同意"}),
+    ("record_fulfilment", "awaiting_signatures", "grid_worker", {"note": "已履行"}),
+    ("report_breach", "in_mediation", "claimant", {"reason": "未履行"}),
 ]
 
 
@@ -141,9 +170,7 @@ def test_the_matrix_covers_every_implemented_transition():
 def test_every_source_state_of_every_transition_is_tried():
     field = Dispute._meta.get_field("state")
     declared = {(t.name, t.source) for t in field.get_all_transitions(Dispute)}
-    # awaiting_signatures cannot be reached until settlements exist (mediation app).
-    reachable = {(name, source) for name, source in declared if source != "awaiting_signatures"}
-    assert reachable == {(row[0], row[1]) for row in ALLOWED}
+    assert declared == {(row[0], row[1]) for row in ALLOWED}
 
 
 @pytest.mark.parametrize(("name", "source", "who", "payload", "target", "role"), ALLOWED)
@@ -152,6 +179,8 @@ def test_an_allowed_role_fires_the_transition_and_it_is_recorded(
 ):
     dispute = advance(dispute, source)
     user = cast(who)
+    if name == "sign":
+        factories.sign_code(user)
     before = set(dispute.events.values_list("pk", flat=True))
     r = api(user).post(fire_url(dispute, name), resolve(payload, cast), format="json")
     assert r.status_code == 200, r.json()
@@ -186,6 +215,8 @@ def test_a_transition_from_the_wrong_state_is_a_conflict_and_nothing_changes(
     name, state, who, payload, dispute, advance, api, cast, snapshot
 ):
     dispute = advance(dispute, state)
+    if name == "sign":
+        factories.sign_code(cast(who))
     before = snapshot(dispute)
     r = api(cast(who)).post(fire_url(dispute, name), resolve(payload, cast), format="json")
     assert r.status_code == 409, r.json()
@@ -336,7 +367,13 @@ def test_firing_needs_credentials(dispute, api, snapshot):
         ("awaiting_mediator", "grid_worker", ["assign_mediator", "escalate"]),
         ("mediator_assigned", "mediator", ["mediator_accept", "mediator_decline"]),
         ("mediator_assigned", "grid_worker", ["assign_mediator", "escalate", "replace_mediator"]),
-        ("in_mediation", "mediator", ["fail_mediation"]),
+        ("in_mediation", "mediator", ["fail_mediation", "propose_settlement"]),
+        ("awaiting_signatures", "claimant", ["decline_settlement", "sign", "withdraw"]),
+        ("awaiting_signatures", "respondent", ["decline_settlement", "sign"]),
+        ("awaiting_signatures", "grid_worker", []),
+        ("awaiting_signatures", "mediator", []),  # signs after both parties
+        ("settled", "grid_worker", ["record_fulfilment", "report_breach"]),
+        ("settled", "respondent", ["report_breach"]),
         ("escalated", "street_handler", ["take_case"]),
         ("escalated", "district_handler", ["take_case"]),
         ("escalated", "claimant", []),

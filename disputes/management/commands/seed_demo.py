@@ -139,7 +139,47 @@ STEPS: dict[str, Step] = {
         lambda c: {"outcome": c.spec["outcome"], "note": c.text("conclude")},
     ),
     "withdraw": ("withdraw", lambda c: c.claimant, lambda c: {"reason": c.text("withdraw")}),
+    "propose": (
+        "propose_settlement",
+        lambda c: c.dispute.mediator,
+        lambda c: {k: v for k, v in c.spec["settlement"].items() if v is not None},
+    ),
+    "sign_claimant": ("sign", lambda c: c.claimant, lambda c: demo_signing(c.claimant)),
+    "sign_respondent": ("sign", lambda c: c.respondent, lambda c: demo_signing(c.respondent)),
+    "sign_mediator": ("sign", lambda c: c.dispute.mediator, lambda c: demo_signing(c.dispute.mediator)),
+    "decline_settlement": (
+        "decline_settlement",
+        lambda c: c.respondent,
+        lambda c: {"reason": c.text("decline_settlement", "赔偿金额过高，不能接受。")},
+    ),
+    "record_fulfilment": (
+        "record_fulfilment",
+        lambda c: c.grid_worker,
+        lambda c: {"note": c.text("record_fulfilment", "回访确认双方已按协议履行完毕。")},
+    ),
+    "report_breach": (
+        "report_breach",
+        lambda c: c.claimant,
+        lambda c: {"reason": c.text("report_breach", "对方逾期未按协议付款。")},
+    ),
 }
+
+
+def demo_signing(user: User) -> dict:
+    """The sign payload with a fresh signing code, as if the signer had asked for one by SMS."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import PhoneCode
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    PhoneCode.objects.create(
+        phone=user.phone, user=user, purpose=PhoneCode.Purpose.SIGN, code_hash=make_password(code),
+        expires_at=timezone.now() + timedelta(minutes=10),
+    )  # fmt: skip
+    return {"agree": True, "code": code}
 
 
 class Command(BaseCommand):

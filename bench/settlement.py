@@ -1,0 +1,107 @@
+"""Settlement agreement cost: render + all four signatures, and verification.
+
+Usage: python bench/settlement.py [--rounds 20]
+Runs on a throwaway SQLite database and PKI in a temporary folder. Each round renders the
+agreement (WeasyPrint), adds the claimant's, respondent's and mediator's PAdES B-T signatures
+(each with a fresh event key and certificate) and the committee seal, as the `sign` transitions
+do; then verifies the result with pyHanko (what POST /api/v1/verify/ runs). The goal (issue 5)
+is under 2 s and 0.3 s median. Results go to bench/results/settlement.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="tiaojie-bench-settlement-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ["TIAOJIE_PKI_DIR"] = str(WORK / "pki")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from disputes import services
+    from mediation import pdf, pki, settlements, signing
+    from tests import factories
+
+    regions = factories.region_tree()
+    claimant = factories.UserFactory(full_name="张三")
+    respondent = factories.UserFactory(full_name="李四")
+    grid_worker = factories.staff("grid_worker", regions["grid1"])
+    mediator = factories.staff("mediator", regions["community1"], full_name="钱调解")
+    dispute = factories.file_dispute(claimant, regions["grid1"], respondent.phone)
+    for name, user, payload in [
+        ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
+        ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
+        ("propose_settlement", mediator, factories.SETTLEMENT),
+    ]:  # fmt: skip
+        services.fire(dispute.pk, name, by=user, payload=payload)
+    settlement = settlements.current(dispute)
+    pki.get()
+    signers = [("张三", "claimant"), ("李四", "respondent"), ("钱调解", "mediator")]
+
+    def render_and_sign() -> bytes:
+        document = pdf.render_settlement(settlement, draft=False)
+        for index, (name, role) in enumerate(signers, start=1):
+            identity = pki.event_identity(name, role)
+            document = signing.sign(
+                document, identity, field=f"Signature{index}_{role}", name=name, reason=role
+            ).pdf
+        seal = pki.get().seal
+        return signing.sign(
+            document, seal, field=signing.SEAL_FIELD, name="委员会", reason="seal", seal=True
+        ).pdf
+
+    render_and_sign()  # warm-up: fonts, WeasyPrint and pyHanko imports
+    sign_times, verify_times = [], []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        document = render_and_sign()
+        sign_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = signing.verify(document)
+        verify_times.append(time.perf_counter() - start)
+        assert result["valid"], result
+    results = {
+        "rounds": args.rounds,
+        "pdf_bytes": len(document),
+        "render_and_four_signatures_s": {
+            "median": statistics.median(sign_times), "p95": p95(sign_times), "max": max(sign_times),
+        },
+        "verification_s": {
+            "median": statistics.median(verify_times), "p95": p95(verify_times), "max": max(verify_times),
+        },
+    }  # fmt: skip
+    out = ROOT / "bench" / "results" / "settlement.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""Settlement agreements: versions, whose turn it is to sign, signing codes (DESIGN §5).
+
+The dispute transitions (propose_settlement, sign, decline_settlement, ...) reach these
+functions through disputes.hooks, registered in MediationConfig.ready().
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PhoneCode, User
+from accounts.services import check_phone_code, send_phone_code
+from config.errors import ServiceError
+from disputes.models import Dispute
+
+from .models import Settlement, SettlementSignature
+
+Role = SettlementSignature.Role
+PARTIES = (Role.CLAIMANT, Role.RESPONDENT)
+FOLLOW_UP_AFTER = timedelta(days=7)
+
+
+def current(dispute: Dispute) -> Settlement | None:
+    """The version awaiting signatures or signed; None before any proposal or after a decline."""
+    return dispute.settlements.filter(ended_at=None).order_by("-version").first()
+
+
+def latest(dispute: Dispute) -> Settlement | None:
+    return dispute.settlements.order_by("-version").first()
+
+
+def signer_role(dispute: Dispute, user: User | None) -> str | None:
+    """The capacity in which a user signs this dispute's settlement, if any."""
+    if user is None:
+        return None
+    if dispute.is_claimant(user):
+        return Role.CLAIMANT
+    if dispute.is_respondent(user):
+        return Role.RESPONDENT
+    if dispute.is_mediator(user):
+        return Role.MEDIATOR
+    return None
+
+
+def roles_due(settlement: Settlement) -> set[str]:
+    """Who may sign now: each party that has not signed, in any order; then the mediator."""
+    signed = set(settlement.signatures.values_list("role", flat=True))
+    if Role.MEDIATOR in signed:
+        return set()
+    parties_left = {r for r in PARTIES if r not in signed}
+    return parties_left or {Role.MEDIATOR}
+
+
+def check_turn(dispute: Dispute, user: User, version: int | None = None) -> tuple[Settlement, str]:
+    """The settlement and the user's role if it is their turn to sign; else a 409 (or 403).
+
+    `version`, when the signer gives it, must be the version open for signing: nobody signs
+    a proposal other than the one they reviewed.
+    """
+    role = signer_role(dispute, user)
+    if role is None:
+        raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
+    settlement = current(dispute) if dispute.state == Dispute.State.AWAITING_SIGNATURES else None
+    if settlement is None:
+        raise ServiceError(_("There is no settlement awaiting signatures."), code="conflict", status=409)
+    if version is not None and version != settlement.version:
+        raise ServiceError(
+            _("This version of the settlement is no longer open for signing; review the current one."),
+            code="conflict",
+            status=409,
+        )
+    if settlement.signatures.filter(role=role).exists():
+        raise ServiceError(_("You have already signed this settlement."), code="conflict", status=409)
+    if role not in roles_due(settlement):
+        raise ServiceError(
+            _("The mediator signs after both parties have signed."), code="conflict", status=409
+        )
+    return settlement, role
+
+
+def may_sign_now(dispute: Dispute, user: User) -> bool:
+    try:
+        check_turn(dispute, user)
+    except ServiceError:
+        return False
+    return True
+
+
+# --- hooks for the dispute transitions ------------------------------------------------------------
+def on_propose(dispute: Dispute, event) -> Settlement:
+    """A new version from the proposal's payload; any open version is superseded."""
+    now = timezone.now()
+    Settlement.objects.filter(dispute=dispute, ended_at=None).update(
+        ended_at=now, end_reason=Settlement.End.SUPERSEDED
+    )
+    payload = event.payload
+    version = (dispute.settlements.aggregate(v=Max("version"))["v"] or 0) + 1
+    amount = payload.get("amount")
+    deadline = payload.get("performance_deadline")
+    return Settlement.objects.create(
+        dispute=dispute,
+        version=version,
+        terms=list(payload["terms"]),
+        amount=Decimal(amount) if amount not in (None, "") else None,
+        performance_method=payload.get("performance_method", ""),
+        performance_deadline=date.fromisoformat(deadline) if deadline else None,
+        proposed_by=event.actor,
+        created_at=now,
+    )
+
+
+def on_decline(dispute: Dispute, event) -> None:
+    Settlement.objects.filter(dispute=dispute, ended_at=None).update(
+        ended_at=timezone.now(), end_reason=Settlement.End.DECLINED, end_note=event.reason
+    )
+
+
+def on_withdraw(dispute: Dispute, event) -> None:
+    """A dispute withdrawn while awaiting signatures ends the unsigned version."""
+    if event.from_state == Dispute.State.AWAITING_SIGNATURES:
+        Settlement.objects.filter(dispute=dispute, ended_at=None).update(
+            ended_at=timezone.now(), end_reason=Settlement.End.WITHDRAWN
+        )
+
+
+def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
+    """Before the sign transition's transaction: is it the caller's turn, and is the code right?
+
+    Runs in its own transaction so a wrong code counts as an attempt even though signing fails.
+    Someone who may never sign is left to the transition's own 403.
+    """
+    dispute = Dispute.objects.filter(pk=dispute_id).first()
+    if dispute is None or by is None or signer_role(dispute, by) is None:
+        return
+    check_turn(dispute, by, payload.get("version"))
+    with transaction.atomic():
+        ok = by.phone_verified and check_phone_code(
+            by.phone, payload.get("code", ""), purpose=PhoneCode.Purpose.SIGN
+        )
+    if not ok:
+        raise ServiceError(
+            _("The signing code is wrong or has expired; ask for a new one."), code="invalid", field="code"
+        )
+
+
+def resolve_sign(dispute: Dispute, by: User | None, payload: dict) -> dict:
+    """Under the row lock: check the turn again; the mediator's signature is the final one."""
+    if by is None:
+        raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
+    _settlement, role = check_turn(dispute, by, payload.get("version"))
+    return {"final": role == Role.MEDIATOR}
+
+
+def on_sign(dispute: Dispute, event) -> SettlementSignature:
+    """Sign the agreement PDF for the signer (and, after the mediator, seal it); record it.
+
+    The first signature renders the final (unwatermarked) agreement; each signature is added
+    incrementally to the stored file under a fresh event certificate whose key is discarded.
+    """
+    from . import pdf, pki, signing
+
+    settlement = current(dispute)
+    by = event.actor
+    role = event.actor_role
+    name = by.full_name or by.username
+    document = settlement.pdf.read() if settlement.pdf else pdf.render_settlement(settlement, draft=False)
+    if settlement.pdf:
+        settlement.pdf.close()
+    identity = pki.event_identity(name, role)
+    signed = signing.sign(
+        document, identity, field=f"Signature{settlement.signatures.count() + 1}_{role}", name=name,
+        reason=f"{dispute.reference} v{settlement.version} {role}",
+    )  # fmt: skip
+    del identity  # the private key is never stored: it existed for this one signature
+    signature = SettlementSignature.objects.create(
+        settlement=settlement, signer=by, signer_name=name, role=role,
+        certificate_serial=signed.serial, certificate_subject=signed.subject,
+    )  # fmt: skip
+    event.payload = {
+        "settlement_version": settlement.version, "signer_role": role, "certificate_serial": signed.serial,
+    }  # fmt: skip
+    event.save(update_fields=["payload"])
+    document = signed.pdf
+    if role == Role.MEDIATOR:
+        committee = committee_name(dispute)
+        sealed = signing.sign(
+            document, pki.get().seal, field=signing.SEAL_FIELD, name=committee,
+            reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+        )  # fmt: skip
+        SettlementSignature.objects.create(
+            settlement=settlement, signer=None, signer_name=committee, role=Role.COMMITTEE,
+            certificate_serial=sealed.serial, certificate_subject=sealed.subject,
+        )  # fmt: skip
+        document = sealed.pdf
+        settlement.sealed_at = timezone.now()
+        settlement.sha256 = hashlib.sha256(document).hexdigest()
+        # The follow-up visit is due a week after the performance deadline (DESIGN §6).
+        start = settlement.performance_deadline or timezone.localdate()
+        dispute.due_at = timezone.make_aware(datetime.combine(start, time(18))) + FOLLOW_UP_AFTER
+        dispute.save(update_fields=["due_at"])
+    _store(settlement, document)
+    return signature
+
+
+def _store(settlement: Settlement, document: bytes) -> None:
+    """Save the signed file; the previous one is deleted once this commits."""
+    from django.core.files.base import ContentFile
+
+    old = settlement.pdf.name if settlement.pdf else ""
+    settlement.pdf.save("agreement.pdf", ContentFile(document), save=False)
+    settlement.save(update_fields=["pdf", "sealed_at", "sha256"])
+    if old:
+        storage = settlement.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def committee_name(dispute: Dispute) -> str:
+    """The mediator's committee, or a generic name when the mediator has no profile."""
+    profile = getattr(dispute.mediator, "mediator_profile", None) if dispute.mediator_id else None
+    if profile is not None:
+        return profile.committee.name
+    return _("People's Mediation Committee")
+
+
+# --- signing codes ----------------------------------------------------------------------------------
+def send_sign_code(dispute: Dispute, user: User) -> None:
+    """Send a fresh signing code to the verified phone of the signer whose turn it is."""
+    check_turn(dispute, user)
+    if not (user.phone_verified and user.phone):
+        raise ServiceError(_("Verify your phone number before signing."), code="phone_unverified", status=403)
+    send_phone_code(user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user)
