@@ -40,9 +40,6 @@ class Bucket:
         return False
 
 
-post_message = database_sync_to_async(chat.post_message, thread_sensitive=False)
-
-
 def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False)
 
@@ -136,10 +133,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, frame: dict) -> None:
         try:
-            # Off the process's one shared database thread: sends from many rooms then wait
-            # for their commits side by side (each pool thread has its own connection), and
-            # a slow commit holds up only its own sender. The room lock keeps seqs in order.
-            posted = await post_message(
+            posted = await database_sync_to_async(chat.post_message)(
                 self.room_id, self.user, frame["body"], frame["client_msg_id"], broadcast=False
             )
         except ServiceError as exc:
