@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -85,3 +85,13 @@ fmt: install ## fix what ruff can and format the code
 
 bench: install ## list and queue latency on 100,000 disputes in PostgreSQL (BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/lists.py
+
+bench-assignment: install ## mediator ranking with 5,000 mediators and 200,000 disputes (PostgreSQL)
+	$(PY) bench/assignment.py --layout city
+	$(PY) bench/assignment.py --layout worst
+
+bench-chat: install ## chat cost and loss: bare websockets beside daphne + Redis + PostgreSQL
+	$(PY) bench/chat.py
+
+bench-settlement: install ## settlement render + four signatures, and verification
+	$(PY) bench/settlement.py

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Assignment, AssignmentFlag, Committee, MediatorProfile, RecusalRequest
+from .models import Assignment, AssignmentFlag, Committee, MediatorProfile, Message, RecusalRequest, Room
 
 
 @admin.register(Committee)
@@ -57,3 +57,26 @@ class AssignmentFlagAdmin(admin.ModelAdmin):
 class RecusalRequestAdmin(admin.ModelAdmin):
     list_display = ["dispute", "mediator", "requested_by", "status", "created_at", "decided_at"]
     list_filter = ["status"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    """Read-only: the chat record is evidence."""
+
+    list_display = ["dispute", "kind", "party", "last_seq"]
+    list_filter = ["kind"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(RoomAdmin):
+    list_display = ["room", "seq", "author", "sent_at"]
+    list_filter = []

@@ -46,6 +46,7 @@ def mediation_panel(context, dispute: Dispute):
             r.requested_by_id == user.pk and r.status == RecusalRequest.Status.PENDING for r in recusals
         ),
         "decides_recusal": dispute.is_grid_worker(user),
+        "chat_open": (dispute.is_party(user) or dispute.is_mediator(user)) and dispute.rooms.exists(),
     }
 
 

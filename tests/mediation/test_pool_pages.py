@@ -81,3 +81,15 @@ def test_the_mediator_sees_pending_acceptances_and_sets_leave(awaiting, grid_wor
 
 def test_the_caseload_page_is_for_mediators(claimant):
     assert browser(claimant).get("/mediation/pool/caseload/").status_code == 404
+
+
+def test_parties_and_the_mediator_find_the_chat_from_the_dispute_page(
+    dispute, advance, claimant, mediator, grid_worker
+):
+    advance(dispute, "in_mediation")
+    for user in (claimant, mediator):
+        assert (
+            f"/mediation/disputes/{dispute.pk}/chat/"
+            in browser(user).get(dispute.get_absolute_url()).content.decode()
+        )
+    assert "/chat/" not in browser(grid_worker).get(dispute.get_absolute_url()).content.decode()
