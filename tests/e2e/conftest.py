@@ -38,14 +38,16 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def new_page(browser, live_server):
-    """new_page(**context_options) → a page in a fresh context (own cookies), Chinese by default."""
+def page_maker(browser, base_url: str):
+    """make(**context_options) → a page in a fresh context (own cookies), Chinese by default.
+
+    A generator for fixtures: it closes every context it made when the test ends.
+    """
     contexts = []
 
     def make(**options):
         options.setdefault("locale", "zh-CN")
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -53,6 +55,11 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    yield from page_maker(browser, live_server.url)
 
 
 @pytest.fixture(autouse=True)

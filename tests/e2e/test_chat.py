@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from mediation import chat
 from mediation.models import Room
 
-from .conftest import PASSWORD, PHONE
+from .conftest import PASSWORD, PHONE, page_maker
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,18 +82,7 @@ def daphne_server(transactional_db):
 
 @pytest.fixture
 def open_page(browser, daphne_server):
-    contexts = []
-
-    def make(**options):
-        options.setdefault("locale", "zh-CN")
-        context = browser.new_context(base_url=daphne_server.url, **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+    yield from page_maker(browser, daphne_server.url)
 
 
 def sign_in(page, username: str) -> None:
