@@ -18,6 +18,7 @@ class MediationConfig(AppConfig):
             lambda d, e: services.end_assignment(d, Assignment.End.ESCALATED)
         )
         hooks.after("withdraw")(lambda d, e: services.end_assignment(d, Assignment.End.WITHDRAWN))
+        hooks.after("record_fulfilment")(lambda d, e: services.end_assignment(d, Assignment.End.FINISHED))
         hooks.after("respondent_accept", "mediator_decline", "replace_mediator", "return_to_mediation")(
             lambda d, e: services.schedule_auto_assignment(d)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -66,6 +67,14 @@ class MediatorProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.languages or []) - set(Language.values))
+        if unknown:
+            raise ValidationError(
+                {"languages": _("Unknown language codes: %(codes)s. Use %(known)s.")
+                 % {"codes": ", ".join(map(str, unknown)), "known": ", ".join(Language.values)}}
+            )  # fmt: skip
 
     @property
     def average_rating(self) -> float | None:

@@ -223,3 +223,15 @@ def test_choosing_an_ineligible_mediator_is_refused_with_the_reason(api, awaitin
     assert "mediator" in r.json()["errors"]
     awaiting.refresh_from_db()
     assert awaiting.state == "awaiting_mediator" and not Assignment.objects.exists()
+
+
+def test_a_profile_accepts_only_known_language_codes(mediator):
+    from django.core.exceptions import ValidationError
+
+    profile = mediator.mediator_profile
+    profile.languages = ["zh", "wuu"]
+    profile.full_clean()
+    profile.languages = ["zh", "klingon"]
+    with pytest.raises(ValidationError) as refused:
+        profile.full_clean()
+    assert "klingon" in str(refused.value)

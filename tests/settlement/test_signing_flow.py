@@ -219,6 +219,8 @@ def test_recording_fulfilment_sets_the_outcome(dispute, advance, grid_worker, ap
     dispute.refresh_from_db()
     assert (dispute.outcome, dispute.outcome_note) == ("fulfilled", "已付清")
     assert dispute.closed_at is not None
+    # The mediator's assignment ends with the case, so it no longer reads as open.
+    assert list(dispute.assignments.values_list("end_reason", flat=True)) == ["finished"]
 
 
 def test_the_settlement_is_visible_to_those_who_see_the_dispute_only(proposed, grid_worker, outsider, api):
