@@ -16,6 +16,9 @@ OFFER[name](dispute, user) -> bool narrows which available transitions are offer
 user (buttons, `available_transitions`), e.g. `sign` only to the signer whose turn it is.
 Display only: fire() and the resolvers decide.
 
+ON_EVENT: handler(event, notify) for every timeline event (services.record_event), inside
+the transaction that records it: the notifications app writes its outbox rows here.
+
 Payload keys in SECRET_KEYS are never recorded on the timeline.
 """
 
@@ -27,6 +30,7 @@ PRECHECKS: dict[str, Callable] = {}
 OFFER: dict[str, Callable] = {}
 SECRET_KEYS = {"code"}
 AFTER_TRANSITION: dict[str, list[Callable]] = defaultdict(list)
+ON_EVENT: list[Callable] = []
 
 
 def after(*names: str):

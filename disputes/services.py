@@ -23,7 +23,7 @@ from accounts.models import Region, StaffRole, User
 from config.errors import ServiceError
 
 from . import rules
-from .hooks import AFTER_TRANSITION, PRECHECKS, RESOLVERS, SECRET_KEYS
+from .hooks import AFTER_TRANSITION, ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla import deadline_for
 
@@ -115,7 +115,7 @@ def file_dispute(
             # The id makes the reference unique without a counter that would serialise filings.
             dispute.reference = f"TJ-{timezone.localtime(now):%Y}-{dispute.pk:06d}"
             Dispute.objects.filter(pk=dispute.pk).update(reference=dispute.reference)
-            _record(dispute, "file", "", by, reason="", payload={})
+            record_event(dispute, "file", by, from_state="")
     except IntegrityError:
         existing = Dispute.objects.filter(filed_by=by, fingerprint=fingerprint).exclude(
             state__in=Dispute.TERMINAL
@@ -127,26 +127,36 @@ def file_dispute(
 
 
 # --- transitions ----------------------------------------------------------------------------
-def _record(
+def record_event(
     dispute: Dispute,
     name: str,
-    from_state: str,
     by: User | None,
     *,
-    reason: str,
-    payload: dict,
+    reason: str = "",
+    payload: dict | None = None,
     role: str | None = None,
-):
-    return DisputeEvent.objects.create(
+    from_state: str | None = None,
+    notify=(),
+) -> DisputeEvent:
+    """Append one line to the dispute's timeline and let listeners react, in the caller's transaction.
+
+    `name` is a transition, or an action that changes no state (a reminder sent, information
+    requested, a rating): then `from_state` defaults to the current state. `notify` names extra
+    recipients the caller knows of (users); the notifications app decides the rest per event.
+    """
+    event = DisputeEvent.objects.create(
         dispute=dispute,
         transition=name,
-        from_state=from_state,
+        from_state=dispute.state if from_state is None else from_state,
         to_state=dispute.state,
         actor=by,
         actor_role=role or dispute.role_of(by),
         reason=reason,
-        payload=payload,
+        payload=payload or {},
     )
+    for handler in ON_EVENT:
+        handler(event, notify)
+    return event
 
 
 def _method_kwargs(dispute: Dispute, name: str, by: User | None, payload: dict) -> dict:
@@ -190,8 +200,8 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             now = timezone.now()
             dispute.due_at = deadline_for(dispute.state, now)
             dispute.save()
-            event = _record(
-                dispute, name, from_state, by,
+            event = record_event(
+                dispute, name, by, from_state=from_state,
                 reason=payload.get("reason") or payload.get("note") or "",
                 payload={k: v for k, v in payload.items() if k != "reason" and k not in SECRET_KEYS},
                 role=role,
