@@ -69,3 +69,20 @@ urlpatterns += [
     ),
     path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
 ]
+
+# Case handling (issue 7): requests for information, the case file and the referral letter.
+from disputes import case_api  # noqa: E402
+from mediation import dossier_api  # noqa: E402
+
+urlpatterns += [
+    path("disputes/<int:pk>/info-requests/", case_api.InfoRequestListView.as_view(), name="info-requests"),
+    path(
+        "disputes/<int:pk>/info-requests/<int:request_id>/answer/",
+        case_api.InfoAnswerView.as_view(),
+        name="info-request-answer",
+    ),
+    path("disputes/<int:pk>/dossier/", dossier_api.DossierView.as_view(), name="dossier"),
+    path(
+        "disputes/<int:pk>/referral-letter/", dossier_api.ReferralLetterView.as_view(), name="referral-letter"
+    ),
+]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from disputes.case_views import answer as answer_info_request
 from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
@@ -15,6 +16,13 @@ urlpatterns = [
     path("mediation/", include("mediation.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),
     path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
+    # Case handling (issue 7): the workspace, and a party's answer to a request for information.
+    path("cases/", include("disputes.case_urls")),
+    path(
+        "disputes/<int:pk>/info-requests/<int:request_id>/answer/",
+        answer_info_request,
+        name="info-request-answer",
+    ),
 ]
 
 handler404 = "config.views.not_found"

@@ -516,3 +516,50 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class InfoRequest(models.Model):
+    """A case handler asks one party for more information, with a deadline (casework).
+
+    Answered once, by that party, on the dispute page or through the API. A late answer is
+    still taken (the handler wants it); it is marked late on the timeline.
+    """
+
+    class Party(models.TextChoices):
+        CLAIMANT = "claimant", _("Claimant")
+        RESPONDENT = "respondent", _("Respondent")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="info_requests")
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    question = models.TextField(_("question"), max_length=2000)
+    due_at = models.DateTimeField(_("answer by"))
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(_("answer"), max_length=5000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="an_answer_has_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} → {self.party}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.answered_at is None and self.due_at < timezone.now()
+
+    @property
+    def answered_late(self) -> bool:
+        return self.answered_at is not None and self.answered_at > self.due_at

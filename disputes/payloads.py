@@ -55,12 +55,36 @@ class AssignMediator(serializers.Serializer):
     mediator = MediatorChoice(label=_("Mediator"))
 
 
+REFERRALS = (
+    Dispute.Outcome.REFERRED_COURT,
+    Dispute.Outcome.REFERRED_ARBITRATION,
+    Dispute.Outcome.REFERRED_DEPARTMENT,
+)
+
+
 class Conclude(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[c for c in Dispute.Outcome.choices if c[0] != Dispute.Outcome.FULFILLED],
         label=_("Outcome"),
     )
+    referred_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        label=_("Referred to (the court, arbitration commission or department; for referrals)"),
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000, label=_("Note"))
+
+    def validate(self, attrs):
+        """A referral names where it goes; other outcomes carry no destination."""
+        where = attrs.pop("referred_to", "").strip()
+        if attrs["outcome"] in REFERRALS:
+            if not where:
+                raise serializers.ValidationError(
+                    {"referred_to": [_("Name the court, arbitration commission or department.")]}
+                )
+            attrs["referred_to"] = where
+        return attrs
 
 
 class TermsField(serializers.ListField):
