@@ -184,8 +184,9 @@ def ask_for_information(
             dispute=dispute, party=party, question=question, due_at=due_at, asked_by=by, asked_at=now
         )
         asked = party_user(dispute, party)
+        # The question stays on the request: the timeline is read by both parties.
         record_event(
-            dispute, "info_requested", by, reason=question,
+            dispute, "info_requested", by,
             payload={"request": request.pk, "party": party, "due_at": due_at.isoformat()},
             notify=[asked] if asked else [],
         )  # fmt: skip
