@@ -259,6 +259,7 @@ DISPUTES: list[dict] = [
             "conclude": "涉嫌消费欺诈，已移交西湖区市场监督管理局立案调查，并告知申请人可同时提起诉讼。",
         },
         "outcome": "referred_department",
+        "referred_to": "西湖区市场监督管理局",
     },
     {
         "state": "filed", "grid": 1, "category": "consumer",
@@ -295,6 +296,7 @@ DISPUTES: list[dict] = [
             "conclude": "已引导申请人向西湖区劳动人事争议仲裁委员会申请仲裁，并告知仲裁时效。",
         },
         "outcome": "referred_arbitration",
+        "referred_to": "西湖区劳动人事争议仲裁委员会",
     },
     {
         "state": "escalated", "grid": 5, "category": "labour",
@@ -351,6 +353,7 @@ DISPUTES: list[dict] = [
             "conclude": "双方对遗产范围和口头遗嘱效力争议较大，已告知申请人向西湖区人民法院提起继承诉讼。",
         },
         "outcome": "referred_court",
+        "referred_to": "杭州市西湖区人民法院",
     },
     {
         "state": "awaiting_mediator", "grid": 4, "category": "family",

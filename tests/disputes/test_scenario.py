@@ -216,7 +216,10 @@ def test_a_dispute_from_registration_to_conclusion_with_every_wrong_request_refu
     assert handler.post(f"{d}transitions/take_case/").json()["state"] == "case_handling"
     refused(handler, f"{d}transitions/take_case/", 409)
     refused(handler, f"{d}transitions/conclude/", 400, {"outcome": "fulfilled"})
-    r = handler.post(f"{d}transitions/conclude/", {"outcome": "referred_court", "note": "建议向法院起诉"})
+    r = handler.post(
+        f"{d}transitions/conclude/",
+        {"outcome": "referred_court", "referred_to": "西湖区人民法院", "note": "建议向法院起诉"},
+    )
     assert r.status_code == 200 and r.json()["state"] == "closed"
     refused(handler, f"{d}transitions/conclude/", 409, {"outcome": "dismissed"})
     refused(zhang, f"{d}transitions/withdraw/", 409)
@@ -235,10 +238,11 @@ def test_a_dispute_from_registration_to_conclusion_with_every_wrong_request_refu
         ("fail_mediation", "escalated"),
         ("take_case", "case_handling"),
         ("conclude", "closed"),
+        ("referral_sent", "closed"),
     ]
     assert [e["actor"]["role"] for e in events] == [
         "claimant", "grid_worker", "respondent", "grid_worker", "mediator", "mediator", "case_handler",
-        "case_handler",
+        "case_handler", "case_handler",
     ]  # fmt: skip
     final = zhang.get(d).json()
     assert (final["state"], final["outcome"], final["available_transitions"]) == (

@@ -24,12 +24,17 @@ def test_api_walks_a_dispute_from_filing_to_conclusion(
         (mediator, "mediator_accept", {}, "in_mediation"),
         (mediator, "fail_mediation", {"reason": "双方分歧较大"}, "escalated"),
         (street_handler, "take_case", {}, "case_handling"),
-        (street_handler, "conclude", {"outcome": "referred_court", "note": "建议诉讼"}, "closed"),
+        (
+            street_handler,
+            "conclude",
+            {"outcome": "referred_court", "referred_to": "西湖区人民法院", "note": "建议诉讼"},
+            "closed",
+        ),
     ]
     for user, name, payload, state in steps:
         r = api(user).post(f"{url}transitions/{name}/", payload, format="json")
         assert r.status_code == 200, (name, r.json())
         assert r.json()["state"] == state
     events = api(claimant).get(f"{url}events/").json()
-    assert [e["transition"] for e in events] == ["file"] + [s[1] for s in steps]
+    assert [e["transition"] for e in events] == ["file"] + [s[1] for s in steps] + ["referral_sent"]
     assert events[0]["from_state"] is None

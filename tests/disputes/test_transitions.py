@@ -60,7 +60,8 @@ ALLOWED = [
     ("take_case", "escalated", "district_handler", {}, "case_handling", "case_handler"),
     ("return_to_mediation", "case_handling", "street_handler", {"reason": "可再行调解"}, "awaiting_mediator", "case_handler"),
     (
-        "conclude", "case_handling", "street_handler", {"outcome": "referred_court", "note": "建议起诉"},
+        # A referral adds a referral_sent event (tests/cases/test_referral.py); here one event each.
+        "conclude", "case_handling", "street_handler", {"outcome": "adjudicated", "note": "已作出处理意见"},
         "closed", "case_handler",
     ),
     *[
@@ -300,7 +301,9 @@ def test_a_street_handler_cannot_take_a_dispute_raised_to_district_level(
 def test_concluding_records_the_outcome(dispute, advance, street_handler, api):
     dispute = advance(dispute, "case_handling")
     r = api(street_handler).post(
-        fire_url(dispute, "conclude"), {"outcome": "referred_arbitration", "note": "转仲裁"}, format="json"
+        fire_url(dispute, "conclude"),
+        {"outcome": "referred_arbitration", "referred_to": "杭州仲裁委员会", "note": "转仲裁"},
+        format="json",
     )
     assert r.status_code == 200
     dispute.refresh_from_db()

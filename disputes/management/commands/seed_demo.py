@@ -136,7 +136,11 @@ STEPS: dict[str, Step] = {
     "conclude": (
         "conclude",
         lambda c: c.dispute.case_handler,
-        lambda c: {"outcome": c.spec["outcome"], "note": c.text("conclude")},
+        lambda c: {
+            "outcome": c.spec["outcome"],
+            "referred_to": c.spec.get("referred_to", ""),
+            "note": c.text("conclude"),
+        },
     ),
     "withdraw": ("withdraw", lambda c: c.claimant, lambda c: {"reason": c.text("withdraw")}),
     "propose": (
