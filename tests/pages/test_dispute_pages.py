@@ -192,7 +192,10 @@ def test_the_case_handler_concludes_with_an_outcome(signed_in, street_handler, d
         a for a in client.get(dispute.get_absolute_url()).context["actions"] if a["name"] == "conclude"
     ]
     assert "referred_court" in dict(action["form"].fields["outcome"].choices)
-    client.post(transition_url(dispute, "conclude"), {"outcome": "referred_court", "referred_to": "西湖区人民法院", "note": "建议起诉"})
+    client.post(
+        transition_url(dispute, "conclude"),
+        {"outcome": "referred_court", "referred_to": "西湖区人民法院", "note": "建议起诉"},
+    )
     dispute.refresh_from_db()
     assert (dispute.state, dispute.outcome) == (Dispute.State.CLOSED, "referred_court")
 
