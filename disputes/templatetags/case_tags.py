@@ -29,3 +29,9 @@ def info_requests_panel(context, dispute: Dispute) -> dict:
         "answerable": answerable,
         "answer_form": AnswerForm(auto_id="id_answer_%s") if answerable else None,
     }
+
+
+@register.inclusion_tag("disputes/case/_case_link.html", takes_context=True)
+def case_page_link(context, dispute: Dispute) -> dict:
+    """For case handlers over the dispute: a link to its page in the workspace."""
+    return {"dispute": dispute, "show": casework.may_open_case_page(dispute, context["request"].user)}

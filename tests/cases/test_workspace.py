@@ -173,3 +173,10 @@ def test_asking_from_the_case_page(handled, street_handler, page_as):
     )
     assert handled.info_requests.get().question == "请补充照片"
     assert "请补充照片" in client.get(f"/cases/{handled.pk}/").content.decode()
+
+
+def test_the_dispute_page_links_handlers_to_the_case_page(handled, street_handler, claimant, page_as):
+    link = f'href="/cases/{handled.pk}/"'
+    assert link in page_as(street_handler).get(f"/disputes/{handled.pk}/").content.decode()
+    assert link not in page_as(claimant).get(f"/disputes/{handled.pk}/").content.decode()
+    assert 'href="/cases/"' in page_as(street_handler).get("/disputes/").content.decode()
