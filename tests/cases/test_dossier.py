@@ -144,3 +144,11 @@ def test_a_handler_of_another_street_gets_404(escalated, regions, api):
 
 def test_anonymous_gets_401(escalated, api):
     assert api().get(dossier_url(escalated)).status_code == 401
+
+
+def test_an_english_reader_gets_it_in_english(escalated, street_handler, api, tmp_path):
+    street_handler.language = "en"
+    street_handler.save(update_fields=["language"])
+    text = " ".join(pdf_pages(api(street_handler).get(dossier_url(escalated)).content, tmp_path))
+    assert "Case file" in text and "Downloaded by" in text and "Joint session transcript" in text
+    assert JOINT_LINES[0] in flat(text) and CAUCUS_SECRET not in flat(text)
