@@ -242,7 +242,7 @@ def on_conclude(dispute: Dispute, event: DisputeEvent) -> None:
 
     The letter itself is rendered on request (mediation/dossier.py) from this event.
     """
-    if event.payload.get("outcome") not in REFERRALS:
+    if event.payload.get("outcome") not in REFERRALS or not event.payload.get("referred_to"):
         return
     parties = [u for u in (party_user(dispute, "claimant"), party_user(dispute, "respondent")) if u]
     if dispute.served_at is None:

@@ -3,6 +3,7 @@
 from django import template
 
 from disputes import casework
+from disputes.case_views import AnswerForm
 from disputes.models import Dispute
 
 register = template.Library()
@@ -10,8 +11,6 @@ register = template.Library()
 
 @register.inclusion_tag("disputes/case/_requests_panel.html", takes_context=True)
 def info_requests_panel(context, dispute: Dispute) -> dict:
-    from disputes.case_views import AnswerForm
-
     user = context["request"].user
     requests = list(casework.requests_visible_to(dispute, user))
     open_ = dispute.state == Dispute.State.CASE_HANDLING

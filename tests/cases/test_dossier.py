@@ -152,3 +152,24 @@ def test_an_english_reader_gets_it_in_english(escalated, street_handler, api, tm
     text = " ".join(pdf_pages(api(street_handler).get(dossier_url(escalated)).content, tmp_path))
     assert "Case file" in text and "Downloaded by" in text and "Joint session transcript" in text
     assert JOINT_LINES[0] in flat(text) and CAUCUS_SECRET not in flat(text)
+
+
+def test_a_breached_settlement_shows_who_signed_and_its_hash(
+    dispute, advance, claimant, street_handler, api, tmp_path
+):
+    from disputes import services
+    from mediation.models import Settlement
+
+    advance(dispute, "settled")
+    services.fire(dispute.pk, "report_breach", by=claimant, payload={"reason": "对方逾期未付款"})
+    sealed = Settlement.objects.get(dispute=dispute)
+    text = flat("".join(pdf_pages(api(street_handler).get(dossier_url(dispute)).content, tmp_path)))
+    for expected in [
+        "已签署盖章生效",
+        "张三（申请人）",
+        "李四（被申请人）",
+        "钱调解（调解员）",
+        sealed.sha256,
+        "对方逾期未付款",
+    ]:
+        assert expected in text, expected
