@@ -92,9 +92,9 @@ def held_by(user) -> QuerySet[Dispute]:
 def _at_a_glance(qs: QuerySet[Dispute]) -> QuerySet[Dispute]:
     """Soonest deadline first, with why it was escalated and its last few timeline lines.
 
-    A fixed number of queries whatever the page size: the row with its joins and two
-    subqueries, one count, and one query for the recent events of the whole page (a sliced
-    prefetch, a window function per dispute).
+    A fixed number of queries whatever the page size: the rows with their joins and
+    correlated subqueries (last escalation, counts), the paginator's count, and one query for
+    the recent events of the whole page (a sliced prefetch: a window function per dispute).
     """
     escalations = DisputeEvent.objects.filter(dispute=OuterRef("pk"), to_state=S.ESCALATED).exclude(
         from_state=S.ESCALATED
