@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from disputes.cockpit import cockpit
 from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
@@ -11,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
+    path("cockpit/", cockpit, name="cockpit"),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),

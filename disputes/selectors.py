@@ -2,20 +2,70 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import StaffRole
+from accounts.models import Region, StaffRole
 
 from . import rules
-from .models import Dispute
+from .models import Dispute, Rating
 
 LIST_RELATED = ("category", "grid", "mediator")
 
 
-def dispute_list(user, *, state=None, grid=None, category=None, overdue=None, q=None) -> QuerySet[Dispute]:
-    """The disputes visible to `user`, filtered; newest first."""
+def filed_between(qs: QuerySet[Dispute], start: date | None, end: date | None) -> QuerySet[Dispute]:
+    """Disputes filed from day `start` to day `end`, both included, in the site's time zone."""
+    if start:
+        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(start, time.min)))
+    if end:
+        qs = qs.filter(
+            created_at__lt=timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+        )
+    return qs
+
+
+def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
+    """Disputes in the grids under any of these region nodes (ids)."""
+    q = Q()
+    for path in Region.objects.filter(pk__in=regions).values_list("path", flat=True):
+        q |= Q(path__startswith=path)
+    grids = Region.objects.filter(q, kind=Region.Kind.GRID) if q else Region.objects.none()
+    return qs.filter(grid_id__in=list(grids.values_list("pk", flat=True)))
+
+
+def dispute_list(
+    user,
+    *,
+    state=None,
+    grid=None,
+    category=None,
+    overdue=None,
+    q=None,
+    region=None,
+    start=None,
+    end=None,
+    settled=None,
+    rating=None,
+) -> QuerySet[Dispute]:
+    """The disputes visible to `user`, filtered; newest first.
+
+    The cockpit's figures link here: `region` (ids; the grids under any of them), `start`/`end`
+    (filing dates, inclusive), `settled` (reached a settlement, whatever happened after),
+    `rating` ("any": some party rated it; "low": some party rated it 1 or 2).
+    """
     qs = Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
+    if region:
+        qs = in_regions(qs, region if isinstance(region, list | tuple) else [region])
+    qs = filed_between(qs, start, end)
+    if settled is not None:
+        qs = qs.filter(settled_at__isnull=not settled)
+    if rating:
+        ratings = Rating.objects.filter(dispute=OuterRef("pk"))
+        if rating == "low":
+            ratings = ratings.filter(score__lte=Rating.LOW)
+        qs = qs.filter(Exists(ratings))
     if state:
         qs = qs.filter(state__in=state if isinstance(state, list | tuple) else [state])
     if grid:
