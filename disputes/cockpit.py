@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -149,12 +150,16 @@ def cockpit(request):
     form = CockpitForm(request.GET, user=request.user)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
+    # A region outside the viewer's area is refused (403), not silently widened.
+    region = request.GET.get("region", "")
     try:
         filters = _scope_filters(
-            request.user, data.get("region") or None, data.get("start"), data.get("end"),
+            request.user, int(region) if region.isdigit() else None, data.get("start"), data.get("end"),
             data["category"].slug if data.get("category") else None,
         )  # fmt: skip
     except ServiceError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
         raise PermissionDenied from exc
     fig = stats.figures(request.user, filters)
     p = filters.params

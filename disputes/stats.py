@@ -145,7 +145,7 @@ def figures(user, filters: Filters) -> Figures:
     per_grid: dict[int, dict] = {}
     rows = (
         qs.values_list("grid_id", "state", "category_id")
-        .annotate(n=Count("*"), late=Count("*", filter=Q(due_at__lt=now)))
+        .annotate(n=Count("*"), late=Count("pk", filter=Q(due_at__lt=now)))
         .order_by()
     )
     for grid_id, state, category_id, n, late in rows:

@@ -133,6 +133,7 @@ def test_assignment_ranks_a_better_rated_mediator_first(dispute, advance, region
     awaiting = advance(dispute, "awaiting_mediator")
     first = factories.staff("mediator", regions["community1"])
     second = factories.staff("mediator", regions["community1"])
+
     # Equal in everything else: the lower id would win the tie.
     def order():
         return [c for c in ranking.rank(awaiting).eligible if c.user_id in (first.pk, second.pk)]
