@@ -13,7 +13,8 @@ from tests.disputes.test_concurrency import race
 pytestmark = [
     pytest.mark.stack,
     pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL (DATABASE_URL)"
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="needs PostgreSQL (DATABASE_URL)",
     ),
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("categories"),
