@@ -93,7 +93,7 @@ class StatsView(APIView):
         filters = _scope_filters(
             request.user, data.get("region"), data.get("start"), data.get("end"), data.get("category")
         )
-        return Response(stats.as_json(stats.figures(request.user, filters)))
+        return Response(stats.as_json(stats.figures(filters)))
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def cockpit(request):
         if exc.status == 404:
             raise Http404 from exc
         raise PermissionDenied from exc
-    fig = stats.figures(request.user, filters)
+    fig = stats.figures(filters)
     p = filters.params
     states = [(label, fig.by_state[value], _link(p(state=[value]))) for value, label in _state_choices()]
     context = {

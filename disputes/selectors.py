@@ -15,24 +15,33 @@ from .models import Dispute, Rating
 LIST_RELATED = ("category", "grid", "mediator")
 
 
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def filed_between(qs: QuerySet[Dispute], start: date | None, end: date | None) -> QuerySet[Dispute]:
     """Disputes filed from day `start` to day `end`, both included, in the site's time zone."""
     if start:
-        qs = qs.filter(created_at__gte=timezone.make_aware(datetime.combine(start, time.min)))
+        qs = qs.filter(created_at__gte=day_start(start))
     if end:
-        qs = qs.filter(
-            created_at__lt=timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
-        )
+        qs = qs.filter(created_at__lt=day_start(end + timedelta(days=1)))
     return qs
+
+
+def grids_under(paths) -> list[int]:
+    """Ids of the grids under any of these region paths."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
 
 
 def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
     """Disputes in the grids under any of these region nodes (ids)."""
-    q = Q()
-    for path in Region.objects.filter(pk__in=regions).values_list("path", flat=True):
-        q |= Q(path__startswith=path)
-    grids = Region.objects.filter(q, kind=Region.Kind.GRID) if q else Region.objects.none()
-    return qs.filter(grid_id__in=list(grids.values_list("pk", flat=True)))
+    return qs.filter(
+        grid_id__in=grids_under(Region.objects.filter(pk__in=regions).values_list("path", flat=True))
+    )
 
 
 def dispute_list(

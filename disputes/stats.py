@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet
@@ -45,6 +46,10 @@ class Filters:
     start: date | None = None
     end: date | None = None
     category: str | None = None
+
+    @cached_property
+    def grid_ids(self) -> list[int]:
+        return selectors.grids_under([r.path for r in self.regions])
 
     def params(self, **extra) -> dict:
         """Query parameters of the dispute list that counts a figure (api.ListFilters names)."""
@@ -81,13 +86,34 @@ def scope(user, region: Region | None) -> list[Region]:
     raise NotInScope(region.pk)
 
 
-def base(user, filters: Filters) -> QuerySet[Dispute]:
-    """The scope's disputes as the dispute list filters them (without its joins and order)."""
-    qs = selectors.dispute_list(
-        user, region=[r.pk for r in filters.regions] or None, start=filters.start, end=filters.end,
-        category=filters.category,
-    )  # fmt: skip
-    return qs.select_related(None).order_by()
+def base(filters: Filters) -> QuerySet[Dispute]:
+    """The scope's disputes, filtered as the dispute list filters them.
+
+    Not through Dispute.objects.visible_to: the scope lies within the viewer's own regions,
+    whose disputes they all see, so the list (visible ∩ scope) is exactly the scope. Plain
+    grid and date conditions let PostgreSQL answer from the covering indexes alone.
+    """
+    qs = Dispute.objects.order_by()
+    if filters.regions:
+        qs = qs.filter(grid_id__in=filters.grid_ids)
+    qs = selectors.filed_between(qs, filters.start, filters.end)
+    if filters.category:
+        qs = qs.filter(category__slug=filters.category)
+    return qs
+
+
+def ratings_in(filters: Filters) -> QuerySet[Rating]:
+    """The ratings of the scope's disputes (filtered on the copies Rating keeps)."""
+    qs = Rating.objects.order_by()
+    if filters.regions:
+        qs = qs.filter(grid_id__in=filters.grid_ids)
+    if filters.start:
+        qs = qs.filter(filed_at__gte=selectors.day_start(filters.start))
+    if filters.end:
+        qs = qs.filter(filed_at__lt=selectors.day_start(filters.end + timedelta(days=1)))
+    if filters.category:
+        qs = qs.filter(category__slug=filters.category)
+    return qs
 
 
 class Percentile50(Func):
@@ -136,10 +162,10 @@ class Figures:
         return round(self.low_rated / self.rated, 4) if self.rated else None
 
 
-def figures(user, filters: Filters) -> Figures:
-    """Compute every figure of the cockpit (five queries whatever the data)."""
+def figures(filters: Filters) -> Figures:
+    """Compute every figure of the cockpit (six queries whatever the data)."""
     now = timezone.now()
-    qs = base(user, filters)
+    qs = base(filters)
     out = Figures(filters=filters, by_state=dict.fromkeys(Dispute.State.values, 0))
     per_category: dict[int, int] = {}
     per_grid: dict[int, dict] = {}
@@ -161,7 +187,7 @@ def figures(user, filters: Filters) -> Figures:
             g[bucket] += n
     out.resolved = sum(out.by_state[s] for s in RESOLVED)
     out.settled, out.median_days = _settlement_times(qs)
-    _satisfaction(out, qs)
+    _satisfaction(out, ratings_in(filters))
     names = {c.pk: c for c in Category.objects.filter(pk__in=per_category)}
     top = sorted(per_category.items(), key=lambda kv: (-kv[1], names[kv[0]].position, names[kv[0]].slug))
     out.categories = [{"category": names[pk], "count": n} for pk, n in top[:TOP_CATEGORIES]]
@@ -185,8 +211,8 @@ def _settlement_times(qs: QuerySet[Dispute]) -> tuple[int, float | None]:
     return count, None if median is None else round(median / 86400, 1)
 
 
-def _satisfaction(out: Figures, qs: QuerySet[Dispute]) -> None:
-    row = Rating.objects.filter(dispute__in=qs.values("pk")).aggregate(
+def _satisfaction(out: Figures, ratings: QuerySet[Rating]) -> None:
+    row = ratings.aggregate(
         n=Count("*"),
         average=Avg("score"),
         rated=Count("dispute", distinct=True),
