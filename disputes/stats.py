@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet
 from django.utils import timezone
 
@@ -202,7 +202,10 @@ def _settlement_times(qs: QuerySet[Dispute]) -> tuple[int, float | None]:
     settled = qs.filter(settled_at__isnull=False)
     duration = Seconds(F("settled_at") - F("created_at"))
     if connection.vendor == "postgresql":
-        row = settled.aggregate(n=Count("*"), median=Percentile50(duration))
+        # The median sorts every duration: give the sort memory so it does not spill to disk.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            row = settled.aggregate(n=Count("*"), median=Percentile50(duration))
         median = row["median"]
         count = row["n"]
     else:  # portable: fetch the durations (fine at SQLite's scale)
