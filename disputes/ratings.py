@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,8 +134,9 @@ def reviews_for(user) -> QuerySet[Review]:
         qs = Review.objects.filter(dispute__grid_id__in=sorted(grids))
     else:
         qs = Review.objects.none()
+    # Unanswered (answered_at NULL) first on every database, then the soonest due.
     return qs.select_related("dispute", "rating", "answered_by", "followup").order_by(
-        "answered_at", "due_at", "id"
+        F("answered_at").asc(nulls_first=True), "due_at", "id"
     )
 
 

@@ -144,3 +144,18 @@ def test_assignment_ranks_a_better_rated_mediator_first(dispute, advance, region
     top = order()
     assert [c.user_id for c in top] == [second.pk, first.pk]
     assert top[0].breakdown["satisfaction"]["value"] > 0.5 > top[1].breakdown["satisfaction"]["value"]
+
+
+def test_the_page_refuses_bad_scores_and_non_parties(client, finished, claimant, mediator):
+    dispute = finished()
+    client.force_login(claimant)
+    response = client.post(
+        f"/disputes/{dispute.pk}/rating/", {"score": "9"}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert b"Choose a score from 1 to 5." in response.content
+    client.force_login(mediator)
+    response = client.post(
+        f"/disputes/{dispute.pk}/rating/", {"score": "5"}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert b"Only the parties can rate a dispute." in response.content
+    assert not Rating.objects.exists()

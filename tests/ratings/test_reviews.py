@@ -115,3 +115,28 @@ def test_answer_with_followup_in_one_step_and_on_the_pages(client, review, stree
 def test_reviews_page_is_for_supervisors(client, grid_worker):
     client.force_login(grid_worker)
     assert client.get("/disputes/reviews/").status_code == 403
+
+
+def test_unanswered_reviews_come_first_soonest_due_first(
+    api, review, regions, claimant, respondent, street_handler
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests import factories
+
+    later = factories.file_dispute(claimant, regions["grid2"], respondent.phone, title="另一件")
+    Dispute.objects.filter(pk=later.pk).update(state="closed", served_at=timezone.now())
+    api(claimant).post(f"/api/v1/disputes/{later.pk}/rating/", {"score": 2}, format="json")
+    second = Review.objects.get(dispute=later)
+    Review.objects.filter(pk=second.pk).update(due_at=review.due_at - timedelta(days=1))
+    assert [r["id"] for r in api(street_handler).get("/api/v1/reviews/").json()["results"]] == [
+        second.pk,
+        review.pk,
+    ]
+    answer(api, street_handler, second, answer="已处理", finding="handled_well")
+    assert [r["id"] for r in api(street_handler).get("/api/v1/reviews/").json()["results"]] == [
+        review.pk,
+        second.pk,
+    ]
