@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ fmt: install ## fix what ruff can and format the code
 
 bench: install ## list and queue latency on 100,000 disputes in PostgreSQL (BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/lists.py
+
+bench-stats: install ## cockpit figures (stats API and page) on 1,000,000 disputes (PostgreSQL)
+	DATABASE_URL=$${STATS_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_stats_bench} $(PY) bench/stats.py
 
 bench-assignment: install ## mediator ranking with 5,000 mediators and 200,000 disputes (PostgreSQL)
 	$(PY) bench/assignment.py --layout city

@@ -86,3 +86,18 @@ urlpatterns += [
         "disputes/<int:pk>/referral-letter/", dossier_api.ReferralLetterView.as_view(), name="referral-letter"
     ),
 ]
+
+# Satisfaction ratings, supervisor reviews, the cockpit's figures and list exports.
+from disputes import cockpit, rating_views  # noqa: E402
+
+urlpatterns += [
+    path("disputes/<int:pk>/rating/", rating_views.RatingView.as_view(), name="rating"),
+    path("reviews/", rating_views.ReviewListView.as_view(), name="reviews"),
+    path("reviews/<int:review_id>/answer/", rating_views.ReviewAnswerView.as_view(), name="review-answer"),
+    path(
+        "reviews/<int:review_id>/followup/", rating_views.ReviewFollowupView.as_view(), name="review-followup"
+    ),
+    path("stats/", cockpit.StatsView.as_view(), name="stats"),
+    path("disputes/export/", cockpit.ExportView.as_view(), name="disputes-export"),
+    path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
+]

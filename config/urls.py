@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from disputes.case_views import answer as answer_info_request
+from disputes.cockpit import cockpit
 from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
+    path("cockpit/", cockpit, name="cockpit"),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),

@@ -62,7 +62,19 @@ class ListFilters(serializers.Serializer):
     category = serializers.SlugField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = serializers.CharField(required=False, max_length=200)
+    # The cockpit's figures link to lists with these (disputes.selectors.dispute_list).
+    region = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=50
+    )
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+    settled = serializers.BooleanField(required=False, allow_null=True, default=None)
+    rating = serializers.ChoiceField(choices=["any", "low"], required=False)
 
+
+# Query parameter → ListFilters field (`from` and `to` are Python keywords).
+PARAM_NAMES = {"from": "start", "to": "end"}
+MULTI = ("state", "region")
 
 LIST_PARAMETERS = [
     OpenApiParameter("state", str, many=True),
@@ -70,19 +82,61 @@ LIST_PARAMETERS = [
     OpenApiParameter("category", str),
     OpenApiParameter("overdue", bool),
     OpenApiParameter("q", str),
+    OpenApiParameter("region", int, many=True, description="only the grids under these regions"),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="filed on or after this day"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="filed on or before this day"),
+    OpenApiParameter("settled", bool, description="reached a settlement (settled_at set)"),
+    OpenApiParameter("rating", str, enum=["any", "low"], description="rated by a party (low: 1 or 2)"),
 ]
 
 
-def parse_filters(request) -> dict:
-    raw = {k: v for k, v in request.query_params.items() if k in ListFilters().fields}
-    if "state" in request.query_params:
-        raw["state"] = request.query_params.getlist("state")
-    filters = ListFilters(data=raw)
-    filters.is_valid(raise_exception=True)
-    data = filters.validated_data
+def filter_data(params) -> dict:
+    """Query parameters as ListFilters input (multi-valued ones as lists)."""
+    fields = ListFilters().fields
+    raw = {}
+    for key in params:
+        name = PARAM_NAMES.get(key, key)
+        if name in fields and key not in ("start", "end"):
+            raw[name] = params.getlist(key) if name in MULTI else params.get(key)
+    return raw
+
+
+def clean_filters(data: dict) -> dict:
     if "state" in data:
         data["state"] = sorted(data["state"])
     return data
+
+
+def parse_filters(request) -> dict:
+    """The list filters of a request; 400 with the field errors when one is malformed."""
+    filters = ListFilters(data=filter_data(request.query_params))
+    filters.is_valid(raise_exception=True)
+    return clean_filters(dict(filters.validated_data))
+
+
+def filters_to_params(filters: dict) -> dict:
+    """Selector filters back as query parameters (for export links)."""
+    names = {v: k for k, v in PARAM_NAMES.items()}
+    out = {}
+    for key, value in filters.items():
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[names.get(key, key)] = value
+    return out
+
+
+def lenient_filters(params) -> dict:
+    """The valid list filters of a page's query string; malformed ones are ignored."""
+    raw = filter_data(params)
+    filters = ListFilters(data=raw)
+    if not filters.is_valid():
+        filters = ListFilters(data={k: v for k, v in raw.items() if k not in filters.errors})
+        filters.is_valid()
+    return clean_filters(dict(filters.validated_data)) if not filters.errors else {}
 
 
 class DisputeListView(generics.ListCreateAPIView):
@@ -114,9 +168,13 @@ class DisputeListView(generics.ListCreateAPIView):
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeDetailSerializer})
     def get(self, request, pk: int):
-        return Response(
-            DisputeDetailSerializer(visible_dispute(request, pk), context={"request": request}).data
-        )
+        from .rating_views import dispute_rating_fields
+
+        dispute = visible_dispute(request, pk)
+        body = DisputeDetailSerializer(dispute, context={"request": request}).data
+        # Satisfaction: can_rate, my_rating, the supervisor's review and follow-up links.
+        body.update(dispute_rating_fields(dispute, request.user))
+        return Response(body)
 
 
 class TransitionView(APIView):

@@ -145,6 +145,13 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the last signature settled it; kept after the follow-up visit closes it (cockpit).
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True, editable=False)
+    # A follow-up opened by a supervisor's review that found the original handled badly.
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followups",
+        verbose_name=_("follows"),
+    )  # fmt: skip
 
     objects = DisputeQuerySet.as_manager()
 
@@ -173,6 +180,20 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["mediator_assigned", "in_mediation", "awaiting_signatures"]),
                 name="dispute_open_by_mediator",
             ),
+            # Cockpit and stats (disputes.stats): a period of filing dates within the viewer's
+            # grids, read from the index alone (GROUP BY grid, state, category; overdue count).
+            models.Index(
+                fields=["grid", "created_at"],
+                include=["state", "category", "due_at"],
+                name="dispute_grid_filed",
+            ),
+            # ... and the median time to settlement, over the settled ones only.
+            models.Index(
+                fields=["grid", "created_at"],
+                include=["category", "settled_at"],
+                condition=Q(settled_at__isnull=False),
+                name="dispute_grid_settled",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -423,6 +444,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     def sign(self, final: bool = False) -> str:
         """Each party once, in any order, then the mediator, whose signature (with the
         committee seal) settles the dispute. mediation.settlements decides whose turn it is."""
+        if final:
+            self.settled_at = timezone.now()
         return self.State.SETTLED if final else self.State.AWAITING_SIGNATURES
 
     @transition(
@@ -516,6 +539,89 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Rating(models.Model):
+    """A party's satisfaction with how a settled or closed dispute was handled; once per party."""
+
+    class Party(models.TextChoices):
+        CLAIMANT = "claimant", _("Claimant")
+        RESPONDENT = "respondent", _("Respondent")
+
+    LOW = 2  # a score at or below this opens a supervisor's review
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="ratings")
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.TextField(_("comment"), max_length=2000, blank=True)
+    # Copied from the dispute (none of them ever changes) so the cockpit's satisfaction
+    # figures read this table alone, filtered like the disputes (disputes.stats).
+    grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField()
+    # The mediator whose average this rating fed (None when no mediator handled it last).
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispute", "party"], name="one_rating_per_party"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["grid", "filed_at"], name="rating_grid_filed")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.party} {self.score}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.grid_id is None:
+            self.grid_id, self.category_id = self.dispute.grid_id, self.dispute.category_id
+            self.filed_at = self.dispute.created_at
+        super().save(*args, **kwargs)
+
+    @property
+    def is_low(self) -> bool:
+        return self.score <= self.LOW
+
+
+class Review(models.Model):
+    """A supervisor's review of a dispute some party rated 1 or 2 (不满意重办); one per dispute."""
+
+    class Finding(models.TextChoices):
+        HANDLED_WELL = "handled_well", _("Handled well")
+        HANDLED_BADLY = "handled_badly", _("Handled badly")
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="review")
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    answer = models.TextField(_("answer"), max_length=5000, blank=True)
+    finding = models.CharField(_("finding"), max_length=20, choices=Finding.choices, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    followup = models.OneToOneField(
+        Dispute, on_delete=models.PROTECT, null=True, blank=True, related_name="opened_by_review"
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The supervisors' list: unanswered first, soonest due.
+            models.Index(fields=["answered_at", "due_at"], name="review_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"review of {self.dispute_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
 
 
 class InfoRequest(models.Model):

@@ -2,20 +2,79 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import StaffRole
+from accounts.models import Region, StaffRole
 
 from . import rules
-from .models import Dispute
+from .models import Dispute, Rating
 
 LIST_RELATED = ("category", "grid", "mediator")
 
 
-def dispute_list(user, *, state=None, grid=None, category=None, overdue=None, q=None) -> QuerySet[Dispute]:
-    """The disputes visible to `user`, filtered; newest first."""
+def day_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def filed_between(qs: QuerySet[Dispute], start: date | None, end: date | None) -> QuerySet[Dispute]:
+    """Disputes filed from day `start` to day `end`, both included, in the site's time zone."""
+    if start:
+        qs = qs.filter(created_at__gte=day_start(start))
+    if end:
+        qs = qs.filter(created_at__lt=day_start(end + timedelta(days=1)))
+    return qs
+
+
+def grids_under(paths) -> list[int]:
+    """Ids of the grids under any of these region paths."""
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(path__startswith=path)
+    return list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
+
+
+def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
+    """Disputes in the grids under any of these region nodes (ids)."""
+    return qs.filter(
+        grid_id__in=grids_under(Region.objects.filter(pk__in=regions).values_list("path", flat=True))
+    )
+
+
+def dispute_list(
+    user,
+    *,
+    state=None,
+    grid=None,
+    category=None,
+    overdue=None,
+    q=None,
+    region=None,
+    start=None,
+    end=None,
+    settled=None,
+    rating=None,
+) -> QuerySet[Dispute]:
+    """The disputes visible to `user`, filtered; newest first.
+
+    The cockpit's figures link here: `region` (ids; the grids under any of them), `start`/`end`
+    (filing dates, inclusive), `settled` (reached a settlement, whatever happened after),
+    `rating` ("any": some party rated it; "low": some party rated it 1 or 2).
+    """
     qs = Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
+    if region:
+        qs = in_regions(qs, region if isinstance(region, list | tuple) else [region])
+    qs = filed_between(qs, start, end)
+    if settled is not None:
+        qs = qs.filter(settled_at__isnull=not settled)
+    if rating:
+        ratings = Rating.objects.filter(dispute=OuterRef("pk"))
+        if rating == "low":
+            ratings = ratings.filter(score__lte=Rating.LOW)
+        qs = qs.filter(Exists(ratings))
     if state:
         qs = qs.filter(state__in=state if isinstance(state, list | tuple) else [state])
     if grid:

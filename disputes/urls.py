@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rating_views, views
 
 app_name = "disputes"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
+    path("<int:pk>/rating/", rating_views.rate_page, name="rate"),
+    path("reviews/", rating_views.reviews_page, name="reviews"),
+    path("reviews/<int:review_id>/answer/", rating_views.answer_page, name="review-answer"),
+    path("reviews/<int:review_id>/followup/", rating_views.followup_page, name="review-followup"),
 ]

@@ -3,6 +3,8 @@ Dispute.objects.visible_to (404, never 403, so existence does not leak)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,9 +20,11 @@ from accounts.models import StaffRole
 from config.errors import ServiceError
 
 from . import rules, selectors, services
+from .api import filters_to_params, lenient_filters
 from .forms import ACTION_LABELS, AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .models import Dispute
 from .payloads import PAYLOADS
+from .rating_views import RatingForm, dispute_rating_fields
 
 PAGE_SIZE = 20
 
@@ -47,7 +51,10 @@ def queue(request):
         raise PermissionDenied
     filters = AreaFilterForm(request.GET or None, user=request.user)
     waiting = selectors.queue_for(request.user).order_by(F("due_at").asc(nulls_last=True), "id")
-    area = selectors.dispute_list(request.user, **filters.selector_kwargs())
+    # The form's filters, plus those the cockpit's links carry (region, period, several states...).
+    area_filters = {k: v for k, v in filters.selector_kwargs().items() if v is not None}
+    area_filters.update(lenient_filters(request.GET))
+    area = selectors.dispute_list(request.user, **area_filters)
     return render(
         request,
         "disputes/queue.html",
@@ -55,6 +62,7 @@ def queue(request):
             "queue_page": Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("qpage")),
             "area_page": Paginator(area, PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
+            "export_query": urlencode(filters_to_params(area_filters), doseq=True),
         },
     )
 
@@ -100,6 +108,8 @@ def detail(request, pk: int):
         "evidence": dispute.evidence.select_related("uploaded_by"),
         "actions": available_actions(dispute, request.user),
         "evidence_form": EvidenceForm(),
+        "rating": dispute_rating_fields(dispute, request.user),
+        "rating_form": RatingForm(),
     }
     return render(request, "disputes/detail.html", context)
 

@@ -32,6 +32,10 @@ class MediationConfig(AppConfig):
         hooks.after("sign")(settlements.on_sign)
         hooks.after("decline_settlement")(settlements.on_decline)
         hooks.after("withdraw")(settlements.on_withdraw)
+        # Satisfaction ratings feed each mediator's average, which ranking uses.
+        from . import ranking
+
+        hooks.ON_EVENT.append(ranking.record_rating)
         # Mediation chat: rooms open on mediator_accept; every transition re-checks sockets.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out

@@ -5,7 +5,9 @@ or above the dispute's current level, under their caseload limit, and free of co
 of interest (a shared phone, the same surname and address as a party, a past dispute as a
 party with either side, or having declined or been replaced on this dispute).
 
-Score, out of 100: expertise 30, proximity 25, load 20, fairness 15, language 10. Ties go
+Score, out of 100: expertise 30, proximity 25, load 15, fairness 10, language 10, satisfaction
+10 (the parties' ratings of the mediator's past cases, smoothed towards a neutral 3 so one
+rating cannot make or break a newcomer). Ties go
 to whoever has waited longest for an assignment, then the lower user id: the same inputs
 always give the same ranking.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Count, Exists, FloatField, Func, OuterRef, Q
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Region, StaffRole, User
@@ -25,7 +27,11 @@ from disputes.models import Dispute
 
 from .models import Assignment, MediatorProfile
 
-WEIGHTS = {"expertise": 30, "proximity": 25, "load": 20, "fairness": 15, "language": 10}
+WEIGHTS = {
+    "expertise": 30, "proximity": 25, "load": 15, "fairness": 10, "language": 10, "satisfaction": 10,
+}  # fmt: skip
+# Every mediator starts as if rated 3 (neutral) this many times: satisfaction 0.5.
+RATING_PRIOR_COUNT, RATING_PRIOR_SCORE = 5, 3
 PROXIMITY = {Region.DEPTH["community"]: 1.0, Region.DEPTH["street"]: 0.5, Region.DEPTH["district"]: 0.0}
 FAIRNESS_SECONDS = 7 * 24 * 3600  # a week without an assignment earns full fairness points
 WEIGHT_VALUES = tuple(WEIGHTS.values())
@@ -56,6 +62,8 @@ class Candidate:
     languages: list
     last_assigned: float | None  # epoch seconds (decoding 5,000 datetimes costs more than ranking)
     expert: bool
+    rating_count: int = 0
+    rating_sum: int = 0
     open_cases: int = 0
     score: float = 0.0
     parts: tuple = ()  # each score component, 0..1, in the order of WEIGHTS
@@ -79,7 +87,7 @@ class Candidate:
         if self.expert:
             reasons.append(["expertise", self.category])
         reasons.append(["load", {"open": self.open_cases}])
-        if self.parts[-1] < 1:  # language
+        if self.parts[4] < 1:  # language
             reasons.append(["language_gap", {}])
         return reasons
 
@@ -136,6 +144,7 @@ CANDIDATE_COLUMNS = (
     "region__kind", "user__mediator_profile__id", "user__mediator_profile__active",
     "user__mediator_profile__on_leave_from", "user__mediator_profile__on_leave_until",
     "user__mediator_profile__max_caseload", "user__mediator_profile__languages", "last_assigned", "expert",
+    "user__mediator_profile__rating_count", "user__mediator_profile__rating_sum",
 )  # fmt: skip
 
 
@@ -185,7 +194,8 @@ def _candidates(dispute: Dispute) -> dict[int, Candidate]:
     candidates: dict[int, Candidate] = {}
     for row in rows:
         (user_id, full_name, username, phone, address, committee, kind, profile_id, active,
-         leave_from, leave_until, max_caseload, languages, last_assigned, expert) = row  # fmt: skip
+         leave_from, leave_until, max_caseload, languages, last_assigned, expert,
+         rating_count, rating_sum) = row  # fmt: skip
         depth = Region.DEPTH[kind]
         if user_id in candidates and candidates[user_id].node_depth >= depth:
             continue
@@ -194,6 +204,7 @@ def _candidates(dispute: Dispute) -> dict[int, Candidate]:
             node_depth=depth, has_profile=profile_id is not None, active=bool(active),
             on_leave_from=leave_from, on_leave_until=leave_until, max_caseload=max_caseload or 0,
             languages=_languages(languages), last_assigned=last_assigned, expert=bool(expert),
+            rating_count=rating_count or 0, rating_sum=rating_sum or 0,
         )  # fmt: skip
     return candidates
 
@@ -319,8 +330,25 @@ def _score(candidate: Candidate, dispute: Dispute, now_epoch: float, needed_lang
         max(1 - candidate.open_cases / candidate.max_caseload, 0.0),
         fairness,
         language,
+        satisfaction(candidate.rating_count, candidate.rating_sum),
     )
     candidate.score = round(sum(w * v for w, v in zip(WEIGHT_VALUES, parts, strict=True)), 2)
     if candidate.expert:
         category = dispute.category
         candidate.category = {"category": category.slug, "name": category.name, "name_en": category.name_en}
+
+
+def satisfaction(count: int, total: int) -> float:
+    """The smoothed average rating (1..5) as 0..1; 0.5 for a mediator nobody has rated."""
+    average = (total + RATING_PRIOR_COUNT * RATING_PRIOR_SCORE) / (count + RATING_PRIOR_COUNT)
+    return (average - 1) / 4
+
+
+def record_rating(event, notify) -> None:
+    """disputes ON_EVENT listener: a "rated" event adds its score to the rated mediator's
+    average, with F() so concurrent ratings never lose an update (same transaction)."""
+    if event.transition != "rated" or not event.payload.get("mediator"):
+        return
+    MediatorProfile.objects.filter(user_id=event.payload["mediator"]).update(
+        rating_count=F("rating_count") + 1, rating_sum=F("rating_sum") + int(event.payload["score"])
+    )

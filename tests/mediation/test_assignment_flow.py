@@ -133,6 +133,7 @@ def test_candidates_are_for_staff_only(
         "load",
         "fairness",
         "language",
+        "satisfaction",
     }
     assert top["summary"] == "same community, 0 open cases"
     assert api(district_handler).get(url).status_code == 200

@@ -1,0 +1,229 @@
+"""Satisfaction ratings and the supervisor's review of low ones (不满意重办).
+
+Each party rates a settled or closed dispute once (1–5 and a comment). A 1 or 2 opens one
+review per dispute for the grid's supervisors, the street-level case handlers over the grid,
+who answer in writing within REVIEW_SLA; a review that finds the case handled badly leads
+to a follow-up dispute that starts at intake and links back to the original.
+
+Withdrawn and rejected disputes cannot be rated: the claimant ended the first, and the
+second was never handled (its rejection carries referral advice instead).
+
+Callers check visibility first (Dispute.objects.visible_to); these functions check who may
+act and in which state, under the dispute's row lock, and record the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Region, StaffRole, User
+from config.errors import ServiceError
+
+from . import rules
+from .models import Dispute, Rating, Review
+from .services import record_event
+from .sla import deadline_for
+
+RATEABLE = (Dispute.State.SETTLED, Dispute.State.CLOSED)
+SUPERVISOR_DEPTH = Region.DEPTH[Region.Kind.STREET]
+
+
+def review_sla() -> timedelta:
+    return getattr(settings, "REVIEW_SLA", timedelta(days=5))
+
+
+def party_of(dispute: Dispute, user) -> str | None:
+    if dispute.is_claimant(user):
+        return Rating.Party.CLAIMANT
+    if dispute.is_respondent(user):
+        return Rating.Party.RESPONDENT
+    return None
+
+
+def may_rate(dispute: Dispute, user) -> bool:
+    """Whether to offer the rating form: a party, the right state, not rated yet (display only)."""
+    party = party_of(dispute, user)
+    return (
+        party is not None
+        and dispute.state in RATEABLE
+        and not any(r.party == party for r in dispute.ratings.all())
+    )
+
+
+def supervisors(dispute: Dispute) -> list[User]:
+    """Active case handlers at street level whose street covers the dispute's grid."""
+    covering = [int(pk) for pk in dispute.grid.path.strip("/").split("/")]
+    return list(
+        User.objects.filter(
+            is_active=True,
+            staff_roles__role=StaffRole.Role.CASE_HANDLER,
+            staff_roles__region__in=covering,
+            staff_roles__region__kind=Region.Kind.STREET,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def is_supervisor(user, dispute: Dispute) -> bool:
+    """A case handler at street level (or above, like take_case) whose region covers the grid."""
+    return rules.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid, max_depth=SUPERVISOR_DEPTH)
+
+
+def rate(dispute: Dispute, *, by: User, score: int, comment: str = "") -> Rating:
+    """Record a party's rating; a low one opens the dispute's review (once per dispute).
+
+    403 for anyone but a party, 409 outside settled/closed or for a second rating by the
+    same party (the unique constraint decides a race). The mediator's average is updated by
+    listeners of the "rated" event (mediation.ranking), in this transaction.
+    """
+    party = party_of(dispute, by)
+    if party is None:
+        raise ServiceError(_("Only the parties can rate a dispute."), code="permission_denied", status=403)
+    try:
+        with transaction.atomic():
+            dispute = (
+                Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=dispute.pk)
+            )
+            if dispute.state not in RATEABLE:
+                raise ServiceError(
+                    _("A dispute can be rated once it is settled or closed."), code="conflict", status=409
+                )
+            rating = Rating.objects.create(
+                dispute=dispute, party=party, by=by, score=score, comment=comment, mediator=dispute.mediator
+            )
+            record_event(
+                dispute, "rated", by, role=party,
+                payload={"score": score, "mediator": dispute.mediator_id},
+            )  # fmt: skip
+            if rating.is_low and not Review.objects.filter(dispute=dispute).exists():
+                _open_review(dispute, rating)
+    except IntegrityError as exc:
+        raise ServiceError(_("You have already rated this dispute."), code="conflict", status=409) from exc
+    return rating
+
+
+def _open_review(dispute: Dispute, rating: Rating) -> Review:
+    now = timezone.now()
+    review = Review.objects.create(dispute=dispute, rating=rating, opened_at=now, due_at=now + review_sla())
+    record_event(
+        dispute, "review_opened", None,
+        payload={"review": review.pk, "score": rating.score, "due_at": review.due_at.isoformat()},
+        notify=supervisors(dispute),
+    )  # fmt: skip
+    return review
+
+
+def reviews_for(user) -> QuerySet[Review]:
+    """The reviews a supervisor may read and answer: disputes in grids under their
+    street- or district-level case handler roles; unanswered first, soonest due."""
+    paths = [p for r, p, depth in rules.staff_roles(user) if r == StaffRole.Role.CASE_HANDLER and depth <= 1]
+    if user.is_superuser:
+        qs = Review.objects.all()
+    elif paths:
+        grids = set()
+        for path in paths:
+            grids.update(rules.grids_under(user, path=path))
+        qs = Review.objects.filter(dispute__grid_id__in=sorted(grids))
+    else:
+        qs = Review.objects.none()
+    # Unanswered (answered_at NULL) first on every database, then the soonest due.
+    return qs.select_related("dispute", "rating", "answered_by", "followup").order_by(
+        F("answered_at").asc(nulls_first=True), "due_at", "id"
+    )
+
+
+def answer_review(review: Review, *, by: User, answer: str, finding: str, followup: bool = False) -> Review:
+    """The supervisor's written answer, shown to the resident; once.
+
+    With `followup` (only for handled_badly) the follow-up dispute is opened in the same
+    transaction. 403 for anyone but a supervisor over the grid, 409 when already answered.
+    """
+    if not is_supervisor(by, review.dispute):
+        raise ServiceError(_("Only the grid's supervisor can answer."), code="permission_denied", status=403)
+    if followup and finding != Review.Finding.HANDLED_BADLY:
+        raise ServiceError(
+            _("A follow-up dispute is opened only when the case was handled badly."),
+            code="invalid", field="followup",
+        )  # fmt: skip
+    with transaction.atomic():
+        dispute = (
+            Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=review.dispute_id)
+        )
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        if review.is_answered:
+            raise ServiceError(_("This review has already been answered."), code="conflict", status=409)
+        review.answer, review.finding = answer, finding
+        review.answered_by, review.answered_at = by, timezone.now()
+        review.save()
+        record_event(
+            dispute, "review_answered", by, role="supervisor", reason=answer,
+            payload={"review": review.pk, "finding": finding}, notify=low_raters(dispute),
+        )  # fmt: skip
+        if followup:
+            _open_followup(review, dispute, by)
+    return review
+
+
+def open_followup(review: Review, *, by: User) -> Dispute:
+    """Open the follow-up dispute of an answered handled_badly review; once."""
+    if not is_supervisor(by, review.dispute):
+        raise ServiceError(_("Only the grid's supervisor can answer."), code="permission_denied", status=403)
+    with transaction.atomic():
+        dispute = (
+            Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=review.dispute_id)
+        )
+        review = Review.objects.select_for_update().get(pk=review.pk)
+        if review.finding != Review.Finding.HANDLED_BADLY or review.followup_id:
+            raise ServiceError(
+                _("A follow-up needs an answered review that found the case handled badly, and only one."),
+                code="conflict", status=409,
+            )  # fmt: skip
+        return _open_followup(review, dispute, by)
+
+
+def low_raters(dispute: Dispute) -> list[User]:
+    return [r.by for r in dispute.ratings.select_related("by").filter(score__lte=Rating.LOW)]
+
+
+def _open_followup(review: Review, original: Dispute, by: User) -> Dispute:
+    """A new dispute at intake, same parties, grid and category, linked to the original.
+
+    Filed by the supervisor on the claimant's behalf, so it gets a reference, a deadline and
+    the `file` event like any filing; the original's timeline, evidence and settlements stay
+    reachable through the `follows` link.
+    """
+    now = timezone.now()
+    description = _(
+        "Follow-up of %(reference)s after a review found it was handled badly.\n\n"
+        "Review: %(answer)s\n\nOriginal description:\n%(description)s"
+    ) % {"reference": original.reference, "answer": review.answer, "description": original.description}
+    followup = Dispute.objects.create(
+        title=original.title, description=description[:10000], category_id=original.category_id,
+        grid_id=original.grid_id, claimant_name=original.claimant_name, claimant_phone=original.claimant_phone,
+        claimant_address=original.claimant_address, respondent_name=original.respondent_name,
+        respondent_phone=original.respondent_phone, respondent_email=original.respondent_email,
+        respondent_address=original.respondent_address, amount_claimed=original.amount_claimed,
+        desired_outcome=original.desired_outcome, filed_by=by, follows=original,
+        fingerprint=hashlib.sha256(f"followup:{review.pk}".encode()).hexdigest(),
+        created_at=now, due_at=deadline_for(Dispute.State.FILED, now),
+    )  # fmt: skip
+    followup.reference = f"TJ-{timezone.localtime(now):%Y}-{followup.pk:06d}"
+    Dispute.objects.filter(pk=followup.pk).update(reference=followup.reference)
+    record_event(followup, "file", by, from_state="", role="supervisor", payload={"follows": original.pk})
+    review.followup = followup
+    review.save(update_fields=["followup"])
+    claimant = User.objects.filter(phone=original.claimant_phone, phone_verified=True).first()
+    record_event(
+        original, "followup_opened", by, role="supervisor",
+        payload={"followup": followup.pk, "reference": followup.reference},
+        notify=[claimant] if claimant else [],
+    )  # fmt: skip
+    return followup
