@@ -288,7 +288,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIAOJIE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step (and its own stylesheets at import) at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # --- Mediation chat (DESIGN §4) ---------------------------------------------------------
