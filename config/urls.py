@@ -13,6 +13,7 @@ urlpatterns = [
     path("disputes/", include("disputes.urls")),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),
     path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
 ]
