@@ -38,6 +38,10 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Nothing to say to the server: the inbox API marks notices read."""
 
+    async def notification_revoke(self, event):
+        """The user signed out or was deactivated."""
+        await self.close(code=NOT_AUTHENTICATED)
+
     async def notification_push(self, event):
         frame = {"type": "notification", "notification": event["notification"]}
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

@@ -198,3 +198,14 @@ async def test_socket_without_sign_in_is_closed_4401():
     socket = await _open()
     output = await socket.receive_output(timeout=3)
     assert output == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_closes_on_logout(live_categories):
+    user = await sync_to_async(factories.UserFactory)(username="u")
+    socket = await _open(user)
+    assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
+    from django.contrib.auth.signals import user_logged_out
+
+    await sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
+    assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
