@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import task_postrun
 from django.conf import settings
+from django.db import close_old_connections
 
 from . import delivery
 
@@ -39,3 +41,10 @@ def sweep() -> int:
     if ids:
         log.info("notifications sweep queued %d", len(ids))
     return len(ids)
+
+
+@task_postrun.connect
+def release_connections(**_kwargs) -> None:
+    """Keep database connections across tasks (CELERY_DB_REUSE_MAX), but drop broken ones and
+    those older than CONN_MAX_AGE, as Django does at the end of a request."""
+    close_old_connections()
