@@ -26,7 +26,8 @@ Channel = Notification.Channel
 # Who is told of each event: (target, text variant or None). Targets: claimant, respondent
 # (their account, else their phone/email once served), invitee (the respondent, by phone and
 # email even before any account exists), mediator, grid_workers (of the dispute's grid),
-# case_handlers (of its level and region). The `notify` users of the event are added to all.
+# case_handlers (of its level and region), former_mediator (the mediator who had accepted the
+# dispute, when this transition took it away). The `notify` users of the event are added to all.
 RULES: dict[str, list[tuple[str, str | None]]] = {
     "file": [("grid_workers", None), ("claimant", "file:claimant")],
     "accept": [("invitee", "accept:respondent"), ("claimant", None)],
@@ -36,17 +37,27 @@ RULES: dict[str, list[tuple[str, str | None]]] = {
     "assign_mediator": [("mediator", "assign_mediator:mediator"), ("claimant", None)],
     "mediator_accept": [("claimant", None), ("respondent", None)],
     "mediator_decline": [("claimant", None), ("grid_workers", None)],
-    "replace_mediator": [("claimant", None), ("respondent", None)],
+    "replace_mediator": [("claimant", None), ("respondent", None), ("former_mediator", None)],
     "propose_settlement": [("claimant", None), ("respondent", None)],
     "decline_settlement": [("mediator", None), ("claimant", None), ("respondent", None)],
     "fail_mediation": [("claimant", None), ("respondent", None), ("case_handlers", "escalate:handler")],
-    "escalate": [("claimant", None), ("respondent", None), ("case_handlers", "escalate:handler")],
+    "escalate": [
+        ("claimant", None),
+        ("respondent", None),
+        ("case_handlers", "escalate:handler"),
+        ("former_mediator", None),
+    ],
     "take_case": [("claimant", None), ("respondent", None)],
     "return_to_mediation": [("claimant", None), ("respondent", None), ("grid_workers", None)],
     "conclude": [("claimant", None), ("respondent", None)],
     "record_fulfilment": [("claimant", None), ("respondent", None)],
-    "report_breach": [("claimant", None), ("respondent", None), ("case_handlers", "escalate:handler")],
-    "withdraw": [("respondent", None), ("grid_workers", None)],
+    "report_breach": [
+        ("claimant", None),
+        ("respondent", None),
+        ("case_handlers", "escalate:handler"),
+        ("former_mediator", None),
+    ],
+    "withdraw": [("respondent", None), ("grid_workers", None), ("former_mediator", None)],
     "respondent_reminder": [("invitee", None)],
     # `sign` is decided in _sign_rules (the next signer, or everyone once settled).
 }
@@ -116,6 +127,25 @@ def _sign_rules(event) -> list[tuple[str, str | None]]:
     return [(role, None) for role in parties_left] or [("mediator", None)]
 
 
+def _former_mediator(event) -> User | None:
+    """The mediator who had accepted the dispute, if this event took it away from them."""
+    from disputes.models import DisputeEvent
+
+    if event.dispute.mediator_id or event.from_state not in (
+        "in_mediation",
+        "awaiting_signatures",
+        "settled",
+    ):
+        return None
+    accepted = (
+        DisputeEvent.objects.filter(dispute_id=event.dispute_id, transition="mediator_accept")
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
+    return accepted.actor if accepted else None
+
+
 def recipients(event, notify=()) -> list[Recipient]:
     """Everyone to tell of an event, once each, never its actor."""
     dispute = event.dispute
@@ -153,6 +183,8 @@ def recipients(event, notify=()) -> list[Recipient]:
             add_party(dispute.respondent_phone, dispute.respondent_email, text, served_only=True)
         elif target == "mediator" and dispute.mediator_id:
             add_user(dispute.mediator, text)
+        elif target == "former_mediator" and (former := _former_mediator(event)):
+            add_user(former, text)
         elif target == "grid_workers":
             for user in _staff(dispute, StaffRole.Role.GRID_WORKER):
                 add_user(user, text)

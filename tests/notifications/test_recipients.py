@@ -194,3 +194,48 @@ def test_notices_are_written_in_the_transaction_of_the_change(dispute, grid_work
         assert sent("accept")
         raise RuntimeError("the change rolls back")
     assert not sent("accept")
+
+
+@pytest.mark.parametrize(
+    "name, state, actor, payload, told",
+    [
+        ("respondent_accept", "awaiting_response", "respondent", {}, {"claimant"}),
+        ("mediator_decline", "mediator_assigned", "mediator", {"reason": "案件冲突"}, {"claimant", "grid_worker"}),
+        ("replace_mediator", "in_mediation", "grid_worker", {"reason": "当事人申请回避"},
+         {"claimant", "respondent", "mediator"}),
+        ("decline_settlement", "awaiting_signatures", "respondent", {"reason": "金额不对"}, {"claimant", "mediator"}),
+        ("fail_mediation", "in_mediation", "mediator", {"reason": "分歧太大"},
+         {"claimant", "respondent", "street_handler", "district_handler"}),
+        # Escalated straight from intake: the respondent was never served, so is not told.
+        ("take_case", "escalated", "street_handler", {}, {"claimant"}),
+        ("return_to_mediation", "case_handling", "street_handler", {"reason": "可以调解"},
+         {"claimant", "respondent", "grid_worker"}),
+        ("conclude", "case_handling", "street_handler", {"outcome": "dismissed"}, {"claimant"}),
+        ("withdraw", "in_mediation", "claimant", {}, {"respondent", "grid_worker", "mediator"}),
+        ("escalate", "in_mediation", "grid_worker", {"reason": "情况紧急"},
+         {"claimant", "respondent", "street_handler", "district_handler", "mediator"}),
+    ],
+)  # fmt: skip
+def test_who_is_told_of_each_transition(
+    name, state, actor, payload, told, dispute, advance, cast, district_handler
+):
+    advance(dispute, state)
+    Notification.objects.all().delete()
+    services.fire(dispute.pk, name, by=cast(actor), payload=payload)
+    assert {r.user.username for r in sent(name, channel="in_app")} == told
+    assert all(dispute.reference in r.title for r in sent(name))
+
+
+@pytest.mark.parametrize(
+    "name, actor, payload, told",
+    [
+        ("record_fulfilment", "grid_worker", {}, {"claimant", "respondent"}),
+        ("report_breach", "claimant", {"reason": "未按期付款"},
+         {"respondent", "street_handler", "district_handler", "mediator"}),
+    ],
+)  # fmt: skip
+def test_who_is_told_after_settlement(name, actor, payload, told, dispute, advance, cast, district_handler):
+    advance(dispute, "settled")
+    Notification.objects.all().delete()
+    services.fire(dispute.pk, name, by=cast(actor), payload=payload)
+    assert {r.user.username for r in sent(name, channel="in_app")} == told
