@@ -192,7 +192,8 @@ def recipients(event, notify=()) -> list[Recipient]:
             for user in _staff(dispute, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level):
                 add_user(user, text)
     for user in notify:
-        add_user(user, name)
+        if user is not None and user.is_active:
+            add_user(user, name)
 
     actor = event.actor
     seen: set = set()

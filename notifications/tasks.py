@@ -44,7 +44,9 @@ def sweep() -> int:
 
 
 @task_postrun.connect
-def release_connections(**_kwargs) -> None:
+def release_connections(sender=None, **_kwargs) -> None:
     """Keep database connections across tasks (CELERY_DB_REUSE_MAX), but drop broken ones and
-    those older than CONN_MAX_AGE, as Django does at the end of a request."""
-    close_old_connections()
+    those older than CONN_MAX_AGE, as Django does at the end of a request (not for eager
+    tasks, which run inside the caller's request or transaction)."""
+    if sender is not None and not getattr(sender.request, "is_eager", False):
+        close_old_connections()

@@ -266,7 +266,7 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 SMS_SIGNATURE = {ZH: "【调解】", EN: "[Tiaojie] "}
-NO_DEADLINE = {ZH: "期限内", EN: "the deadline"}
+NO_DEADLINE = {ZH: "规定期限", EN: "the deadline"}
 
 
 class _Blank(dict):

@@ -182,3 +182,33 @@ def test_legal_notices_cannot_be_turned_off(dispute, advance, claimant, responde
     assert {r.channel for r in sent("judicial_reminder", user=claimant)} == {"in_app", "sms", "email"}
     services.record_event(dispute, "sla_reminder", None, notify=[claimant])
     assert {r.channel for r in sent("sla_reminder", user=claimant)} == {"in_app"}
+
+
+def test_email_and_sms_in_the_recipients_language(
+    dispute, grid_worker, respondent, settings, django_capture_on_commit_callbacks
+):
+    respondent.language = "en"
+    respondent.email = "li@example.com"
+    respondent.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.fire(dispute.pk, "accept", by=grid_worker)
+    email = next(m for m in mail.outbox if m.to == ["li@example.com"])
+    assert email.subject.endswith("invitation to mediation") and email.body.startswith("Hello,")
+    assert f"See the details: https://tiaojie.example.cn/disputes/{dispute.pk}/" in email.body
+    text = next(m for m in sms_files(settings.OUTBOX_DIR) if m["to"] == respondent.phone)["body"]
+    assert text.startswith("[Tiaojie] ") and "answer by" in text
+
+
+def test_admin_shows_status_attempts_and_last_error(client, stranger_dispute, grid_worker, settings):
+    from accounts.models import User
+
+    settings.SMS_BACKEND = "tests.notifications.test_delivery.FailingSms"
+    services.fire(stranger_dispute.pk, "accept", by=grid_worker)
+    row = sent("accept", channel="sms", address="13999990000")[0]
+    tasks.deliver.delay(row.pk)
+    admin = User.objects.create_superuser("root", "root@example.cn", "pw-123456-long")
+    client.force_login(admin)
+    listing = client.get("/admin/notifications/notification/?status=pending").content.decode()
+    assert "13999990000" in listing and "pending" in listing.lower()
+    detail = client.get(f"/admin/notifications/notification/{row.pk}/change/").content.decode()
+    assert "SMS gateway unreachable" in detail
