@@ -23,14 +23,15 @@ from .models import Notification, Preference
 log = logging.getLogger(__name__)
 Channel = Notification.Channel
 
-# Who is told of each event: (target, text variant or None). Targets: claimant, respondent
-# (their account, else their phone/email once served), invitee (the respondent, by phone and
-# email even before any account exists), mediator, grid_workers (of the dispute's grid),
+# Who is told of each event: (target, text variant or None). Targets: claimant (their account,
+# else their phone), respondent (once served: their account, else the phone and email given at
+# filing, so the invitation reaches someone with no account), mediator, grid_workers (of the
+# dispute's grid),
 # case_handlers (of its level and region), former_mediator (the mediator who had accepted the
 # dispute, when this transition took it away). The `notify` users of the event are added to all.
 RULES: dict[str, list[tuple[str, str | None]]] = {
     "file": [("grid_workers", None), ("claimant", "file:claimant")],
-    "accept": [("invitee", "accept:respondent"), ("claimant", None)],
+    "accept": [("respondent", "accept:respondent"), ("claimant", None)],
     "reject": [("claimant", None)],
     "respondent_accept": [("claimant", None)],
     "respondent_decline": [("claimant", None), ("case_handlers", "escalate:handler")],
@@ -58,7 +59,7 @@ RULES: dict[str, list[tuple[str, str | None]]] = {
         ("former_mediator", None),
     ],
     "withdraw": [("respondent", None), ("grid_workers", None), ("former_mediator", None)],
-    "respondent_reminder": [("invitee", None)],
+    "respondent_reminder": [("respondent", None)],
     # `sign` is decided in _sign_rules (the next signer, or everyone once settled).
 }
 
@@ -179,7 +180,7 @@ def recipients(event, notify=()) -> list[Recipient]:
         text = variant or name
         if target == "claimant":
             add_party(dispute.claimant_phone, "", text, served_only=False)
-        elif target in ("respondent", "invitee"):
+        elif target == "respondent":
             add_party(dispute.respondent_phone, dispute.respondent_email, text, served_only=True)
         elif target == "mediator" and dispute.mediator_id:
             add_user(dispute.mediator, text)
