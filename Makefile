@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats bench-outbox debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -98,3 +98,6 @@ bench-chat: install ## chat cost and loss: bare websockets beside daphne + Redis
 
 bench-settlement: install ## settlement render + four signatures, and verification
 	$(PY) bench/settlement.py
+
+bench-outbox: install ## notifications delivered per second by one worker on Redis, commit→delivery lag
+	$(PY) bench/outbox.py

@@ -101,3 +101,25 @@ urlpatterns += [
     path("disputes/export/", cockpit.ExportView.as_view(), name="disputes-export"),
     path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
 ]
+
+# Notifications (DESIGN §7): the in-app inbox and channel preferences.
+from notifications import api as notifications_api  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notifications_api.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications_api.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications_api.NotificationReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/preferences/",
+        notifications_api.PreferenceView.as_view(),
+        name="notification-preferences",
+    ),
+]

@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -219,6 +220,40 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 # Requests may carry a 20 MB file; the evidence view rejects anything larger with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Notifications (DESIGN §7): outbox, email, links --------------------------------------
+# Email: one file per message under var/outbox/email/ by default; SMTP when EMAIL_HOST is set
+# (or any backend by TIAOJIE_EMAIL_BACKEND).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "TIAOJIE_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "notifications.mail.FileEmailBackend",
+)
+EMAIL_FILE_PATH = str(OUTBOX_DIR / "email")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("TIAOJIE_FROM_EMAIL", "Tiaojie <noreply@tiaojie.local>")
+# Links in notices are absolute: SITE_URL (TIAOJIE_SITE_URL) + the dispute's page.
+NOTIFY_LEASE = env_int("TIAOJIE_NOTIFY_LEASE", 300)  # seconds a worker holds a claimed row
+NOTIFY_MAX_ATTEMPTS = env_int("TIAOJIE_NOTIFY_MAX_ATTEMPTS", 8)  # then the row is `failed`
+NOTIFY_RETRY_BASE = env_int("TIAOJIE_NOTIFY_RETRY_BASE", 30)  # seconds, doubling per attempt
+NOTIFY_MAX_COUNTDOWN = 300  # longer waits are left to the sweeper, not a Celery ETA
+NOTIFY_SWEEP_SECONDS = env_int("TIAOJIE_NOTIFY_SWEEP_SECONDS", 60)  # how often beat sweeps
+NOTIFY_SWEEP_GRACE = env_int("TIAOJIE_NOTIFY_SWEEP_GRACE", 60)  # a queued row is re-queued after this
+NOTIFY_SWEEP_BATCH = 5000  # rows queued per sweep at most
+# Celery closes Django's database connections after every task unless this is set: a new
+# PostgreSQL connection per delivery cut a worker to ~30 deliveries/s (bench/outbox.py).
+# notifications.tasks closes broken or aged connections after each task instead, as Django
+# does after each request (CONN_MAX_AGE).
+CELERY_DB_REUSE_MAX = 1_000_000
+
+# --- Celery beat: periodic tasks (other apps add their entries here) -------------------------
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},
+}
 
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "notifications.sms.FileSmsBackend")

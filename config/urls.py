@@ -16,6 +16,7 @@ urlpatterns = [
     path("cockpit/", cockpit, name="cockpit"),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
+    path("notifications/", include("notifications.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),
     path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
     # Case handling (issue 7): the workspace, and a party's answer to a request for information.

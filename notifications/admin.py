@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Notification, Preference
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Delivery status, attempts and the last error of every outbox row (read-only)."""
+
+    list_display = ("id", "kind", "channel", "address", "user", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "channel", "legal", "kind")
+    search_fields = ("address", "title", "user__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "dispute", "event")
+    actions = ["retry_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Send again now (failed or pending rows)"))
+    def retry_now(self, request, queryset):
+        from django.utils import timezone
+
+        from .tasks import deliver
+
+        rows = list(queryset.filter(status__in=["failed", "pending"]).values_list("pk", flat=True))
+        queryset.filter(pk__in=rows).update(
+            status="pending", next_attempt_at=timezone.now(), queued_at=timezone.now()
+        )
+        for pk in rows:
+            deliver.delay(pk)
+        self.message_user(
+            request, ngettext("%d notification queued.", "%d notifications queued.", len(rows)) % len(rows)
+        )
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "sms", "email")
+    raw_id_fields = ("user",)
