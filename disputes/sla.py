@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import StaffRole, User
 from config.errors import ServiceError
@@ -180,9 +181,10 @@ def _table() -> tuple[dict[str, Rule], dict[date, str]]:
         rules = dict(DEFAULTS)
         for policy in SlaPolicy.objects.all():
             try:
-                rules[policy.state] = _rule(policy)
+                rule = _rule(policy)
             except ValueError:  # saved around clean() (shell, fixtures): keep the default
                 continue
+            rules.update({rule.state: rule})
         table = (rules, dict(Holiday.objects.values_list("date", "kind")))
         cache.set(CACHE_KEY, table, settings.SLA_CACHE_SECONDS)
     return table
@@ -409,24 +411,44 @@ def _remind(dispute: Dispute, rule: Rule, kind: str, lead: timedelta, now: datet
         services().record_event(dispute, "sla_reminder", None, payload=payload, notify=responsible(dispute))
 
 
+BREACH_REASONS = {
+    "respondent_decline": _lazy(
+        "The respondent did not answer by %(due)s: declined by the system (rule %(rule)s)."
+    ),
+    "mediator_decline": _lazy(
+        "The mediator did not accept by %(due)s: declined by the system (rule %(rule)s)."
+    ),
+    "escalate": _lazy(
+        "Deadline %(due)s passed in the state %(state)s: escalated by the system (rule %(rule)s)."
+    ),
+    None: _lazy(
+        "Deadline %(due)s passed in the state %(state)s: the responsible staff are told (rule %(rule)s)."
+    ),
+}
+
+
 def _breach(dispute: Dispute, rule: Rule, now: datetime) -> bool:
     """Act on a passed deadline; True if a transition fired."""
     payload = {"rule": rule.name, "due_at": iso(dispute.due_at)}
     name = rule.breach_transition()
-    with translation.override(settings.LANGUAGE_CODE):  # the timeline keeps one language
-        reason = _("Deadline passed (%(state)s, %(rule)s): the system acts on the deadline policy.") % {
-            "state": S(dispute.state).label,
-            "rule": rule.name,
-        }
-    if name:
+    for action in (name, None) if name else (None,):
+        # The timeline keeps one language: the platform's.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = str(BREACH_REASONS[action]) % {
+                "due": f"{timezone.localtime(dispute.due_at):%Y-%m-%d %H:%M}",
+                "state": S(dispute.state).label,
+                "rule": rule.name,
+            }
+        if action is None:
+            services().record_event(
+                dispute, "sla_breach", None, reason=reason, payload=payload, notify=responsible(dispute)
+            )
+            return False
         try:
-            services().fire(dispute.pk, name, by=None, payload={"reason": reason, **payload})
+            services().fire(dispute.pk, action, by=None, payload={"reason": reason, **payload})
             return True
         except ServiceError:
-            pass  # a condition failed (e.g. no mediator): tell the staff instead
-    services().record_event(
-        dispute, "sla_breach", None, reason=reason, payload=payload, notify=responsible(dispute)
-    )
+            continue  # a condition failed (e.g. no mediator): tell the staff instead
     return False
 
 

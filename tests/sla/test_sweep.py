@@ -259,3 +259,14 @@ def test_beat_sweeps_every_minute_through_the_task(dispute):
 def test_a_sweep_with_nothing_due_costs_one_query(dispute, django_assert_num_queries):
     with django_assert_num_queries(1):
         sla.sweep(now=dispute.created_at)
+
+
+def test_the_dispute_page_names_the_sla_lines_in_words(dispute, grid_worker, client):
+    sla.sweep(now=dispute.due_at - timedelta(hours=3))
+    sla.sweep(now=dispute.due_at + MINUTE)
+    grid_worker.language = "en"
+    grid_worker.save()
+    client.force_login(grid_worker)
+    html = client.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert "Deadline reminder" in html and "sla_reminder" not in html
+    assert "escalated by the system (rule sla.filed)" in html or "sla.filed" in html
