@@ -190,7 +190,9 @@ class QueueItemSerializer(DisputeListSerializer):
         fields = [*DisputeListSerializer.Meta.fields, "home_visit_due"]
 
     def get_home_visit_due(self, d: Dispute) -> bool:
-        return d.state == Dispute.State.AWAITING_RESPONSE and d.home_visit_due_at is not None
+        """For the grid workers who are to visit; the parties are not told of it here."""
+        due = d.state == Dispute.State.AWAITING_RESPONSE and d.home_visit_due_at is not None
+        return due and d.is_grid_worker(self.context["request"].user)
 
 
 class HomeVisitSerializer(serializers.Serializer):

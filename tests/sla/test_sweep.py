@@ -270,3 +270,16 @@ def test_the_dispute_page_names_the_sla_lines_in_words(dispute, grid_worker, cli
     html = client.get(f"/disputes/{dispute.pk}/").content.decode()
     assert "Deadline reminder" in html and "sla_reminder" not in html
     assert "escalated by the system (rule sla.filed)" in html or "sla.filed" in html
+
+
+def test_the_parties_do_not_see_the_home_visit_marker(dispute, advance, respondent, claimant, client, api):
+    dispute = advance(dispute, "awaiting_response")
+    sla.sweep(now=dispute.due_at - timedelta(hours=23))
+    (line,) = [q for q in api(respondent).get("/api/v1/queue/").json()["results"] if q["id"] == dispute.pk]
+    assert line["home_visit_due"] is False and line["due_at"]
+    for party in (respondent, claimant):
+        party.language = "en"
+        party.save()
+        client.force_login(party)
+        html = client.get("/disputes/").content.decode()
+        assert dispute.reference in html and "Home visit due" not in html
