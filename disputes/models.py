@@ -541,7 +541,10 @@ class SlaPolicy(models.Model):
         NOTIFY = "notify", _("Notify the responsible staff only")
 
     state = models.CharField(
-        _("state"), max_length=30, unique=True, choices=[(s.value, s.label) for s in Dispute.State]
+        _("state"),
+        max_length=30,
+        unique=True,
+        choices=[(s.value, s.label) for s in Dispute.State if s not in Dispute.TERMINAL],
     )
     duration = models.PositiveIntegerField(_("duration"))
     unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices, default=Unit.DAYS)
