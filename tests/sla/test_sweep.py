@@ -283,3 +283,28 @@ def test_the_parties_do_not_see_the_home_visit_marker(dispute, advance, responde
         client.force_login(party)
         html = client.get("/disputes/").content.decode()
         assert dispute.reference in html and "Home visit due" not in html
+
+
+def test_the_policy_can_escalate_instead_of_the_timeout_transition(dispute, advance):
+    from disputes.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get(state="awaiting_response")
+    policy.breach_action = "escalate"
+    policy.save()
+    dispute = advance(dispute, "awaiting_response")
+    sla.sweep(now=dispute.due_at + MINUTE)
+    assert [e.transition for e in events(dispute, "escalate", "respondent_decline")] == ["escalate"]
+    assert events(dispute, "escalate")[0].payload["rule"] == "sla.awaiting_response"
+
+
+def test_a_notify_only_policy_leaves_the_dispute_where_it_is(dispute, grid_worker, notified):
+    from disputes.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get(state="filed")
+    policy.breach_action = "notify"
+    policy.save()
+    sla.sweep(now=dispute.due_at + MINUTE)
+    dispute.refresh_from_db()
+    assert dispute.state == "filed"
+    assert [e.transition for e in events(dispute, "sla_breach", "escalate")] == ["sla_breach"]
+    assert ("sla_breach", ["grid_worker"]) in notified
