@@ -622,6 +622,8 @@ class SlaNotice(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("SLA step taken")
+        verbose_name_plural = _("SLA steps taken")
         constraints = [
             models.UniqueConstraint(
                 fields=["dispute", "due_at", "kind", "lead"], name="one_sla_step_per_deadline"
