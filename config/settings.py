@@ -231,7 +231,7 @@ PHONE_CODE_MAX_ATTEMPTS = 5
 # Policies and the holiday calendar live in the database (Django admin → Deadline policies,
 # Holiday calendar); disputes.sla reads them through the cache, kept this many seconds at most.
 SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
-# Disputes the sweeper handles per run (the rest wait for the next minute).
+# Disputes the sweeper takes per batch (a run takes batches for up to 45 s while they come back full).
 SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
 
 # --- Celery beat: periodic work (other apps add their entries here) ---------------------------

@@ -251,9 +251,7 @@ def test_beat_sweeps_every_minute_through_the_task(dispute):
     entry = settings.CELERY_BEAT_SCHEDULE["sla-sweep"]
     assert entry["task"] == "disputes.tasks.sweep_deadlines" and entry["schedule"] == 60.0
     assert sweep_deadlines.name == "disputes.tasks.sweep_deadlines"
-    Dispute.objects.filter(pk=dispute.pk).update(sla_next_at=dispute.due_at)
-    Dispute.objects.filter(pk=dispute.pk).update(due_at=dispute.due_at.replace(year=2000), sla_next_at=None)
-    assert sweep_deadlines() == 0  # nothing scheduled: nothing scanned
+    assert sweep_deadlines() == 0  # the freshly filed dispute's first reminder is days away
 
 
 def test_a_sweep_with_nothing_due_costs_one_query(dispute, django_assert_num_queries):
@@ -308,3 +306,17 @@ def test_a_notify_only_policy_leaves_the_dispute_where_it_is(dispute, grid_worke
     assert dispute.state == "filed"
     assert [e.transition for e in events(dispute, "sla_breach", "escalate")] == ["sla_breach"]
     assert ("sla_breach", ["grid_worker"]) in notified
+
+
+def test_the_task_works_through_a_backlog_bigger_than_a_batch(regions, claimant, grid_worker, settings):
+    from django.utils import timezone
+
+    from tests import factories
+
+    settings.SLA_SWEEP_BATCH = 2
+    passed = timezone.now() - timedelta(minutes=5)
+    for i in range(5):
+        d = factories.file_dispute(claimant, regions["grid1"], factories.next_phone(), title=f"积压{i}")
+        Dispute.objects.filter(pk=d.pk).update(due_at=timezone.now() + timedelta(hours=1), sla_next_at=passed)
+    assert sweep_deadlines() == 5
+    assert DisputeEvent.objects.filter(transition="sla_reminder").count() == 5
