@@ -615,11 +615,13 @@ class SlaNotice(models.Model):
         HOME_VISIT = "home_visit", _("Home visit")
         BREACH = "breach", _("Breach")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sla_notices")
-    due_at = models.DateTimeField()
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    lead = models.PositiveIntegerField(help_text="seconds before the deadline")
-    at = models.DateTimeField(default=timezone.now)
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("dispute")
+    )
+    due_at = models.DateTimeField(_("due"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    lead = models.PositiveIntegerField(_("seconds before the deadline"))
+    at = models.DateTimeField(_("taken at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("SLA step taken")
