@@ -31,6 +31,7 @@ urlpatterns = [
         name="evidence-download",
     ),
     path("queue/", disputes_api.QueueView.as_view(), name="queue"),
+    path("disputes/<int:pk>/home-visit/", disputes_api.HomeVisitView.as_view(), name="home-visit"),
 ]
 
 urlpatterns += [

@@ -262,16 +262,18 @@ PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_CODE_MAX_PER_HOUR = 5
 PHONE_CODE_MAX_ATTEMPTS = 5
 
-# --- Deadlines (DESIGN §6): how long a dispute may wait in each state ------------------
-SLA_DEFAULTS = {
-    "filed": timedelta(days=2),
-    "awaiting_response": timedelta(days=7),
-    "awaiting_mediator": timedelta(days=2),
-    "mediator_assigned": timedelta(hours=24),
-    "in_mediation": timedelta(days=30),
-    "awaiting_signatures": timedelta(days=7),
-    "escalated": timedelta(days=3),
-    "case_handling": timedelta(days=30),
+# --- Deadlines (DESIGN §6) -----------------------------------------------------------------
+# Policies and the holiday calendar live in the database (Django admin → Deadline policies,
+# Holiday calendar); disputes.sla reads them through the cache, kept this many seconds at most.
+SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
+# Disputes the sweeper takes per batch (a run takes batches for up to 45 s while they come back full).
+SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
+
+# --- Celery beat: periodic work (other apps add their entries here) ---------------------------
+CELERY_BEAT_SCHEDULE = {
+    # Deadlines are swept from indexed columns every minute, never scheduled as long ETAs
+    # (on Redis a task whose ETA passes the visibility timeout runs twice).
+    "sla-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # --- API --------------------------------------------------------------------------------

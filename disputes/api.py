@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from config.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from config.errors import ServiceError
 
-from . import selectors, services
+from . import selectors, services, sla
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
 from .serializers import (
@@ -239,8 +239,38 @@ class EvidenceDownloadView(APIView):
         return response
 
 
+class QueueItemSerializer(DisputeListSerializer):
+    """A queue line: the list fields plus the respondent ladder's "home visit due" marker."""
+
+    home_visit_due = serializers.SerializerMethodField()
+
+    class Meta(DisputeListSerializer.Meta):
+        fields = [*DisputeListSerializer.Meta.fields, "home_visit_due"]
+
+    def get_home_visit_due(self, d: Dispute) -> bool:
+        """For the grid workers who are to visit; the parties are not told of it here."""
+        due = d.state == Dispute.State.AWAITING_RESPONSE and d.home_visit_due_at is not None
+        return due and d.is_grid_worker(self.context["request"].user)
+
+
+class HomeVisitSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+class HomeVisitView(APIView):
+    """A grid worker records the home visit the respondent ladder asked for (disputes.sla)."""
+
+    @extend_schema(request=HomeVisitSerializer, responses={201: EventSerializer})
+    def post(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        data = HomeVisitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = sla.record_home_visit(dispute.pk, by=request.user, note=data.validated_data["note"])
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
 class QueueView(generics.ListAPIView):
-    serializer_class = DisputeListSerializer
+    serializer_class = QueueItemSerializer
     pagination_class = SoonestDueFirst
 
     def get_queryset(self):

@@ -44,6 +44,12 @@ ACTION_LABELS = {
     "record_fulfilment": _("Record the settlement as fulfilled"),
     "report_breach": _("Report a breach of the settlement"),
     "withdraw": _("Withdraw the dispute"),
+    # Timeline lines of the SLA engine (disputes.sla) and the grid worker's home visit.
+    "sla_reminder": _("Deadline reminder"),
+    "sla_breach": _("Deadline passed"),
+    "respondent_reminder": _("Reminder to the respondent"),
+    "home_visit_task": _("Home visit requested"),
+    "home_visit": _("Home visit"),
 }
 # Actions that end, refuse or push a dispute away get a quieter, secondary button.
 SECONDARY_ACTIONS = {

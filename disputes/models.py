@@ -123,6 +123,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
 
     state = FSMField(_("state"), choices=State.choices, default=State.FILED, protected=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # When the SLA sweeper must next look at this dispute (a reminder point or the deadline);
+    # null once nothing is pending. Kept in step with due_at by disputes.sla.
+    sla_next_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when the respondent ladder asks the grid worker for a home visit; cleared by the visit.
+    home_visit_due_at = models.DateTimeField(_("home visit due"), null=True, blank=True, editable=False)
     served_at = models.DateTimeField(_("served"), null=True, blank=True)
     mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -174,6 +179,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             # Case handler queues and the overdue sweep: state, soonest due.
             models.Index(fields=["state", "due_at"], name="dispute_state_due"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
+            # The SLA sweeper (disputes.sla.sweep): "sla_next_at <= now, soonest first".
+            models.Index(
+                fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="dispute_sla_next"
+            ),
             # Open caseload of every mediator (mediation.ranking.rank counts it per ranking).
             models.Index(
                 fields=["mediator"],
@@ -669,3 +678,112 @@ class InfoRequest(models.Model):
     @property
     def answered_late(self) -> bool:
         return self.answered_at is not None and self.answered_at > self.due_at
+
+
+# --- deadlines (DESIGN §6; disputes.sla) ------------------------------------------------------
+class SlaPolicy(models.Model):
+    """How long a dispute may wait in one state, the reminders before, and what a breach does."""
+
+    class Unit(models.TextChoices):
+        DAYS = "days", _("days")
+        HOURS = "hours", _("hours")
+
+    class Action(models.TextChoices):
+        TIMEOUT = "timeout", _("Fire the state's timeout transition")
+        ESCALATE = "escalate", _("Escalate")
+        NOTIFY = "notify", _("Notify the responsible staff only")
+
+    state = models.CharField(
+        _("state"),
+        max_length=30,
+        unique=True,
+        choices=[(s.value, s.label) for s in Dispute.State if s not in Dispute.TERMINAL],
+    )
+    duration = models.PositiveIntegerField(_("duration"))
+    unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices, default=Unit.DAYS)
+    working_days = models.BooleanField(
+        _("working days"), default=False, help_text=_("Count only working days (public holidays skipped).")
+    )
+    reminders = models.CharField(
+        _("reminders before the deadline"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'For example "2 days, 4 hours". For the respondent\'s answer these are the reminders to the respondent.'
+        ),
+    )
+    home_visit = models.CharField(
+        _("home visit before the deadline"),
+        max_length=50,
+        blank=True,
+        help_text=_('Respondent\'s answer only: when the grid worker is asked to visit, e.g. "1 day".'),
+    )
+    breach_action = models.CharField(_("on breach"), max_length=10, choices=Action.choices)
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+
+    def __str__(self) -> str:
+        return f"{self.get_state_display()}: {self.duration} {self.get_unit_display()}"
+
+    def clean(self) -> None:
+        from .sla import validate_policy
+
+        validate_policy(self)
+
+
+class Holiday(models.Model):
+    """A day off (public holiday) or a weekend day worked instead (调休上班)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WORKDAY = "workday", _("Adjusted working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holiday calendar")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name} ({self.get_kind_display()})"
+
+
+class SlaNotice(models.Model):
+    """One SLA step taken for one deadline: a reminder, a ladder step or the breach action.
+
+    Unique per (dispute, deadline, kind, lead), so two sweepers can never take a step twice.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder")
+        RESPONDENT_REMINDER = "respondent_reminder", _("Reminder to the respondent")
+        HOME_VISIT = "home_visit", _("Home visit")
+        BREACH = "breach", _("Breach")
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("dispute")
+    )
+    due_at = models.DateTimeField(_("due"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    lead = models.PositiveIntegerField(_("seconds before the deadline"))
+    at = models.DateTimeField(_("taken at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA step taken")
+        verbose_name_plural = _("SLA steps taken")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispute", "due_at", "kind", "lead"], name="one_sla_step_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"

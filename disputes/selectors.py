@@ -93,7 +93,8 @@ def dispute_list(
 def queue_for(user) -> QuerySet[Dispute]:
     """What waits for this user's action, soonest deadline first.
 
-    Grid workers: intake, mediator assignment and follow-up in their grids. Case handlers:
+    Grid workers: intake, mediator assignment, follow-up and home visits the respondent
+    ladder asked for (disputes.sla) in their grids. Case handlers:
     escalated disputes at their level they may take, and the cases they hold. Mediators:
     assignments to accept and mediations in progress. Residents: disputes awaiting their answer.
     """
@@ -102,6 +103,7 @@ def queue_for(user) -> QuerySet[Dispute]:
     intake_grids = rules.grids_under(user, StaffRole.Role.GRID_WORKER)
     if intake_grids:
         waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
+        waiting |= Q(grid_id__in=intake_grids, state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
     for role, path, depth in rules.staff_roles(user):
         if role == StaffRole.Role.CASE_HANDLER:
             waiting |= Q(grid_id__in=rules.grids_under(user, path=path), state=S.ESCALATED, level__gte=depth)

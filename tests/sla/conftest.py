@@ -1,0 +1,19 @@
+import importlib
+
+import pytest
+from django.apps import apps
+from django.core.cache import cache
+
+from disputes import sla
+from disputes.models import Holiday
+
+
+@pytest.fixture(autouse=True)
+def sla_data(db):
+    """The migrated policies and calendar, put back if a transactional test's flush removed them;
+    and a fresh cache, so a rolled-back test's rows never linger there."""
+    if not Holiday.objects.exists():
+        importlib.import_module("disputes.migrations.0006_sla_defaults").load(apps, None)
+    cache.delete(sla.CACHE_KEY)
+    yield
+    cache.delete(sla.CACHE_KEY)
