@@ -307,3 +307,17 @@ CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answerin
 PKI_DIR = Path(os.environ.get("TIAOJIE_PKI_DIR", VAR_DIR / "pki"))
 # How long a signer's one-signing (event) certificate is valid.
 PKI_EVENT_CERT_LIFETIME = timedelta(days=1)
+
+# --- Settlements: PDF cache and judicial confirmation (司法确认) -------------------------
+# Rendered PDFs (drafts, unsigned applications) are cached by the SHA-256 of their HTML.
+PDF_CACHE_SECONDS = env_int("TIAOJIE_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# People's Mediation Law art. 33: the parties apply jointly within 30 days of the agreement
+# taking effect (reminders 7 days and 1 day before it closes).
+JUDICIAL_WINDOW_DAYS = 30
+
+# --- Celery beat ---------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["judicial-deadlines"] = {
+    "task": "mediation.tasks.sweep_judicial_deadlines",
+    "schedule": 15 * 60,  # seconds: reminders are per day, so a quarter of an hour is plenty
+}

@@ -26,6 +26,7 @@ class MediationConfig(AppConfig):
         from . import settlements
 
         hooks.PRECHECKS["sign"] = settlements.precheck_sign
+        hooks.SECRET_KEYS.add(settlements.PREPARED)  # the prepared signature is never recorded
         hooks.RESOLVERS["sign"] = settlements.resolve_sign
         hooks.OFFER["sign"] = settlements.may_sign_now
         hooks.after("propose_settlement")(settlements.on_propose)

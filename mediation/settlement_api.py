@@ -92,7 +92,7 @@ class SettlementPdfView(APIView):
                 content = f.read()
             filename = f"{dispute.reference}-v{settlement.version}.pdf"
         else:
-            content = pdf.render_settlement(settlement, draft=True)
+            content = pdf.settlement_pdf(settlement, draft=True)
             filename = f"{dispute.reference}-v{settlement.version}-draft.pdf"
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
