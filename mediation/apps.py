@@ -33,6 +33,21 @@ class MediationConfig(AppConfig):
         hooks.after("sign")(settlements.on_sign)
         hooks.after("decline_settlement")(settlements.on_decline)
         hooks.after("withdraw")(settlements.on_withdraw)
+        # Judicial confirmation events on the timeline (they change no state).
+        from django.utils.translation import gettext_lazy as _
+
+        from disputes.forms import ACTION_LABELS
+
+        ACTION_LABELS.update(
+            {
+                "judicial_applied": _("Applied for judicial confirmation"),
+                "judicial_signed": _("Signed the application for judicial confirmation"),
+                "judicial_ready": _("Application for judicial confirmation ready to file"),
+                "judicial_reminder": _("Reminder: judicial confirmation window closing"),
+                "judicial_expired": _("Application for judicial confirmation expired"),
+                "judicial_outcome": _("Recorded the court's answer"),
+            }
+        )
         # Mediation chat: rooms open on mediator_accept; every transition re-checks sockets.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out

@@ -18,6 +18,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored PDFs of this test only, so leftover files are this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def url(dispute, tail: str = "") -> str:
     return f"/api/v1/disputes/{dispute.pk}/judicial/{tail}"
 
@@ -108,8 +115,10 @@ def test_the_joint_application_through_the_api(settled, claimant, respondent, ap
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     content = r.content
     assert data["sha256"] == __import__("hashlib").sha256(content).hexdigest()
-    # The dispute page's API shows it too.
+    # The case record shows it: the status endpoint and the settlement record.
     assert api(respondent).get(url(settled)).json()["status"] == "ready"
+    record = api(respondent).get(f"/api/v1/disputes/{settled.pk}/settlement/").json()
+    assert record["judicial"] == {"status": "ready", "url": url(settled)}
 
     path = tmp_path / "app.pdf"
     path.write_bytes(content)

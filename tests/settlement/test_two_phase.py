@@ -15,6 +15,13 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored PDFs of this test only, so leftover files are this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 def url(dispute, tail: str) -> str:
     return f"/api/v1/disputes/{dispute.pk}/{tail}"
 
