@@ -30,7 +30,6 @@ class MediationConfig(AppConfig):
         hooks.RESOLVERS["sign"] = settlements.resolve_sign
         hooks.OFFER["sign"] = settlements.may_sign_now
         hooks.after("propose_settlement")(settlements.on_propose)
-        hooks.after("sign")(settlements.on_sign)
         hooks.after("decline_settlement")(settlements.on_decline)
         hooks.after("withdraw")(settlements.on_withdraw)
         # Judicial confirmation events on the timeline (they change no state).
@@ -60,3 +59,6 @@ class MediationConfig(AppConfig):
         hooks.after(*sorted(TRANSITIONS))(chat.on_transition)
         user_logged_out.connect(chat.on_logout, dispatch_uid="chat-logout")
         post_save.connect(chat.on_user_saved, sender=get_user_model(), dispatch_uid="chat-deactivation")
+        # Last of the sign handlers: it stores the signed file, so nothing after it can roll back
+        # the transaction and leave that file behind (only the commit itself).
+        hooks.after("sign")(settlements.on_sign)

@@ -1,5 +1,6 @@
 """Joint application for judicial confirmation (司法确认) of a sealed settlement."""
 
+import hashlib
 import re
 import subprocess
 from datetime import datetime, timedelta
@@ -114,7 +115,7 @@ def test_the_joint_application_through_the_api(settled, claimant, respondent, ap
     r = api(claimant).get(url(settled, "pdf/"))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     content = r.content
-    assert data["sha256"] == __import__("hashlib").sha256(content).hexdigest()
+    assert data["sha256"] == hashlib.sha256(content).hexdigest()
     # The case record shows it: the status endpoint and the settlement record.
     assert api(respondent).get(url(settled)).json()["status"] == "ready"
     record = api(respondent).get(f"/api/v1/disputes/{settled.pk}/settlement/").json()
@@ -464,3 +465,40 @@ def test_the_dispute_page_shows_the_panel(ready, claimant, client):
     page = client.get(f"/disputes/{ready.pk}/").content.decode()
     assert 'id="judicial"' in page
     assert f"/api/v1/disputes/{ready.pk}/judicial/pdf/" in page
+
+
+def test_the_application_is_english_when_the_dispute_is(started, monkeypatch, tmp_path):
+    from mediation import pdf
+
+    monkeypatch.setattr(pdf, "document_language", lambda dispute: "en")
+    application = JudicialApplication.objects.get(dispute=started)
+    text = pdf_text(pdf.judicial_pdf(application), tmp_path)
+    assert "ApplicationforJudicialConfirmation" in text
+    assert "张三" in text and "Declarationoftheapplicants" in text
+
+
+def test_markup_in_names_and_terms_is_text_and_nothing_is_fetched(
+    dispute, advance, claimant, mediator, tmp_path
+):
+    from django.template.loader import render_to_string
+
+    from accounts.models import User
+    from mediation import pdf
+
+    hostile = '<link rel="attachment" href="file:///etc/hostname"><img src="http://example.com/x.png">'
+    dispute.title = hostile
+    dispute.save(update_fields=["title"])
+    dispute = advance(dispute, "in_mediation")
+    services.fire(
+        dispute.pk, "propose_settlement", by=mediator, payload={"terms": [hostile, "url(http://e.com)"]}
+    )
+    for user in (claimant, User.objects.get(phone=dispute.respondent_phone), mediator):
+        services.fire(dispute.pk, "sign", by=user, payload={"agree": True, "code": factories.sign_code(user)})
+    application = judicial.start(dispute, claimant)
+    fetcher = pdf.SafeFetcher()
+    content = pdf.render_html(
+        render_to_string("mediation/judicial.html", pdf.judicial_context(application)), fetcher
+    )
+    assert fetcher.refused == []
+    assert b"/EmbeddedFile" not in content
+    assert "example.com/x.png" in pdf_text(content, tmp_path)
