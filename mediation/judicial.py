@@ -29,7 +29,7 @@ from config.errors import ServiceError
 from disputes.models import Dispute
 from disputes.services import record_event
 
-from . import pdf, pki, signing
+from . import pki, signing
 from .models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
 from .settlements import read_file
 
@@ -205,6 +205,8 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
         raise ServiceError(
             _("The signing code is wrong or has expired; ask for a new one."), code="invalid", field="code"
         )
+    from . import pdf  # WeasyPrint is imported only when a document is made
+
     base = len(signed_roles(application))
     name = by.full_name or by.username
     try:

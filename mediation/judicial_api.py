@@ -22,7 +22,7 @@ from config.errors import ServiceError
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
-from . import judicial, pdf
+from . import judicial
 from .models import JudicialApplication
 
 
@@ -146,6 +146,7 @@ class JudicialPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         """The application as signed so far (unsigned before the first signature)."""
+        from . import pdf
         from .settlements import read_file
 
         dispute = visible_dispute(request, pk)
