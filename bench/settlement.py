@@ -122,6 +122,35 @@ def main() -> None:
         judicial_application()
         judicial_times.append(time.perf_counter() - start)
         judicial_cpu.append(time.process_time() - cpu)
+    # The sign transition end to end: how long the dispute row stays locked (from the resolver,
+    # which runs right after the lock is taken, to the commit) against the whole call.
+    from disputes import hooks
+
+    resolve = hooks.RESOLVERS["sign"]
+    locked_at: list[float] = []
+
+    def timed_resolve(*a, **kw):
+        locked_at.append(time.perf_counter())
+        return resolve(*a, **kw)
+
+    hooks.RESOLVERS["sign"] = timed_resolve
+    lock_times, call_times = [], []
+    for round_ in range(max(2, args.rounds // 4)):
+        one = factories.file_dispute(claimant, regions["grid1"], respondent.phone, title=f"锁 {round_}")
+        for name, user, payload in [
+            ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
+            ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
+            ("propose_settlement", mediator, factories.SETTLEMENT),
+        ]:  # fmt: skip
+            services.fire(one.pk, name, by=user, payload=payload)
+        for user in (claimant, respondent, mediator):
+            payload = {"agree": True, "code": factories.sign_code(user)}
+            start = time.perf_counter()
+            services.fire(one.pk, "sign", by=user, payload=payload)
+            end = time.perf_counter()
+            call_times.append(end - start)
+            lock_times.append(end - locked_at[-1])
+    hooks.RESOLVERS["sign"] = resolve
     results = {
         "rounds": args.rounds,
         "pdf_bytes": len(document),
@@ -131,6 +160,10 @@ def main() -> None:
         },
         "verification_s": {
             "median": statistics.median(verify_times), "p95": p95(verify_times), "max": max(verify_times),
+        },
+        "sign_transition_s": {
+            "median": statistics.median(call_times), "p95": p95(call_times),
+            "row_locked_median": statistics.median(lock_times), "row_locked_p95": p95(lock_times),
         },
         "judicial_render_and_two_signatures_s": {
             "median": statistics.median(judicial_times), "p95": p95(judicial_times), "max": max(judicial_times),
