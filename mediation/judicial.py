@@ -207,12 +207,12 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
         )
     from . import pdf  # WeasyPrint is imported only when a document is made
 
-    base = len(signed_roles(application))
     name = by.full_name or by.username
     try:
         document = read_file(application.pdf) if application.pdf else pdf.judicial_pdf(application)
     except FileNotFoundError as exc:
         raise _refuse(_("The application changed while you were signing; sign again.")) from exc
+    base = len(signing.field_names(document))  # from the file itself, checked again under the lock
     identity = pki.event_identity(name, role)
     signed = signing.sign(
         document, identity, field=f"Applicant{base + 1}_{role}", name=name,

@@ -188,7 +188,6 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
     certificate whose private key is dropped right after; after the mediator, add the seal."""
     from . import pdf, pki
 
-    base = settlement.signatures.count()
     name = by.full_name or by.username
     try:
         document = (
@@ -196,6 +195,8 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
         )
     except FileNotFoundError as exc:  # replaced by a signature committed meanwhile
         raise _changed() from exc
+    # Counted in the file itself, so the check under the lock compares like with like.
+    base = len(signing.field_names(document))
     identity = pki.event_identity(name, role)
     signed = signing.sign(
         document, identity, field=f"Signature{base + 1}_{role}", name=name,
