@@ -321,3 +321,7 @@ CELERY_BEAT_SCHEDULE["judicial-deadlines"] = {
     "task": "mediation.tasks.sweep_judicial_deadlines",
     "schedule": 15 * 60,  # seconds: reminders are per day, so a quarter of an hour is plenty
 }
+CELERY_BEAT_SCHEDULE["orphan-pdfs"] = {
+    "task": "mediation.tasks.remove_orphan_pdfs",
+    "schedule": 3600,  # seconds
+}

@@ -304,3 +304,32 @@ def send_sign_code(dispute: Dispute, user: User) -> None:
         user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user,
         scope=sign_scope(settlement),
     )  # fmt: skip
+
+
+# --- files left behind ------------------------------------------------------------------------------
+def remove_orphan_files(*, older_than: timedelta = timedelta(hours=1), now: datetime | None = None) -> int:
+    """Delete signed PDFs that no row refers to: written just before a transaction that then
+    failed to commit (or a process that died in between). Files younger than `older_than` are
+    left alone, since their transaction may still be open. Returns how many were deleted."""
+    from .models import JudicialApplication
+
+    now = now or timezone.now()
+    removed = 0
+    for top, model, key in (
+        ("settlements", Settlement, "dispute_id"),
+        ("judicial", JudicialApplication, "settlement_id"),
+    ):
+        storage = model._meta.get_field("pdf").storage
+        if not storage.exists(top):
+            continue
+        folders, _files = storage.listdir(top)
+        for folder in folders:
+            if not folder.isdigit():
+                continue
+            known = set(model.objects.filter(**{key: int(folder)}).values_list("pdf", flat=True))
+            for name in storage.listdir(f"{top}/{folder}")[1]:
+                path = f"{top}/{folder}/{name}"
+                if path not in known and storage.get_modified_time(path) < now - older_than:
+                    storage.delete(path)
+                    removed += 1
+    return removed

@@ -15,3 +15,11 @@ def sweep_judicial_deadlines() -> int:
     from . import judicial
 
     return judicial.sweep()
+
+
+@shared_task(acks_late=True)
+def remove_orphan_pdfs() -> int:
+    """Beat: delete signed PDFs no row refers to (a transaction that failed after writing one)."""
+    from . import settlements
+
+    return settlements.remove_orphan_files()

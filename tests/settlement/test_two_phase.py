@@ -235,3 +235,22 @@ def test_concurrent_sweeps_send_each_reminder_once(dispute, advance, claimant):
         t.join(timeout=60)
     assert sorted(results) == [0, 0, 0, 1]
     assert DisputeEvent.objects.filter(dispute=settled, transition="judicial_reminder").count() == 1
+
+
+def test_files_no_row_refers_to_are_removed_once_they_are_old(dispute, advance, media):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settled = advance(dispute, "settled")
+    kept = settlements.latest(settled).pdf.name
+    folder = media / "settlements" / str(settled.pk)
+    orphan, fresh = folder / "orphan.pdf", folder / "fresh.pdf"
+    orphan.write_bytes(b"%PDF-1.7")
+    fresh.write_bytes(b"%PDF-1.7")
+    old = (timezone.now() - timedelta(hours=2)).timestamp()
+    os.utime(orphan, (old, old))
+    os.utime(media / kept, (old, old))
+    assert settlements.remove_orphan_files() == 1
+    assert not orphan.exists() and fresh.exists() and (media / kept).exists()
+    assert settlements.remove_orphan_files() == 0
