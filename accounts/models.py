@@ -123,6 +123,9 @@ class PhoneCode(models.Model):
     # The account the code was issued for: only that account can be verified with it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.VERIFY)
+    # What a signing code may sign (e.g. "settlement:12:v3", "judicial:12"): a code sent for
+    # one document never signs another. Empty for phone verification.
+    scope = models.CharField(max_length=60, blank=True, default="")
     code_hash = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

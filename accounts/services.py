@@ -53,11 +53,14 @@ def resend_verification(user: User) -> None:
     send_phone_code(user.phone, purpose=PhoneCode.Purpose.VERIFY, language=user.language, user=user)
 
 
-def send_phone_code(phone: str, *, purpose: str, language: str, user: User | None = None) -> None:
+def send_phone_code(
+    phone: str, *, purpose: str, language: str, user: User | None = None, scope: str = ""
+) -> None:
     """Issue a fresh 6-digit code and send it by SMS after commit.
 
     Rate limited per phone: one per PHONE_CODE_MIN_INTERVAL, PHONE_CODE_MAX_PER_HOUR an hour.
-    A new code replaces older unused ones for the same purpose.
+    A new code replaces older unused ones for the same purpose. `scope` binds a signing code
+    to the one document it may sign.
     """
     now = timezone.now()
     recent = PhoneCode.objects.filter(
@@ -74,6 +77,7 @@ def send_phone_code(phone: str, *, purpose: str, language: str, user: User | Non
         phone=phone,
         user=user,
         purpose=purpose,
+        scope=scope,
         code_hash=make_password(code),
         expires_at=now + settings.PHONE_CODE_TTL,
     )
@@ -85,12 +89,16 @@ def send_phone_code(phone: str, *, purpose: str, language: str, user: User | Non
     transaction.on_commit(partial(send_sms, to=phone, body=body % {"code": code}))
 
 
-def check_phone_code(phone: str, code: str, *, purpose: str) -> PhoneCode | None:
-    """Consume the current code if it matches and return it. Caller runs inside a transaction."""
+def check_phone_code(phone: str, code: str, *, purpose: str, scope: str = "") -> PhoneCode | None:
+    """Consume the current code if it matches and return it. Caller runs inside a transaction.
+
+    Only the latest code for the purpose is live (a new one replaces the others); one issued
+    for another scope (e.g. another settlement version) never matches.
+    """
     now = timezone.now()
     current = (
         PhoneCode.objects.select_for_update()
-        .filter(phone=phone, purpose=purpose, used_at=None, expires_at__gt=now)
+        .filter(phone=phone, purpose=purpose, scope=scope, used_at=None, expires_at__gt=now)
         .order_by("-created_at")
         .first()
     )

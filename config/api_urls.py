@@ -124,3 +124,22 @@ urlpatterns += [
         name="notification-preferences",
     ),
 ]
+
+# Judicial confirmation (司法确认) of a sealed settlement.
+from mediation import judicial_api  # noqa: E402
+
+urlpatterns += [
+    path("disputes/<int:pk>/judicial/", judicial_api.JudicialView.as_view(), name="judicial"),
+    path(
+        "disputes/<int:pk>/judicial/sign-code/",
+        judicial_api.JudicialSignCodeView.as_view(),
+        name="judicial-sign-code",
+    ),
+    path("disputes/<int:pk>/judicial/sign/", judicial_api.JudicialSignView.as_view(), name="judicial-sign"),
+    path("disputes/<int:pk>/judicial/pdf/", judicial_api.JudicialPdfView.as_view(), name="judicial-pdf"),
+    path(
+        "disputes/<int:pk>/judicial/outcome/",
+        judicial_api.JudicialOutcomeView.as_view(),
+        name="judicial-outcome",
+    ),
+]

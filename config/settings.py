@@ -251,10 +251,6 @@ NOTIFY_SWEEP_BATCH = 5000  # rows queued per sweep at most
 CELERY_DB_REUSE_MAX = 1_000_000
 
 # --- Celery beat: periodic tasks (other apps add their entries here) -------------------------
-CELERY_BEAT_SCHEDULE = {
-    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},
-}
-
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "notifications.sms.FileSmsBackend")
 PHONE_CODE_TTL = timedelta(minutes=10)
@@ -269,11 +265,17 @@ SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
 # Disputes the sweeper takes per batch (a run takes batches for up to 45 s while they come back full).
 SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
 
-# --- Celery beat: periodic work (other apps add their entries here) ---------------------------
+# --- Celery beat: all periodic work, in one place -------------------------------------------
 CELERY_BEAT_SCHEDULE = {
+    # The outbox sweeper: notifications due and undelivered are queued again (DESIGN §7).
+    "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},
     # Deadlines are swept from indexed columns every minute, never scheduled as long ETAs
     # (on Redis a task whose ETA passes the visibility timeout runs twice).
     "sla-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
+    # Judicial confirmation: reminders before the 30-day window closes, then expiry.
+    "judicial-deadlines": {"task": "mediation.tasks.sweep_judicial_deadlines", "schedule": 15 * 60.0},
+    # Signed PDFs no row points to (a signing whose transaction failed), an hour old.
+    "orphan-pdfs": {"task": "mediation.tasks.remove_orphan_pdfs", "schedule": 3600.0},
 }
 
 # --- API --------------------------------------------------------------------------------
@@ -348,3 +350,10 @@ CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answerin
 PKI_DIR = Path(os.environ.get("TIAOJIE_PKI_DIR", VAR_DIR / "pki"))
 # How long a signer's one-signing (event) certificate is valid.
 PKI_EVENT_CERT_LIFETIME = timedelta(days=1)
+
+# --- Settlements: PDF cache and judicial confirmation (司法确认) -------------------------
+# Rendered PDFs (drafts, unsigned applications) are cached by the SHA-256 of their HTML.
+PDF_CACHE_SECONDS = env_int("TIAOJIE_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# People's Mediation Law art. 33: the parties apply jointly within 30 days of the agreement
+# taking effect (reminders 7 days and 1 day before it closes).
+JUDICIAL_WINDOW_DAYS = 30

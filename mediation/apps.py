@@ -26,16 +26,32 @@ class MediationConfig(AppConfig):
         from . import settlements
 
         hooks.PRECHECKS["sign"] = settlements.precheck_sign
+        hooks.SECRET_KEYS.add(settlements.PREPARED)  # the prepared signature is never recorded
         hooks.RESOLVERS["sign"] = settlements.resolve_sign
         hooks.OFFER["sign"] = settlements.may_sign_now
         hooks.after("propose_settlement")(settlements.on_propose)
-        hooks.after("sign")(settlements.on_sign)
         hooks.after("decline_settlement")(settlements.on_decline)
         hooks.after("withdraw")(settlements.on_withdraw)
         # Satisfaction ratings feed each mediator's average, which ranking uses.
         from . import ranking
 
         hooks.ON_EVENT.append(ranking.record_rating)
+
+        # Judicial confirmation events on the timeline (they change no state).
+        from django.utils.translation import gettext_lazy as _
+
+        from disputes.forms import ACTION_LABELS
+
+        ACTION_LABELS.update(
+            {
+                "judicial_applied": _("Applied for judicial confirmation"),
+                "judicial_signed": _("Signed the application for judicial confirmation"),
+                "judicial_ready": _("Application for judicial confirmation ready to file"),
+                "judicial_reminder": _("Reminder: judicial confirmation window closing"),
+                "judicial_expired": _("Application for judicial confirmation expired"),
+                "judicial_outcome": _("Recorded the court's answer"),
+            }
+        )
         # Mediation chat: rooms open on mediator_accept; every transition re-checks sockets.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
@@ -48,3 +64,6 @@ class MediationConfig(AppConfig):
         hooks.after(*sorted(TRANSITIONS))(chat.on_transition)
         user_logged_out.connect(chat.on_logout, dispatch_uid="chat-logout")
         post_save.connect(chat.on_user_saved, sender=get_user_model(), dispatch_uid="chat-deactivation")
+        # Last of the sign handlers: it stores the signed file, so nothing after it can roll back
+        # the transaction and leave that file behind (only the commit itself).
+        hooks.after("sign")(settlements.on_sign)

@@ -361,3 +361,80 @@ class SettlementSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement} {self.role}"
+
+
+# --- judicial confirmation (司法确认, People's Mediation Law art. 33) -------------------------------
+def judicial_pdf_path(instance: JudicialApplication, filename: str) -> str:
+    import secrets
+
+    return f"judicial/{instance.settlement_id}/{secrets.token_hex(16)}.pdf"
+
+
+class JudicialApplication(models.Model):
+    """The parties' joint application to the basic people's court to confirm a settlement.
+
+    One per sealed settlement. A party starts it and signs first; the other party co-signs.
+    It must be signed by both within 30 days of the agreement taking effect (`deadline_at`),
+    or it expires. Staff then record what the court answered.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_SIGNATURES = "awaiting_signatures", _("Awaiting signatures")
+        READY = "ready", _("Ready to file with the court")
+        EXPIRED = "expired", _("Expired")
+        CONFIRMED = "confirmed", _("Confirmed by the court")
+        NOT_CONFIRMED = "not_confirmed", _("Not confirmed by the court")
+
+    settlement = models.OneToOneField(Settlement, on_delete=models.CASCADE, related_name="judicial")
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.CASCADE, related_name="+")
+    initiated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    initiator_role = models.CharField(max_length=20, choices=SettlementSignature.Role.choices)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.AWAITING_SIGNATURES)
+    created_at = models.DateTimeField(default=timezone.now)
+    deadline_at = models.DateTimeField()
+    # Reminders before the window closes, each sent once (claimed by a conditional update).
+    reminded_7d_at = models.DateTimeField(null=True, blank=True)
+    reminded_1d_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(upload_to=judicial_pdf_path, max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The sweeper: open applications by deadline (reminders and expiry).
+            models.Index(
+                fields=["deadline_at"],
+                condition=models.Q(status="awaiting_signatures"),
+                name="judicial_open_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"judicial {self.settlement_id} {self.status}"
+
+
+class JudicialSignature(models.Model):
+    """One applicant's PAdES signature on the application, in signing order."""
+
+    application = models.ForeignKey(JudicialApplication, on_delete=models.CASCADE, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=SettlementSignature.Role.choices)
+    signed_at = models.DateTimeField(default=timezone.now)
+    certificate_serial = models.CharField(max_length=64, blank=True)
+    certificate_subject = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["application", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "role"], name="one_judicial_signature_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.role}"

@@ -23,7 +23,7 @@ from config.errors import ServiceError
 from disputes.api import visible_dispute
 
 from . import settlements
-from .models import Settlement, SettlementSignature
+from .models import JudicialApplication, Settlement, SettlementSignature
 
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
@@ -51,7 +51,16 @@ def settlement_data(settlement: Settlement) -> dict:
         "verification_code": settlement.verification_code,
         "sha256": settlement.sha256 or None,
         "pdf": f"/api/v1/disputes/{settlement.dispute_id}/settlement/pdf/",
+        "judicial": judicial_summary(settlement),
     }
+
+
+def judicial_summary(settlement: Settlement) -> dict | None:
+    """The judicial confirmation status on the settlement record (details at .../judicial/)."""
+    application = JudicialApplication.objects.filter(settlement=settlement).first()
+    if application is None:
+        return None
+    return {"status": application.status, "url": f"/api/v1/disputes/{settlement.dispute_id}/judicial/"}
 
 
 class SettlementView(APIView):
@@ -92,7 +101,7 @@ class SettlementPdfView(APIView):
                 content = f.read()
             filename = f"{dispute.reference}-v{settlement.version}.pdf"
         else:
-            content = pdf.render_settlement(settlement, draft=True)
+            content = pdf.settlement_pdf(settlement, draft=True)
             filename = f"{dispute.reference}-v{settlement.version}-draft.pdf"
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

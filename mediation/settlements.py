@@ -7,9 +7,12 @@ functions through disputes.hooks, registered in MediationConfig.ready().
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -20,11 +23,11 @@ from accounts.services import check_phone_code, send_phone_code
 from config.errors import ServiceError
 from disputes.models import Dispute
 
+from . import signing
 from .models import Settlement, SettlementSignature
 
 Role = SettlementSignature.Role
 PARTIES = (Role.CLAIMANT, Role.RESPONDENT)
-FOLLOW_UP_AFTER = timedelta(days=7)
 
 
 def current(dispute: Dispute) -> Settlement | None:
@@ -130,95 +133,146 @@ def on_withdraw(dispute: Dispute, event) -> None:
         )
 
 
-def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
-    """Before the sign transition's transaction: is it the caller's turn, and is the code right?
+def sign_scope(settlement: Settlement) -> str:
+    """What a signing code sent for this version may sign: this version only."""
+    return f"settlement:{settlement.pk}"
 
-    Runs in its own transaction so a wrong code counts as an attempt even though signing fails.
-    Someone who may never sign is left to the transition's own 403.
+
+@dataclass(frozen=True)
+class Prepared:
+    """A signature made before the row lock, and what it was made on."""
+
+    settlement_id: int
+    base_signatures: int
+    role: str
+    name: str
+    signed: signing.Signed
+    sealed: signing.Signed | None
+
+
+PREPARED = "_prepared"  # payload key: never recorded (hooks.SECRET_KEYS)
+
+
+def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
+    """Before the sign transition's transaction: turn, code, and the signature itself.
+
+    The code check runs in its own transaction so a wrong code counts as an attempt even
+    though signing fails. Rendering and signing (0.3–1.2 s) happen here, without any lock;
+    resolve_sign then checks under the lock that nothing changed meanwhile. Someone who may
+    never sign is left to the transition's own 403.
     """
     dispute = Dispute.objects.filter(pk=dispute_id).first()
     if dispute is None or by is None or signer_role(dispute, by) is None:
         return
-    check_turn(dispute, by, payload.get("version"))
+    settlement, role = check_turn(dispute, by, payload.get("version"))
     with transaction.atomic():
         ok = by.phone_verified and check_phone_code(
-            by.phone, payload.get("code", ""), purpose=PhoneCode.Purpose.SIGN
-        )
+            by.phone, payload.get("code", ""), purpose=PhoneCode.Purpose.SIGN,
+            scope=sign_scope(settlement),
+        )  # fmt: skip
     if not ok:
         raise ServiceError(
             _("The signing code is wrong or has expired; ask for a new one."), code="invalid", field="code"
         )
+    payload[PREPARED] = prepare_signature(dispute, settlement, by, role)
+
+
+def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: str) -> Prepared:
+    """Sign the current file (the final agreement for the first signer) under a fresh event
+    certificate whose private key is dropped right after; after the mediator, add the seal."""
+    from . import pdf, pki
+
+    name = by.full_name or by.username
+    try:
+        document = (
+            read_file(settlement.pdf) if settlement.pdf else pdf.settlement_pdf(settlement, draft=False)
+        )
+    except FileNotFoundError as exc:  # replaced by a signature committed meanwhile
+        raise _changed() from exc
+    # Counted in the file itself, so the check under the lock compares like with like.
+    base = len(signing.field_names(document))
+    identity = pki.event_identity(name, role)
+    signed = signing.sign(
+        document, identity, field=f"Signature{base + 1}_{role}", name=name,
+        reason=f"{dispute.reference} v{settlement.version} {role}",
+    )  # fmt: skip
+    del identity  # the private key is never stored: it existed for this one signature
+    sealed = None
+    if role == Role.MEDIATOR:
+        sealed = signing.sign(
+            signed.pdf, pki.get().seal, field=signing.SEAL_FIELD, name=committee_name(dispute),
+            reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+        )  # fmt: skip
+    return Prepared(settlement.pk, base, role, name, signed, sealed)
+
+
+def read_file(field) -> bytes:
+    with field.storage.open(field.name, "rb") as f:
+        return f.read()
+
+
+def _changed() -> ServiceError:
+    return ServiceError(
+        _("The settlement changed while you were signing; review it and sign again."),
+        code="conflict",
+        status=409,
+    )
 
 
 def resolve_sign(dispute: Dispute, by: User | None, payload: dict) -> dict:
-    """Under the row lock: check the turn again; the mediator's signature is the final one."""
+    """Under the row lock: the turn again, and the prepared signature must still fit: same
+    version, same signatures before it. Otherwise 409 and nothing is stored."""
     if by is None:
         raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
-    _settlement, role = check_turn(dispute, by, payload.get("version"))
+    settlement, role = check_turn(dispute, by, payload.get("version"))
+    prepared = payload.get(PREPARED)
+    if (
+        prepared is None
+        or (prepared.settlement_id, prepared.role) != (settlement.pk, role)
+        or prepared.base_signatures != settlement.signatures.count()
+    ):
+        raise _changed()
+    dispute._prepared_signature = prepared  # for on_sign, in this same transaction
     return {"final": role == Role.MEDIATOR}
 
 
 def on_sign(dispute: Dispute, event) -> SettlementSignature:
-    """Sign the agreement PDF for the signer (and, after the mediator, seal it); record it.
-
-    The first signature renders the final (unwatermarked) agreement; each signature is added
-    incrementally to the stored file under a fresh event certificate whose key is discarded.
-    """
-    from . import pdf, pki, signing
-
+    """Record the signature prepared before the lock (and, after the mediator, the seal); store the file."""
+    prepared: Prepared = dispute.__dict__.pop("_prepared_signature")
     settlement = current(dispute)
     by = event.actor
-    role = event.actor_role
-    name = by.full_name or by.username
-    document = settlement.pdf.read() if settlement.pdf else pdf.render_settlement(settlement, draft=False)
-    if settlement.pdf:
-        settlement.pdf.close()
-    identity = pki.event_identity(name, role)
-    signed = signing.sign(
-        document, identity, field=f"Signature{settlement.signatures.count() + 1}_{role}", name=name,
-        reason=f"{dispute.reference} v{settlement.version} {role}",
-    )  # fmt: skip
-    del identity  # the private key is never stored: it existed for this one signature
+    signed = prepared.signed
     signature = SettlementSignature.objects.create(
-        settlement=settlement, signer=by, signer_name=name, role=role,
+        settlement=settlement, signer=by, signer_name=prepared.name, role=prepared.role,
         certificate_serial=signed.serial, certificate_subject=signed.subject,
     )  # fmt: skip
     event.payload = {
-        "settlement_version": settlement.version, "signer_role": role, "certificate_serial": signed.serial,
+        "settlement_version": settlement.version, "signer_role": prepared.role,
+        "certificate_serial": signed.serial,
     }  # fmt: skip
     event.save(update_fields=["payload"])
     document = signed.pdf
-    if role == Role.MEDIATOR:
-        committee = committee_name(dispute)
-        sealed = signing.sign(
-            document, pki.get().seal, field=signing.SEAL_FIELD, name=committee,
-            reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
-        )  # fmt: skip
+    if prepared.sealed is not None:
+        sealed = prepared.sealed
         SettlementSignature.objects.create(
-            settlement=settlement, signer=None, signer_name=committee, role=Role.COMMITTEE,
+            settlement=settlement, signer=None, signer_name=committee_name(dispute), role=Role.COMMITTEE,
             certificate_serial=sealed.serial, certificate_subject=sealed.subject,
         )  # fmt: skip
         document = sealed.pdf
         settlement.sealed_at = timezone.now()
         settlement.sha256 = hashlib.sha256(document).hexdigest()
-        # The follow-up visit is due a week after the performance deadline (DESIGN §6).
-        start = settlement.performance_deadline or timezone.localdate()
-        dispute.due_at = timezone.make_aware(datetime.combine(start, time(18))) + FOLLOW_UP_AFTER
-        dispute.save(update_fields=["due_at"])
     _store(settlement, document)
     return signature
 
 
 def _store(settlement: Settlement, document: bytes) -> None:
-    """Save the signed file; the previous one is deleted once this commits."""
-    from django.core.files.base import ContentFile
-
+    """Save the signed file (last thing before commit); the previous one is deleted once this commits."""
     old = settlement.pdf.name if settlement.pdf else ""
     settlement.pdf.save("agreement.pdf", ContentFile(document), save=False)
     settlement.save(update_fields=["pdf", "sealed_at", "sha256"])
     if old:
         storage = settlement.pdf.storage
-        transaction.on_commit(lambda: storage.delete(old))
+        transaction.on_commit(partial(storage.delete, old))
 
 
 def committee_name(dispute: Dispute) -> str:
@@ -231,8 +285,41 @@ def committee_name(dispute: Dispute) -> str:
 
 # --- signing codes ----------------------------------------------------------------------------------
 def send_sign_code(dispute: Dispute, user: User) -> None:
-    """Send a fresh signing code to the verified phone of the signer whose turn it is."""
-    check_turn(dispute, user)
+    """Send a fresh signing code, good for the version open for signing only, to the verified
+    phone of the signer whose turn it is."""
     if not (user.phone_verified and user.phone):
         raise ServiceError(_("Verify your phone number before signing."), code="phone_unverified", status=403)
-    send_phone_code(user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user)
+    settlement, _role = check_turn(dispute, user)
+    send_phone_code(
+        user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user,
+        scope=sign_scope(settlement),
+    )  # fmt: skip
+
+
+# --- files left behind ------------------------------------------------------------------------------
+def remove_orphan_files(*, older_than: timedelta = timedelta(hours=1), now: datetime | None = None) -> int:
+    """Delete signed PDFs that no row refers to: written just before a transaction that then
+    failed to commit (or a process that died in between). Files younger than `older_than` are
+    left alone, since their transaction may still be open. Returns how many were deleted."""
+    from .models import JudicialApplication
+
+    now = now or timezone.now()
+    removed = 0
+    for top, model, key in (
+        ("settlements", Settlement, "dispute_id"),
+        ("judicial", JudicialApplication, "settlement_id"),
+    ):
+        storage = model._meta.get_field("pdf").storage
+        if not storage.exists(top):
+            continue
+        folders, _files = storage.listdir(top)
+        for folder in folders:
+            if not folder.isdigit():
+                continue
+            known = set(model.objects.filter(**{key: int(folder)}).values_list("pdf", flat=True))
+            for name in storage.listdir(f"{top}/{folder}")[1]:
+                path = f"{top}/{folder}/{name}"
+                if path not in known and storage.get_modified_time(path) < now - older_than:
+                    storage.delete(path)
+                    removed += 1
+    return removed

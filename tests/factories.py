@@ -82,8 +82,12 @@ SETTLEMENT = {
 }
 
 
-def sign_code(user: User, code: str = "246810") -> str:
-    """A fresh signing code for the user's phone, as sign-code/ would send it (no SMS)."""
+def sign_code(user: User, code: str = "246810", scope: str | None = None) -> str:
+    """A fresh signing code for the user's phone, as sign-code/ would send it (no SMS).
+
+    Bound like sign-code/ binds it: to `scope`, by default the settlement version open for
+    the user's signature (the latest one awaiting signatures where the user signs).
+    """
     from datetime import timedelta
 
     from django.contrib.auth.hashers import make_password
@@ -94,11 +98,29 @@ def sign_code(user: User, code: str = "246810") -> str:
     PhoneCode.objects.filter(phone=user.phone, purpose=PhoneCode.Purpose.SIGN, used_at=None).update(
         used_at=timezone.now()
     )
+    if scope is None:
+        scope = _open_settlement_scope(user)
     PhoneCode.objects.create(
         phone=user.phone,
         user=user,
         purpose=PhoneCode.Purpose.SIGN,
+        scope=scope,
         code_hash=make_password(code),
         expires_at=timezone.now() + timedelta(minutes=10),
     )
     return code
+
+
+def _open_settlement_scope(user: User) -> str:
+    from mediation import settlements
+    from mediation.models import Settlement
+
+    open_versions = (
+        Settlement.objects.filter(ended_at=None, dispute__state="awaiting_signatures")
+        .select_related("dispute")
+        .order_by("-created_at", "-pk")
+    )
+    for settlement in open_versions:
+        if settlements.signer_role(settlement.dispute, user) is not None:
+            return settlements.sign_scope(settlement)
+    return "settlement:none"

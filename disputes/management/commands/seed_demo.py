@@ -148,9 +148,13 @@ STEPS: dict[str, Step] = {
         lambda c: c.dispute.mediator,
         lambda c: {k: v for k, v in c.spec["settlement"].items() if v is not None},
     ),
-    "sign_claimant": ("sign", lambda c: c.claimant, lambda c: demo_signing(c.claimant)),
-    "sign_respondent": ("sign", lambda c: c.respondent, lambda c: demo_signing(c.respondent)),
-    "sign_mediator": ("sign", lambda c: c.dispute.mediator, lambda c: demo_signing(c.dispute.mediator)),
+    "sign_claimant": ("sign", lambda c: c.claimant, lambda c: demo_signing(c.dispute, c.claimant)),
+    "sign_respondent": ("sign", lambda c: c.respondent, lambda c: demo_signing(c.dispute, c.respondent)),
+    "sign_mediator": (
+        "sign",
+        lambda c: c.dispute.mediator,
+        lambda c: demo_signing(c.dispute, c.dispute.mediator),
+    ),
     "decline_settlement": (
         "decline_settlement",
         lambda c: c.respondent,
@@ -169,8 +173,12 @@ STEPS: dict[str, Step] = {
 }
 
 
-def demo_signing(user: User) -> dict:
-    """The sign payload with a fresh signing code, as if the signer had asked for one by SMS."""
+def demo_signing(dispute: Dispute, user: User) -> dict:
+    """The sign payload with a fresh signing code, as if the signer had asked for one by SMS.
+
+    The code is bound to the version open for signing, as sign-code/ binds it
+    (mediation.settlements.sign_scope; looked up through the app registry).
+    """
     import secrets
     from datetime import timedelta
 
@@ -178,10 +186,11 @@ def demo_signing(user: User) -> dict:
 
     from accounts.models import PhoneCode
 
+    settlement = apps.get_model("mediation", "Settlement").objects.filter(dispute=dispute).latest("version")
     code = f"{secrets.randbelow(10**6):06d}"
     PhoneCode.objects.create(
         phone=user.phone, user=user, purpose=PhoneCode.Purpose.SIGN, code_hash=make_password(code),
-        expires_at=timezone.now() + timedelta(minutes=10),
+        expires_at=timezone.now() + timedelta(minutes=10), scope=f"settlement:{settlement.pk}",
     )  # fmt: skip
     return {"agree": True, "code": code}
 
