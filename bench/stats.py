@@ -46,7 +46,7 @@ def load(total: int) -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
     have = Dispute.objects.filter(fingerprint__startswith="stats:").count()
-    if have >= total:
+    if have >= total and Rating.objects.exists():
         print(f"Bench data present: {have:,} disputes.")
         return
     print(f"Loading {total - have:,} bench disputes (have {have:,}) ...", flush=True)
@@ -99,9 +99,10 @@ def load(total: int) -> None:
         # A fifth of the settled ones rated by the claimant, scores skewed to satisfied.
         cursor.execute(
             f"""
-            INSERT INTO {Rating._meta.db_table} (dispute_id, party, by_id, score, comment, at)
+            INSERT INTO {Rating._meta.db_table} (dispute_id, party, by_id, score, comment, at,
+                grid_id, category_id, filed_at)
             SELECT id, 'claimant', %(filer)s, (ARRAY[1, 2, 3, 4, 4, 5, 5, 5])[1 + floor(random() * 8)::int],
-                   '', settled_at + interval '2 days'
+                   '', settled_at + interval '2 days', grid_id, category_id, created_at
             FROM {table}
             WHERE fingerprint LIKE 'stats:%%' AND settled_at IS NOT NULL AND random() < 0.2
             ON CONFLICT DO NOTHING
