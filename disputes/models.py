@@ -203,6 +203,24 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 condition=Q(settled_at__isnull=False),
                 name="dispute_grid_settled",
             ),  # fmt: skip
+            # "Overdue now" depends on the clock, so the cockpit counts it here, from the index.
+            models.Index(
+                fields=["due_at"],
+                include=["grid", "category", "created_at"],
+                condition=Q(due_at__isnull=False),
+                name="dispute_overdue",
+            ),
+            # The median time to settle: the settled disputes in order of that time, so the
+            # middle one is a short walk from where disputes.tallies says its day starts.
+            models.Index(
+                models.F("settled_at") - models.F("created_at"),
+                models.F("grid"),
+                models.F("category"),
+                models.F("created_at"),
+                models.F("settled_at"),
+                condition=Q(settled_at__isnull=False),
+                name="dispute_settle_time",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
@@ -787,3 +805,49 @@ class SlaNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Tally(models.Model):
+    """How many disputes of a grid and category, filed in a month, are in each state now.
+
+    Derived data for the cockpit (disputes.stats), kept by database triggers on the dispute
+    table (disputes.tallies, installed by a migration): every INSERT, UPDATE and DELETE of a
+    dispute, whatever path it takes, moves its count in the same transaction. `month` is the
+    first day of the filing month in the site's time zone.
+    """
+
+    grid_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    month = models.DateField()
+    state = models.CharField(max_length=30)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["grid_id", "month", "category_id", "state"], name="tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.month:%Y-%m} {self.category_id} {self.state}: {self.n}"
+
+
+class SettlementTally(models.Model):
+    """How many settled disputes of a grid and category, filed in a month, took `days` whole
+    days (24 hours each) from filing to settlement. Kept like Tally; read for the settled count
+    and the median time to settle."""
+
+    grid_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    month = models.DateField()
+    days = models.IntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid_id", "month", "category_id", "days"], name="settlement_tally_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id} {self.month:%Y-%m} {self.category_id} {self.days} days: {self.n}"

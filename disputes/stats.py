@@ -1,39 +1,44 @@
-"""The cockpit's figures (数字驾驶舱), in a constant number of aggregate queries.
+"""The cockpit's figures (数字驾驶舱), in a constant number of queries that do not read every dispute.
 
 Every figure counts disputes that the dispute list (selectors.dispute_list) returns for the
 same filters, and carries those filters as `params`, so the cockpit can link each number to
-the list whose row count equals it:
+the list whose row count equals it. The counts come from tallies that database triggers keep
+in the same transaction as every write to a dispute (models.Tally, models.SettlementTally,
+migration 0008), so they are exact at every moment, not a cache:
 
-- total, by state, overdue now (due_at passed), resolved (settled or closed), per category
-  and per grid: one GROUP BY grid, state, category over the scope;
-- settled (a settlement was reached, whatever happened after) and the median days from
-  filing to settlement: one query (percentile_cont on PostgreSQL; the durations sorted in
-  Python elsewhere);
-- satisfaction: the average score and how many rated disputes had a low rating: one query
-  on the ratings alone (each keeps its dispute's grid, category and filing time);
-- the grids' ids under the scope, and the names of the categories and grids shown.
+- total, by state, resolved (settled or closed), per category and per grid: the Tally rows
+  of the scope's grids for the whole filing months inside the period, plus the disputes
+  filed on the days at the period's edges (outside whole months), counted from the index;
+- overdue now (due_at passed) depends on the clock: counted from the disputes
+  (dispute_overdue: the index of deadlines);
+- settled (a settlement was reached, whatever happened after) and the median time from
+  filing to settlement: SettlementTally counts the settled disputes per whole day it took
+  (plus the period's edge days, from the disputes); that says on which day the middle one
+  lies, and one walk along dispute_settle_time from that day fetches the exact middle
+  value(s) (the median to the microsecond, shown in days to one decimal);
+- satisfaction: the average score and how many rated disputes had a low rating, from the
+  ratings alone (each keeps its dispute's grid, category and filing time);
+- the categories, the grids' ids under the scope and the names of the grids shown.
 
 The scope is a list of region nodes (the viewer's own, or one chosen inside them). On
-PostgreSQL the dispute queries are index-only scans of dispute_grid_filed and
-dispute_grid_settled; they still read every dispute of the scope and period, which is what
-bench/stats.py measures on 1,000,000 disputes.
+PostgreSQL the queries run in one REPEATABLE READ snapshot, so the figures agree with one
+another. bench/stats.py measures them on 1,000,000 disputes.
 """
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Avg, Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Region, StaffRole
 
 from . import rules, selectors
-from .models import Category, Dispute, Rating
+from .models import Category, Dispute, Rating, SettlementTally, Tally
 
 RESOLVED = (Dispute.State.SETTLED, Dispute.State.CLOSED)
 # Still waiting on someone: neither ended nor settled.
@@ -91,55 +96,96 @@ def scope(user, region: Region | None) -> list[Region]:
     raise NotInScope(region.pk)
 
 
-def base(filters: Filters) -> QuerySet[Dispute]:
-    """The scope's disputes, filtered as the dispute list filters them.
+class WholeDays(Func):
+    """Whole 24-hour days in a duration, exactly as the triggers file SettlementTally rows."""
 
-    Not through Dispute.objects.visible_to: the scope lies within the viewer's own regions,
-    whose disputes they all see, so the list (visible ∩ scope) is exactly the scope. Plain
-    grid and date conditions let PostgreSQL answer from the covering indexes alone.
-    """
-    qs = Dispute.objects.order_by()
-    if filters.regions:
-        qs = qs.filter(grid_id__in=filters.grid_ids)
-    qs = selectors.filed_between(qs, filters.start, filters.end)
-    if filters.category:
-        qs = qs.filter(category__slug=filters.category)
-    return qs
-
-
-def ratings_in(filters: Filters) -> QuerySet[Rating]:
-    """The ratings of the scope's disputes (filtered on the copies Rating keeps)."""
-    qs = Rating.objects.order_by()
-    if filters.regions:
-        qs = qs.filter(grid_id__in=filters.grid_ids)
-    if filters.start:
-        qs = qs.filter(filed_at__gte=selectors.day_start(filters.start))
-    if filters.end:
-        qs = qs.filter(filed_at__lt=selectors.day_start(filters.end + timedelta(days=1)))
-    if filters.category:
-        qs = qs.filter(category__slug=filters.category)
-    return qs
-
-
-class Percentile50(Func):
-    """percentile_cont(0.5) WITHIN GROUP (ORDER BY expr): PostgreSQL's exact median."""
-
-    function = "percentile_cont"
-    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-    contains_aggregate = True
-
-
-class Seconds(Func):
-    """A duration (or datetime difference) in seconds, on PostgreSQL and SQLite."""
-
-    output_field = FloatField()
+    output_field = IntegerField()
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra)
+        template = "floor(extract(epoch FROM %(expressions)s) / 86400)::integer"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s) / 1000000.0", **extra)
+    def as_sqlite(self, compiler, connection, **extra):  # the duration is in microseconds
+        return self.as_sql(compiler, connection, template="(%(expressions)s / 86400000000)", **extra)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def split_period(start: date | None, end: date | None) -> tuple[tuple | None, list[tuple[date, date]]]:
+    """The filing period [start, end] (inclusive days; None: open) as the whole months read
+    from the tallies, (first, stop) with first <= month < stop (None: no bound), or None when
+    no whole month lies inside; and the day ranges [a, b) left at its edges, read from the
+    disputes themselves."""
+    stop_day = end + timedelta(days=1) if end else None
+    first = start if start is None or start.day == 1 else _next_month(start)
+    stop = stop_day.replace(day=1) if stop_day else None
+    if first and stop and first >= stop:
+        return None, [(start, stop_day)]
+    edges = []
+    if start and start < first:
+        edges.append((start, first))
+    if stop_day and stop < stop_day:
+        edges.append((stop, stop_day))
+    return (first, stop), edges
+
+
+class Scope:
+    """The conditions of the figures' queries: on the tallies and on the disputes."""
+
+    def __init__(self, filters: Filters, categories: dict[int, Category]):
+        self.filters = filters
+        where = Q()
+        if filters.regions:
+            where &= Q(grid_id__in=filters.grid_ids)
+        if filters.category:  # an unknown slug matches nothing, as in the list
+            where &= Q(category_id__in=[pk for pk, c in categories.items() if c.slug == filters.category])
+        self.where = where
+        self.months, self.edges = split_period(filters.start, filters.end)
+
+    def tallies(self, model) -> QuerySet | None:
+        """The tally rows of the whole months (None when there are none)."""
+        if self.months is None:
+            return None
+        first, stop = self.months
+        qs = model.objects.filter(self.where).order_by()
+        if first:
+            qs = qs.filter(month__gte=first)
+        if stop:
+            qs = qs.filter(month__lt=stop)
+        return qs
+
+    def edge_disputes(self) -> list[QuerySet[Dispute]]:
+        """The disputes filed on the edge days, one queryset per edge (each a range of the
+        dispute_grid_filed index, read from the index alone)."""
+        return [
+            Dispute.objects.filter(
+                self.where, created_at__gte=selectors.day_start(a), created_at__lt=selectors.day_start(b)
+            ).order_by()
+            for a, b in self.edges
+        ]
+
+    def disputes(self) -> QuerySet[Dispute]:
+        """All the disputes of the scope and period (the list's rows)."""
+        return selectors.filed_between(
+            Dispute.objects.filter(self.where).order_by(), self.filters.start, self.filters.end
+        )
+
+    def ratings(self) -> QuerySet[Rating]:
+        """The ratings of the scope's disputes (filtered on the copies Rating keeps)."""
+        qs = Rating.objects.filter(self.where).order_by()
+        if self.filters.start:
+            qs = qs.filter(filed_at__gte=selectors.day_start(self.filters.start))
+        if self.filters.end:
+            qs = qs.filter(filed_at__lt=selectors.day_start(self.filters.end + timedelta(days=1)))
+        return qs
+
+
+def _union(*parts: QuerySet | None) -> list:
+    """Rows of the non-empty parts, in one query (UNION ALL)."""
+    parts = [p for p in parts if p is not None]
+    return list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
 
 
 @dataclass
@@ -168,34 +214,50 @@ class Figures:
 
 
 def figures(filters: Filters) -> Figures:
-    """Compute every figure of the cockpit (six queries whatever the data)."""
+    """Compute every figure of the cockpit (eight queries at most, whatever the data)."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return _figures(filters)
+    return _figures(filters)
+
+
+def _figures(filters: Filters) -> Figures:
     now = timezone.now()
-    qs = base(filters)
+    categories = {c.pk: c for c in Category.objects.all()}
+    scope = Scope(filters, categories)
     out = Figures(filters=filters, by_state=dict.fromkeys(Dispute.State.values, 0))
     per_category: dict[int, int] = {}
     per_grid: dict[int, dict] = {}
-    rows = (
-        qs.values_list("grid_id", "state", "category_id")
-        .annotate(n=Count("*"), late=Count("pk", filter=Q(due_at__lt=now)))
-        .order_by()
+    columns = ("grid_id", "state", "category_id")
+    tallied = scope.tallies(Tally)
+    edges = scope.edge_disputes()
+    rows = _union(
+        None if tallied is None else tallied.values_list(*columns).annotate(n=Sum("n")),
+        *(edge.values_list(*columns).annotate(n=Count("*")) for edge in edges),
     )
-    for grid_id, state, category_id, n, late in rows:
+    for grid_id, state, category_id, n in rows:
+        if not n:  # a tally row whose disputes have all moved on
+            continue
         out.total += n
         out.by_state[state] += n
-        out.overdue += late
         per_category[category_id] = per_category.get(category_id, 0) + n
         g = per_grid.setdefault(grid_id, {"total": 0, "open": 0, "overdue": 0, "resolved": 0})
         g["total"] += n
-        g["overdue"] += late
         bucket = "open" if state in OPEN_STATES else "resolved" if state in RESOLVED else None
         if bucket:
             g[bucket] += n
+    late = scope.disputes().filter(due_at__lt=now).values_list("grid_id").annotate(n=Count("*"))
+    for grid_id, n in late:
+        out.overdue += n
+        per_grid[grid_id]["overdue"] += n
     out.resolved = sum(out.by_state[s] for s in RESOLVED)
-    out.settled, out.median_days = _settlement_times(qs)
-    _satisfaction(out, ratings_in(filters))
-    names = {c.pk: c for c in Category.objects.filter(pk__in=per_category)}
-    top = sorted(per_category.items(), key=lambda kv: (-kv[1], names[kv[0]].position, names[kv[0]].slug))
-    out.categories = [{"category": names[pk], "count": n} for pk, n in top[:TOP_CATEGORIES]]
+    out.settled, out.median_days = _settlement_times(scope)
+    _satisfaction(out, scope.ratings())
+    top = sorted(
+        per_category.items(), key=lambda kv: (-kv[1], categories[kv[0]].position, categories[kv[0]].slug)
+    )
+    out.categories = [{"category": categories[pk], "count": n} for pk, n in top[:TOP_CATEGORIES]]
     regions = Region.objects.filter(pk__in=per_grid).select_related("parent")
     out.grids = sorted(
         ({"grid": r, **per_grid[r.pk]} for r in regions), key=lambda g: (-g["total"], g["grid"].path)
@@ -203,20 +265,41 @@ def figures(filters: Filters) -> Figures:
     return out
 
 
-def _settlement_times(qs: QuerySet[Dispute]) -> tuple[int, float | None]:
-    settled = qs.filter(settled_at__isnull=False)
-    duration = Seconds(F("settled_at") - F("created_at"))
-    if connection.vendor == "postgresql":
-        # The median sorts every duration: give the sort memory so it does not spill to disk.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            row = settled.aggregate(n=Count("*"), median=Percentile50(duration))
-        median = row["median"]
-        count = row["n"]
-    else:  # portable: fetch the durations (fine at SQLite's scale)
-        values = sorted(settled.annotate(s=duration).values_list("s", flat=True))
-        count, median = len(values), statistics.median(values) if values else None
-    return count, None if median is None else round(median / 86400, 1)
+def _settlement_times(scope: Scope) -> tuple[int, float | None]:
+    """How many reached a settlement, and the median days it took (exact, one decimal)."""
+    elapsed = F("settled_at") - F("created_at")
+    tallied = scope.tallies(SettlementTally)
+    edges = scope.edge_disputes()
+    histogram: dict[int, int] = {}
+    for days, n in _union(
+        None if tallied is None else tallied.values_list("days").annotate(n=Sum("n")),
+        *(
+            edge.filter(settled_at__isnull=False).values_list(WholeDays(elapsed)).annotate(n=Count("*"))
+            for edge in edges
+        ),
+    ):
+        histogram[days] = histogram.get(days, 0) + n
+    count = sum(histogram.values())
+    if not count:
+        return 0, None
+    # The middle one (two when the count is even) by rank; find the day it lies in ...
+    low, high = (count - 1) // 2, count // 2
+    before = 0
+    for day in sorted(histogram):
+        if before + histogram[day] > low:
+            break
+        before += histogram[day]
+    # ... and walk from the start of that day to it, in order of time taken.
+    middle = list(
+        scope.disputes()
+        .filter(settled_at__isnull=False)
+        .annotate(elapsed=elapsed)
+        .filter(elapsed__gte=timedelta(days=day))
+        .order_by("elapsed")
+        .values_list("elapsed", flat=True)[low - before : high - before + 1]
+    )
+    median = sum(d.total_seconds() for d in middle) / len(middle)
+    return count, round(median / 86400, 1)
 
 
 def _satisfaction(out: Figures, ratings: QuerySet[Rating]) -> None:
