@@ -17,8 +17,11 @@ def area_count(client, href: str) -> int:
     return int(AREA_COUNT.search(page.content.decode()).group(1))
 
 
-def test_each_figure_links_to_a_list_of_that_many_disputes(client, world, district_handler, regions):
+def test_each_figure_links_to_a_list_of_that_many_disputes(
+    client, world, district_handler, regions, settings
+):
     client.force_login(district_handler)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the user's saved language is Chinese
     page = client.get("/cockpit/", {"region": regions["street1"].pk}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()

@@ -22,3 +22,9 @@ def finished(dispute, mediator, respondent):
         return dispute
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """Pages in English (a signed-in user's saved language wins over Accept-Language)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
