@@ -8,10 +8,12 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from config.errors import ServiceError
@@ -42,6 +44,69 @@ class Bucket:
 
 def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False)
+
+
+class Writer:
+    """Group commit: the sends pending in this process are stored in one transaction.
+
+    Consumers hand their sends to the event loop's writer and wait. While one batch is in
+    the database thread the next ones queue up; each batch is one chat.post_batch call (one
+    thread hop, four statements, one commit), then every stored message is broadcast once,
+    encoded once, and each sender gets its result: a stored message (the broadcast is its
+    acknowledgement), a repeat of one, or the error that refused it.
+    """
+
+    MAX_BATCH = 200
+
+    def __init__(self):
+        self.pending: list[tuple[chat.Send, asyncio.Future]] = []
+        self.running = False
+
+    async def post(self, send: chat.Send) -> chat.Posted:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((send, future))
+        if not self.running:
+            self.running = True
+            asyncio.create_task(self.drain())
+        return await future
+
+    async def drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
+                try:
+                    results = await database_sync_to_async(chat.post_batch)([send for send, _ in batch])
+                except Exception as exc:  # the database is unreachable: every sender learns it
+                    results = [exc] * len(batch)
+                layer = get_channel_layer()
+                for (send, _), result in zip(batch, results, strict=True):
+                    if isinstance(result, chat.Posted) and result.created and layer is not None:
+                        try:
+                            await layer.group_send(
+                                f"room-{send.room_id}", {"type": "chat.frame", "text": result.text}
+                            )
+                        except Exception:  # stored all the same: clients get it by `sync`
+                            log.exception("chat broadcast failed")
+                for (_, future), result in zip(batch, results, strict=True):
+                    if future.done():  # the sender's socket closed meanwhile
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self.running = False
+
+
+_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def writer() -> Writer:
+    """This event loop's writer."""
+    loop = asyncio.get_running_loop()
+    if loop not in _writers:
+        _writers[loop] = Writer()
+    return _writers[loop]
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -132,22 +197,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await getattr(self, f"on_{frame['type']}")(frame)
 
     async def on_send(self, frame: dict) -> None:
+        send = chat.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"])
         try:
-            posted = await database_sync_to_async(chat.post_message)(
-                self.room_id, self.user, frame["body"], frame["client_msg_id"], broadcast=False
-            )
+            posted = await writer().post(send)  # stored, and broadcast to the room if new
         except ServiceError as exc:
             if exc.code != "read_only":
                 await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
                 return
             await self.send_frame({"type": "error", "code": "read_only", "detail": exc.message})
             return
-        text = dumps(posted.frame)
-        if posted.created:
-            # Committed by now: broadcast from here, saving post_message's hop back to the loop.
-            await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text})
-        else:
-            await self.send_frame_text(text)  # a retry: acknowledge it again, to the sender only
+        if not posted.created:
+            await self.send_frame_text(posted.text)  # a retry: acknowledge it again, to the sender only
 
     async def on_sync(self, frame: dict) -> None:
         after = frame["after"]
