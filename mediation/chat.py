@@ -258,43 +258,35 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     its size.
     """
     room_ids = sorted({send.room_id for send in sends})
-    marks = ", ".join(["%s"] * len(room_ids))
     now = timezone.now()
+    pg = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.features.has_select_for_update:
+        if pg:
             lock = "ORDER BY r.id FOR NO KEY UPDATE OF r"
         else:  # SQLite: a write takes the database's lock before anything is read
-            cursor.execute(f"UPDATE mediation_room SET last_seq = last_seq WHERE id IN ({marks})", room_ids)
+            cursor.execute(
+                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {_in(room_ids)}", room_ids
+            )
             lock = ""
         cursor.execute(
-            f"SELECT r.id, r.last_seq, r.kind, r.party, d.id, d.state, d.mediator_id, d.claimant_phone,"
-            f" d.respondent_phone, d.served_at FROM mediation_room r JOIN disputes_dispute d"
-            f" ON d.id = r.dispute_id WHERE r.id IN ({marks}) {lock}",
-            room_ids,
+            "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone,"
+            " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id"
+            f" WHERE r.id {_in(room_ids)} {lock}",
+            _args(room_ids),
         )
-        rooms = {}
-        for (
-            room_id,
-            last_seq,
-            kind,
-            party,
-            dispute_id,
-            state,
-            mediator_id,
-            c_phone,
-            r_phone,
-            served,
-        ) in cursor:
-            dispute = Dispute(
-                id=dispute_id, state=state, mediator_id=mediator_id, claimant_phone=c_phone,
-                respondent_phone=r_phone, served_at=served,
-            )  # fmt: skip
-            rooms[room_id] = [Room(id=room_id, dispute=dispute, kind=kind, party=party), last_seq]
-        ids = sorted({send.client_msg_id for send in sends})
+        rooms = {row[0]: [_RoomRow(_DisputeRow(*row[3:]), row[2]), row[1]] for row in cursor}
+        keys = sorted({(send.room_id, send.user.pk, send.client_msg_id) for send in sends})
+        if pg:  # every column of the unique index, so each key is one index probe
+            sql, args = (
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])",
+                list(map(list, zip(*keys, strict=True))),
+            )
+        else:
+            sql, args = f"VALUES {', '.join(['(%s, %s, %s)'] * len(keys))}", [v for key in keys for v in key]
         cursor.execute(
-            f"SELECT room_id, author_id, client_msg_id, id FROM mediation_message WHERE room_id IN ({marks})"
-            f" AND client_msg_id IN ({', '.join(['%s'] * len(ids))})",
-            [*room_ids, *ids],
+            "SELECT room_id, author_id, client_msg_id, id FROM mediation_message"
+            f" WHERE (room_id, author_id, client_msg_id) IN ({sql})",
+            args,
         )
         stored = {(room_id, author_id, cid): pk for room_id, author_id, cid, pk in cursor}
         results: list = [None] * len(sends)
@@ -305,8 +297,7 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
             if found is None:
                 results[index] = ServiceError(_("Not found."), code="not_found", status=404)
                 continue
-            room = found[0]
-            role = role_in(room, send.user)
+            role = role_in(found[0], send.user)
             if role is None:
                 results[index] = ServiceError(
                     _("You are not a member of this room."), code="permission_denied", status=403
@@ -316,63 +307,96 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
             if key in stored or key in new:
                 results[index] = key
                 continue
-            if room.dispute.state not in WRITABLE_STATES:
+            if found[0].dispute.state not in WRITABLE_STATES:
                 results[index] = ServiceError(_("This room is read-only now."), code="read_only", status=409)
                 continue
-            found[1] += 1
-            touched[send.room_id] = found[1]
+            found[1] = seq = found[1] + 1
+            touched[send.room_id] = seq
             new[key] = index
-            results[index] = message = Message(
-                room_id=send.room_id, seq=found[1], author_id=send.user.pk, author_role=role,
-                body=send.body, client_msg_id=send.client_msg_id, sent_at=now,
-            )  # fmt: skip
-            rows.append(message)
+            rows.append((send.room_id, seq, send.user.pk, role, send.body, send.client_msg_id))
         if rows:
             sent_at = connection.ops.adapt_datetimefield_value(now)
-            cursor.execute(
-                "INSERT INTO mediation_message (room_id, seq, author_id, author_role, body, client_msg_id, sent_at)"
-                f" VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(rows))} RETURNING room_id, seq, id",
-                [
-                    value
-                    for m in rows
-                    for value in (
-                        m.room_id,
-                        m.seq,
-                        m.author_id,
-                        m.author_role,
-                        m.body,
-                        m.client_msg_id,
-                        sent_at,
-                    )
-                ],
-            )
+            columns = "room_id, seq, author_id, author_role, body, client_msg_id, sent_at"
+            if pg:  # arrays: a handful of parameters whatever the batch size
+                cursor.execute(
+                    f"INSERT INTO mediation_message ({columns}) SELECT *, %s FROM unnest(%s::bigint[],"
+                    " %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[]) RETURNING room_id, seq, id",
+                    [sent_at, *map(list, zip(*rows, strict=True))],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO mediation_message ({columns}) VALUES"
+                    f" {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(rows))} RETURNING room_id, seq, id",
+                    [value for row in rows for value in (*row, sent_at)],
+                )
             pks = {(room_id, seq): pk for room_id, seq, pk in cursor}
-            for message in rows:
-                message.id = pks[(message.room_id, message.seq)]
-            cursor.execute(
-                "UPDATE mediation_room SET last_seq = CASE id"
-                f" {' '.join(['WHEN %s THEN %s'] * len(touched))} END WHERE id IN ({', '.join(['%s'] * len(touched))})",
-                [*(v for item in touched.items() for v in item), *touched],
-            )
+            if pg:
+                cursor.execute(
+                    "UPDATE mediation_room r SET last_seq = t.seq FROM unnest(%s::bigint[], %s::bigint[])"
+                    " AS t(id, seq) WHERE r.id = t.id",
+                    [list(touched), list(touched.values())],
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE mediation_room SET last_seq = CASE id {' '.join(['WHEN %s THEN %s'] * len(touched))}"
+                    f" END WHERE id {_in(list(touched))}",
+                    [*(v for item in touched.items() for v in item), *touched],
+                )
         again = sorted({stored[r] for r in results if isinstance(r, tuple) and r in stored})
         old = _frames_by_id(cursor, again) if again else {}
+    sent = now.isoformat()
+    for row, index in zip(rows, new.values(), strict=True):
+        room_id, seq, author_id, role, body, client_msg_id = row
+        user = sends[index].user
+        frame = {
+            "type": "message",
+            "message": {
+                "seq": seq, "id": pks[(room_id, seq)], "author": user_info(user, role), "body": body,
+                "sent_at": sent, "client_msg_id": client_msg_id,
+            },
+        }  # fmt: skip
+        results[index] = Posted(frame, True)
     for index, result in enumerate(results):
-        if isinstance(result, Message):
-            results[index] = Posted(message_frame(result, sends[index].user), True)
-        elif isinstance(result, tuple):  # a repeat: the stored message, or the one stored just now
-            if result in stored:
-                results[index] = Posted(old[stored[result]], False)
-            else:
-                first = results[new[result]]
-                results[index] = Posted(first.frame, False)
+        if isinstance(result, tuple):  # a repeat: the stored message, or the one stored just now
+            first = old[stored[result]] if result in stored else results[new[result]].frame
+            results[index] = Posted(first, False)
     return results
 
 
+class _DisputeRow:
+    """The fields of a dispute that role_in reads, with the model's own rules (hot path:
+    no model instance)."""
+
+    __slots__ = ("state", "mediator_id", "claimant_phone", "respondent_phone", "served_at")
+    is_mediator = Dispute.is_mediator
+    is_claimant = Dispute.is_claimant
+    is_respondent = Dispute.is_respondent
+
+    def __init__(self, state, mediator_id, claimant_phone, respondent_phone, served_at):
+        self.state, self.mediator_id, self.served_at = state, mediator_id, served_at
+        self.claimant_phone, self.respondent_phone = claimant_phone, respondent_phone
+
+
+@dataclass(slots=True)
+class _RoomRow:
+    dispute: _DisputeRow
+    party: str
+
+
+def _in(values: list) -> str:
+    """`IN (...)` for a list of values: one array parameter on PostgreSQL (so the query's
+    text, and psycopg's parsing of it, stays the same whatever the batch size)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)"
+    return f"IN ({', '.join(['%s'] * len(values))})"
+
+
+def _args(values: list) -> list:
+    return [list(values)] if connection.vendor == "postgresql" else list(values)
+
+
 def _frames_by_id(cursor, ids: list[int]) -> dict[int, dict]:
-    cursor.execute(
-        f"{_FRAME_SELECT} WHERE m.id IN ({', '.join(['%s'] * len(ids))})",
-        ids,
-    )
+    cursor.execute(f"{_FRAME_SELECT} WHERE m.id {_in(ids)}", _args(ids))
     return {frame["message"]["id"]: frame for frame in map(_row_frame, cursor.fetchall())}
 
 

@@ -49,26 +49,25 @@ def dumps(frame: dict) -> str:
 class Writer:
     """Group commit: the sends pending in this process are stored in one transaction.
 
-    Consumers hand their sends to the event loop's writer and wait. While one batch is in
-    the database thread the next ones queue up; each batch is one chat.post_batch call (one
-    thread hop, four statements, one commit), then every stored message is broadcast once,
-    encoded once, and each sender gets its result: a stored message (the broadcast is its
-    acknowledgement), a repeat of one, or the error that refused it.
+    Consumers hand their sends to the event loop's writer and go on reading frames (so the
+    rate limit counts frames as they arrive, not as they commit). While one batch is in the
+    database thread the next ones queue up; each batch is one chat.post_batch call (one
+    thread hop, four statements, one commit). Once it has committed, every new message is
+    broadcast to its room, encoded once (the sender's copy is its acknowledgement); a repeat
+    or a refusal goes back to the sender's consumer alone.
     """
 
     MAX_BATCH = 200
 
     def __init__(self):
-        self.pending: list[tuple[chat.Send, asyncio.Future]] = []
+        self.pending: list[tuple[chat.Send, RoomConsumer]] = []
         self.running = False
 
-    async def post(self, send: chat.Send) -> chat.Posted:
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append((send, future))
+    def submit(self, send: chat.Send, consumer: RoomConsumer) -> None:
+        self.pending.append((send, consumer))
         if not self.running:
             self.running = True
-            asyncio.create_task(self.drain())
-        return await future
+            asyncio.get_running_loop().create_task(self.drain())
 
     async def drain(self) -> None:
         try:
@@ -76,24 +75,19 @@ class Writer:
                 batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
                 try:
                     results = await database_sync_to_async(chat.post_batch)([send for send, _ in batch])
-                except Exception as exc:  # the database is unreachable: every sender learns it
+                except Exception as exc:  # the database is unreachable: nothing was stored
+                    log.exception("chat batch failed")
                     results = [exc] * len(batch)
                 layer = get_channel_layer()
-                for (send, _), result in zip(batch, results, strict=True):
-                    if isinstance(result, chat.Posted) and result.created and layer is not None:
-                        try:
-                            await layer.group_send(
-                                f"room-{send.room_id}", {"type": "chat.frame", "text": result.text}
-                            )
-                        except Exception:  # stored all the same: clients get it by `sync`
-                            log.exception("chat broadcast failed")
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():  # the sender's socket closed meanwhile
-                        continue
-                    if isinstance(result, BaseException):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
+                for (send, consumer), result in zip(batch, results, strict=True):
+                    try:
+                        if isinstance(result, chat.Posted) and result.created:
+                            event = {"type": "chat.frame", "text": result.text}
+                            await layer.group_send(f"room-{send.room_id}", event)
+                        else:
+                            await consumer.not_stored(result)
+                    except Exception:  # stored all the same: clients get it by `sync`
+                        log.exception("chat broadcast failed")
         finally:
             self.running = False
 
@@ -127,7 +121,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------
     async def connect(self):
         await self.accept()  # first, so that a refusal carries its close code
-        self.user = self.scope.get("user")
+        self.user = self.scope.get("user")  # a plain user object: config/ws.py resolves it
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         room, refusal = await database_sync_to_async(chat.open_for)(self.user, room_id)
         if refusal:
@@ -197,17 +191,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await getattr(self, f"on_{frame['type']}")(frame)
 
     async def on_send(self, frame: dict) -> None:
-        send = chat.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"])
-        try:
-            posted = await writer().post(send)  # stored, and broadcast to the room if new
-        except ServiceError as exc:
-            if exc.code != "read_only":
-                await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
-                return
-            await self.send_frame({"type": "error", "code": "read_only", "detail": exc.message})
-            return
-        if not posted.created:
-            await self.send_frame_text(posted.text)  # a retry: acknowledge it again, to the sender only
+        # Stored by this process's writer, then broadcast to the room (the sender included).
+        writer().submit(chat.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"]), self)
+
+    async def not_stored(self, result) -> None:
+        """The writer's answer for a send that stored nothing new."""
+        if isinstance(result, chat.Posted):
+            await self.send_frame_text(result.text)  # a retry: acknowledge it again, to the sender only
+        elif isinstance(result, ServiceError) and result.code == "read_only":
+            await self.send_frame({"type": "error", "code": "read_only", "detail": result.message})
+        elif isinstance(result, ServiceError):
+            await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+        else:  # a database error: close, so the client reconnects, syncs and sends again
+            await self.shut(1011)
 
     async def on_sync(self, frame: dict) -> None:
         after = frame["after"]
