@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial
 
+import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -260,7 +262,7 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     room_ids = sorted({send.room_id for send in sends})
     now = timezone.now()
     pg = connection.vendor == "postgresql"
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         if pg:
             lock = "ORDER BY r.id FOR NO KEY UPDATE OF r"
         else:  # SQLite: a write takes the database's lock before anything is read
@@ -377,10 +379,30 @@ class _DisputeRow:
         self.claimant_phone, self.respondent_phone = claimant_phone, respondent_phone
 
 
+class _Prepared(psycopg.Cursor):
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query, params, prepare=True, **kwargs)
+
+
 @dataclass(slots=True)
 class _RoomRow:
     dispute: _DisputeRow
     party: str
+
+
+@contextmanager
+def _cursor():
+    """A cursor for the chat's hot statements. On PostgreSQL a psycopg cursor with
+    server-side binding, each statement prepared once per connection (their text does not
+    change with the batch size): Django's cursor quotes every value into the SQL text, which
+    cost more CPU than the rest of the batch. Errors come out as Django's, as usual."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, _Prepared(connection.connection) as cursor:
+        yield cursor
 
 
 def _in(values: list) -> str:
@@ -437,7 +459,7 @@ def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
     Plain SQL like _store: a reconnect storm answers many of these at once.
     """
     limit = settings.CHAT_SYNC_BATCH
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"{_FRAME_SELECT} WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
             [room_id, after, limit],
@@ -456,7 +478,7 @@ def _aware(value):
 def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
     """(close code or None, writable) for a user's open socket, from the database as it is
     now; one plain-SQL query, as every socket asks on each heartbeat."""
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             "SELECT u.is_active, u.phone, u.phone_verified, r.kind, r.party, r.dispute_id, d.state,"
             " d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"

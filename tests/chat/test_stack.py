@@ -280,6 +280,7 @@ class ChatClient:
     def abort(self) -> None:
         """Drop the connection without a close handshake, like a lost network."""
         if self.ws is not None and self.connected.is_set():
+            self.connected.clear()  # at once, so the same drop is not forced (and counted) twice
             self.ws.transport.abort()
 
 
