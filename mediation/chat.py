@@ -477,29 +477,42 @@ def _aware(value):
 
 def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
     """(close code or None, writable) for a user's open socket, from the database as it is
-    now; one plain-SQL query, as every socket asks on each heartbeat."""
+    now."""
+    return access_many([(user_id, room_id)])[0]
+
+
+def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]:
+    """access() for many (user id, room id) pairs at once: two plain-SQL queries, as every
+    process re-checks all its sockets on each heartbeat."""
+    room_ids = sorted({room_id for _, room_id in sockets})
+    user_ids = sorted({user_id for user_id, _ in sockets})
     with _cursor() as cursor:
         cursor.execute(
-            "SELECT u.is_active, u.phone, u.phone_verified, r.kind, r.party, r.dispute_id, d.state,"
-            " d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
-            " FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id, accounts_user u"
-            " WHERE r.id = %s AND u.id = %s",
-            [room_id, user_id],
+            "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
+            f" FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id {_in(room_ids)}",
+            _args(room_ids),
         )
-        row = cursor.fetchone()
-    if row is None:
-        return NOT_A_MEMBER, False
-    is_active, phone, verified, kind, party, dispute_id, state, mediator_id, c_phone, r_phone, served = row
-    if not is_active:
-        return NOT_AUTHENTICATED, False
-    user = User(id=user_id, is_active=True, phone=phone, phone_verified=bool(verified))
-    dispute = Dispute(
-        id=dispute_id, mediator_id=mediator_id, claimant_phone=c_phone,
-        respondent_phone=r_phone, served_at=served,
-    )  # fmt: skip
-    if role_in(Room(id=room_id, dispute=dispute, kind=kind, party=party), user) is None:
-        return NOT_A_MEMBER, False
-    return None, state in WRITABLE_STATES
+        rooms = {row[0]: _RoomRow(_DisputeRow(*row[2:]), row[1]) for row in cursor}
+        cursor.execute(
+            f"SELECT id, is_active, phone, phone_verified FROM accounts_user WHERE id {_in(user_ids)}",
+            _args(user_ids),
+        )
+        users = {
+            pk: User(id=pk, is_active=bool(active), phone=phone, phone_verified=bool(verified))
+            for pk, active, phone, verified in cursor
+        }
+    answers = []
+    for user_id, room_id in sockets:
+        room, user = rooms.get(room_id), users.get(user_id)
+        if room is None or user is None:
+            answers.append((NOT_A_MEMBER, False))
+        elif not user.is_active:
+            answers.append((NOT_AUTHENTICATED, False))
+        elif role_in(room, user) is None:
+            answers.append((NOT_A_MEMBER, False))
+        else:
+            answers.append((None, room.dispute.state in WRITABLE_STATES))
+    return answers
 
 
 def room_state(room_id: int) -> tuple[int, bool]:

@@ -92,22 +92,59 @@ class Writer:
             self.running = False
 
 
-_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class Heartbeat:
+    """Every CHAT_PRESENCE_TTL / 3 seconds, one database call refreshes the presence of all
+    this process's sockets and re-checks their access, in case an event was lost (the
+    channel layer is at-most-once)."""
+
+    def __init__(self):
+        self.consumers: set[RoomConsumer] = set()
+        self.task: asyncio.Task | None = None
+
+    def add(self, consumer: RoomConsumer) -> None:
+        self.consumers.add(consumer)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    async def run(self) -> None:
+        try:
+            while self.consumers:
+                await asyncio.sleep(max(1.0, settings.CHAT_PRESENCE_TTL / 3))
+                live = [c for c in self.consumers if not c.closing]
+                sockets = [(c.channel_name, c.user.pk, c.room_id) for c in live]
+                try:
+                    answers = await database_sync_to_async(presence.heartbeat)(sockets)
+                    for consumer, (refusal, writable) in zip(live, answers, strict=True):
+                        await consumer.apply_access(refusal, writable)
+                except Exception:  # a database hiccup must not end the loop
+                    log.exception("chat heartbeat failed")
+        finally:
+            self.task = None
+
+
+_per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tests run a loop per test
+
+
+def _of_loop() -> tuple[Writer, Heartbeat]:
+    """This event loop's writer and heartbeat."""
+    loop = asyncio.get_running_loop()
+    if loop not in _per_loop:
+        _per_loop[loop] = (Writer(), Heartbeat())
+    return _per_loop[loop]
 
 
 def writer() -> Writer:
-    """This event loop's writer."""
-    loop = asyncio.get_running_loop()
-    if loop not in _writers:
-        _writers[loop] = Writer()
-    return _writers[loop]
+    return _of_loop()[0]
+
+
+def heartbeat() -> Heartbeat:
+    return _of_loop()[1]
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     group: str = ""
     closing = False
-    heartbeat: asyncio.Task | None = None
 
     async def dispatch(self, message):
         # Channels 4.2+ hops to a thread before every handler to close stale database
@@ -138,7 +175,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": self.writable}
         )
         await self.send_presence(online)
-        self.heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat().add(self)
 
     def _join(self) -> tuple[int, bool, list[int]]:
         last_seq, writable = chat.room_state(self.room_id)
@@ -146,8 +183,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closing = True
-        if self.heartbeat:
-            self.heartbeat.cancel()
+        heartbeat().consumers.discard(self)
         if self.room_id is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -250,15 +286,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.recheck()
 
     # --- access, again and again --------------------------------------------------------
-    def _access(self, beat: bool) -> tuple[int | None, bool]:
-        if beat:
-            presence.touch(self.channel_name)
-        return chat.access(self.user.pk, self.room_id)
+    async def recheck(self) -> None:
+        if not self.closing:
+            await self.apply_access(*await database_sync_to_async(chat.access)(self.user.pk, self.room_id))
 
-    async def recheck(self, beat: bool = False) -> None:
+    async def apply_access(self, refusal: int | None, writable: bool) -> None:
         if self.closing:
             return
-        refusal, writable = await database_sync_to_async(self._access)(beat)
         if refusal:
             await self.shut(refusal)
         elif writable != self.writable:
@@ -267,14 +301,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_frame(
                 {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": writable}
             )
-
-    async def _heartbeat(self) -> None:
-        """Keep this socket's presence fresh, and re-check access in case an event was lost
-        (the channel layer is at-most-once)."""
-        interval = max(1.0, settings.CHAT_PRESENCE_TTL / 3)
-        while not self.closing:
-            await asyncio.sleep(interval)
-            try:
-                await self.recheck(beat=True)
-            except Exception:  # a database hiccup must not end the loop
-                log.exception("chat heartbeat failed")
