@@ -128,6 +128,8 @@ def check_body(body) -> str:
         raise FrameError("too_long", f"A message has at most {settings.CHAT_MAX_BODY} characters.")
     if not body.strip():
         raise FrameError("bad_frame", "body must not be empty.")
+    if "\x00" in body:  # PostgreSQL cannot store it: refused the same on every database
+        raise FrameError("bad_frame", "body must not contain NUL characters.")
     return body
 
 
@@ -237,9 +239,10 @@ def post_batch(sends: list[Send]) -> list[Posted | Exception]:
     for send in sends:
         try:
             with transaction.atomic():
-                results.extend(_store([send]))
+                (result,) = _store([send])
         except DatabaseError as exc:
-            results.append(exc)
+            result = exc
+        results.append(result)  # only once its transaction has committed (or failed)
     return results
 
 

@@ -95,7 +95,10 @@ class Writer:
 class Heartbeat:
     """Every CHAT_PRESENCE_TTL / 3 seconds, one database call refreshes the presence of all
     this process's sockets and re-checks their access, in case an event was lost (the
-    channel layer is at-most-once)."""
+    channel layer is at-most-once). In chunks, so that the writer's batches, which share
+    the database thread, never wait long behind it."""
+
+    CHUNK = 100
 
     def __init__(self):
         self.consumers: set[RoomConsumer] = set()
@@ -111,13 +114,15 @@ class Heartbeat:
             while self.consumers:
                 await asyncio.sleep(max(1.0, settings.CHAT_PRESENCE_TTL / 3))
                 live = [c for c in self.consumers if not c.closing]
-                sockets = [(c.channel_name, c.user.pk, c.room_id) for c in live]
-                try:
-                    answers = await database_sync_to_async(presence.heartbeat)(sockets)
-                    for consumer, (refusal, writable) in zip(live, answers, strict=True):
-                        await consumer.apply_access(refusal, writable)
-                except Exception:  # a database hiccup must not end the loop
-                    log.exception("chat heartbeat failed")
+                for start in range(0, len(live), self.CHUNK):
+                    chunk = live[start : start + self.CHUNK]
+                    sockets = [(c.channel_name, c.user.pk, c.room_id) for c in chunk]
+                    try:
+                        answers = await database_sync_to_async(presence.heartbeat)(sockets)
+                        for consumer, (refusal, writable) in zip(chunk, answers, strict=True):
+                            await consumer.apply_access(refusal, writable)
+                    except Exception:  # a database hiccup must not end the loop
+                        log.exception("chat heartbeat failed")
         finally:
             self.task = None
 
