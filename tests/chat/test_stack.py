@@ -362,6 +362,7 @@ async def test_20_forced_reconnects_and_a_killed_process_lose_nothing_in_5000_me
             if live:
                 rng.choice(live).abort()
                 forced += 1
+            await asyncio.sleep(0.05)  # never spin: with every client reconnecting, let them
 
     per_sender = TOTAL // len(clients)
     streams = [stream(c, per_sender + (1 if n < TOTAL % len(clients) else 0), f"{c.who}{n}")
