@@ -6,17 +6,22 @@ that opens the socket, so a cookie is honoured only with an Origin in ALLOWED_WS
 (exact scheme://host:port). A ticket carries no ambient authority, so its socket may omit
 Origin; a foreign Origin is refused at the handshake whatever the socket carries.
 Sockets without either credential reach the consumer as anonymous (it closes with 4401).
+
+The session is read once, at connect, without Channels' SessionMiddleware: that one wraps
+every frame the socket sends to save an HTTP session, which a websocket never does.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from urllib.parse import parse_qs
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.cookie import parse_cookie
 
 
 def _origin(scope) -> str | None:
@@ -29,7 +34,6 @@ def _origin(scope) -> str | None:
 class TicketOrCookieAuth:
     def __init__(self, inner):
         self.inner = inner
-        self.cookie_auth = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope, receive, send):
         origin = _origin(scope)
@@ -44,4 +48,14 @@ class TicketOrCookieAuth:
             return await self.inner(dict(scope, user=user or AnonymousUser(), auth="ticket"), receive, send)
         if origin is None:
             return await self.inner(dict(scope, user=AnonymousUser(), auth=None), receive, send)
-        return await self.cookie_auth(dict(scope, auth="cookie"), receive, send)
+        cookies = {}
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+                break
+        session = import_module(settings.SESSION_ENGINE).SessionStore(
+            cookies.get(settings.SESSION_COOKIE_NAME)
+        )
+        user = await get_user(dict(scope, session=session))
+        scope = dict(scope, cookies=cookies, session=session, user=user, auth="cookie")
+        return await self.inner(scope, receive, send)

@@ -10,11 +10,15 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
+import psycopg
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -24,6 +28,8 @@ from config.errors import ServiceError
 from disputes.models import Dispute
 
 from .models import Message, Room
+
+log = logging.getLogger(__name__)
 
 WRITABLE_STATES = (Dispute.State.IN_MEDIATION, Dispute.State.AWAITING_SIGNATURES)
 
@@ -122,6 +128,8 @@ def check_body(body) -> str:
         raise FrameError("too_long", f"A message has at most {settings.CHAT_MAX_BODY} characters.")
     if not body.strip():
         raise FrameError("bad_frame", "body must not be empty.")
+    if "\x00" in body:  # PostgreSQL cannot store it: refused the same on every database
+        raise FrameError("bad_frame", "body must not contain NUL characters.")
     return body
 
 
@@ -176,89 +184,266 @@ class Posted:
     frame: dict  # the `message` frame
     created: bool
 
+    @cached_property
+    def text(self) -> str:
+        """The frame as sent on the wire, encoded once for every receiver."""
+        return json.dumps(self.frame, ensure_ascii=False)
 
-class _Duplicate(Exception):
-    def __init__(self, message_id: int):
-        self.message_id = message_id
+
+@dataclass
+class Send:
+    """One message to store: what a `send` frame or a REST post carries."""
+
+    room_id: int
+    user: User
+    body: str
+    client_msg_id: str
 
 
 def post_message(room_id: int, user: User, body, client_msg_id, *, broadcast: bool = True) -> Posted:
-    """Store a message from `user`; with `broadcast`, send it to the room after commit.
+    """Store one message from `user`; with `broadcast`, send it to the room after commit.
 
-    The UPDATE that bumps the room's `last_seq` takes the room row's lock and holds it until
-    commit, so seqs are gap-free and in commit order however many processes send at once;
-    any refusal rolls the bump back. Membership and the dispute's state are read in later
-    statements, after the lock is granted: under READ COMMITTED they see a transition that
-    committed meanwhile, and transitions lock the rooms too (`lock_rooms`), so no message
-    lands after a change of members or state. The same `client_msg_id` from the same author
-    returns the stored message (created False) and broadcasts nothing.
-
-    This is the hot path of the chat, hence plain SQL: through the ORM it cost about ten
-    times the CPU (bench/chat.py).
+    The REST fallback and tests use this; the websocket consumer stores through post_batch,
+    which is the same code for several messages at once.
     Raises FrameError (bad_frame, too_long) or ServiceError (404, 403 not a member,
     409 read_only).
     """
-    body = check_body(body)
-    client_msg_id = check_client_msg_id(client_msg_id)
-    now = timezone.now()
+    send = Send(room_id, user, check_body(body), check_client_msg_id(client_msg_id))
+    with transaction.atomic():
+        (result,) = _store([send])
+        if isinstance(result, Exception):
+            raise result
+        if broadcast and result.created:
+            from . import realtime
+
+            transaction.on_commit(partial(realtime.broadcast_text, f"room-{room_id}", result.text))
+    return result
+
+
+def post_batch(sends: list[Send]) -> list[Posted | Exception]:
+    """Store several messages in one transaction (group commit): per send, its Posted or the
+    exception that refused it (ServiceError 404, 403, 409), in the order given.
+
+    Bodies and client ids must already be checked (validate_frame). Everything returned has
+    committed. If the batch fails as a whole (a database error), each send is stored again
+    alone, so one bad message neither loses nor wrongly acknowledges the others.
+    """
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic():
+            return _store(sends)
+    except DatabaseError:
+        if len(sends) == 1:
+            raise
+        log.warning("chat batch of %s failed; storing its messages one by one", len(sends), exc_info=True)
+    results: list[Posted | Exception] = []
+    for send in sends:
+        try:
+            with transaction.atomic():
+                (result,) = _store([send])
+        except DatabaseError as exc:
+            result = exc
+        results.append(result)  # only once its transaction has committed (or failed)
+    return results
+
+
+def _store(sends: list[Send]) -> list[Posted | Exception]:
+    """The body of post_message and post_batch; call inside transaction.atomic().
+
+    The sends' rooms are locked first, in id order (so two batches never deadlock), and
+    stay locked until commit: each message takes the next `seq` of its room, so seqs are
+    gap-free and in commit order however many processes send at once. Membership and the
+    dispute's state are read after the locks are granted: under READ COMMITTED they see a
+    transition that committed meanwhile, and transitions lock the rooms too (`lock_rooms`),
+    so no message lands after a change of members or state. The same `client_msg_id` from
+    the same author returns the stored message (created False) and stores nothing; so does
+    a repeat within the batch.
+
+    This is the hot path of the chat, hence plain SQL: through the ORM it cost about ten
+    times the CPU (bench/chat.py); a batch costs four statements and one commit whatever
+    its size.
+    """
+    room_ids = sorted({send.room_id for send in sends})
+    now = timezone.now()
+    pg = connection.vendor == "postgresql"
+    with _cursor() as cursor:
+        if pg:
+            lock = "ORDER BY r.id FOR NO KEY UPDATE OF r"
+        else:  # SQLite: a write takes the database's lock before anything is read
             cursor.execute(
-                "UPDATE mediation_room SET last_seq = last_seq + 1 WHERE id = %s"
-                " RETURNING last_seq, dispute_id, kind, party",
-                [room_id],
+                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {_in(room_ids)}", room_ids
             )
-            row = cursor.fetchone()
-            if row is None:
-                raise ServiceError(_("Not found."), code="not_found", status=404)
-            seq, dispute_id, kind, party = row
-            cursor.execute(
-                "SELECT state, mediator_id, claimant_phone, respondent_phone, served_at,"
-                " (SELECT id FROM mediation_message WHERE room_id = %s AND author_id = %s AND client_msg_id = %s)"
-                " FROM disputes_dispute WHERE id = %s",
-                [room_id, user.pk, client_msg_id, dispute_id],
+            lock = ""
+        cursor.execute(
+            "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone,"
+            " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id"
+            f" WHERE r.id {_in(room_ids)} {lock}",
+            _args(room_ids),
+        )
+        rooms = {row[0]: [_RoomRow(_DisputeRow(*row[3:]), row[2]), row[1]] for row in cursor}
+        keys = sorted({(send.room_id, send.user.pk, send.client_msg_id) for send in sends})
+        if pg:  # every column of the unique index, so each key is one index probe
+            sql, args = (
+                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])",
+                list(map(list, zip(*keys, strict=True))),
             )
-            state, mediator_id, claimant_phone, respondent_phone, served_at, existing = cursor.fetchone()
-            dispute = Dispute(
-                id=dispute_id, mediator_id=mediator_id, claimant_phone=claimant_phone,
-                respondent_phone=respondent_phone, served_at=served_at,
-            )  # fmt: skip
-            role = role_in(Room(id=room_id, dispute=dispute, kind=kind, party=party), user)
+        else:
+            sql, args = f"VALUES {', '.join(['(%s, %s, %s)'] * len(keys))}", [v for key in keys for v in key]
+        cursor.execute(
+            "SELECT room_id, author_id, client_msg_id, id FROM mediation_message"
+            f" WHERE (room_id, author_id, client_msg_id) IN ({sql})",
+            args,
+        )
+        stored = {(room_id, author_id, cid): pk for room_id, author_id, cid, pk in cursor}
+        results: list = [None] * len(sends)
+        new: dict[tuple, int] = {}  # (room, author, client id) -> index in sends, this batch
+        rows, touched = [], {}
+        for index, send in enumerate(sends):
+            found = rooms.get(send.room_id)
+            if found is None:
+                results[index] = ServiceError(_("Not found."), code="not_found", status=404)
+                continue
+            role = role_in(found[0], send.user)
             if role is None:
-                raise ServiceError(
+                results[index] = ServiceError(
                     _("You are not a member of this room."), code="permission_denied", status=403
                 )
-            if existing is not None:
-                raise _Duplicate(existing)  # rolls the bump back
-            if state not in WRITABLE_STATES:
-                raise ServiceError(_("This room is read-only now."), code="read_only", status=409)
-            cursor.execute(
-                "INSERT INTO mediation_message (room_id, seq, author_id, author_role, body, client_msg_id, sent_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                [
-                    room_id,
-                    seq,
-                    user.pk,
-                    role,
-                    body,
-                    client_msg_id,
-                    connection.ops.adapt_datetimefield_value(now),
-                ],
-            )
-            message = Message(
-                id=cursor.fetchone()[0], room_id=room_id, seq=seq, author_role=role, body=body,
-                client_msg_id=client_msg_id, sent_at=now,
-            )  # fmt: skip
-            frame = message_frame(message, user)
-            if broadcast:
-                from . import realtime
+                continue
+            key = (send.room_id, send.user.pk, send.client_msg_id)
+            if key in stored or key in new:
+                results[index] = key
+                continue
+            if found[0].dispute.state not in WRITABLE_STATES:
+                results[index] = ServiceError(_("This room is read-only now."), code="read_only", status=409)
+                continue
+            found[1] = seq = found[1] + 1
+            touched[send.room_id] = seq
+            new[key] = index
+            rows.append((send.room_id, seq, send.user.pk, role, send.body, send.client_msg_id))
+        if rows:
+            sent_at = connection.ops.adapt_datetimefield_value(now)
+            columns = "room_id, seq, author_id, author_role, body, client_msg_id, sent_at"
+            if pg:  # arrays: a handful of parameters whatever the batch size
+                cursor.execute(
+                    f"INSERT INTO mediation_message ({columns}) SELECT *, %s FROM unnest(%s::bigint[],"
+                    " %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[]) RETURNING room_id, seq, id",
+                    [sent_at, *map(list, zip(*rows, strict=True))],
+                )
+            else:
+                cursor.execute(
+                    f"INSERT INTO mediation_message ({columns}) VALUES"
+                    f" {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(rows))} RETURNING room_id, seq, id",
+                    [value for row in rows for value in (*row, sent_at)],
+                )
+            pks = {(room_id, seq): pk for room_id, seq, pk in cursor}
+            if pg:
+                cursor.execute(
+                    "UPDATE mediation_room r SET last_seq = t.seq FROM unnest(%s::bigint[], %s::bigint[])"
+                    " AS t(id, seq) WHERE r.id = t.id",
+                    [list(touched), list(touched.values())],
+                )
+            else:
+                cursor.execute(
+                    f"UPDATE mediation_room SET last_seq = CASE id {' '.join(['WHEN %s THEN %s'] * len(touched))}"
+                    f" END WHERE id {_in(list(touched))}",
+                    [*(v for item in touched.items() for v in item), *touched],
+                )
+        again = sorted({stored[r] for r in results if isinstance(r, tuple) and r in stored})
+        old = _frames_by_id(cursor, again) if again else {}
+    sent = now.isoformat()
+    for row, index in zip(rows, new.values(), strict=True):
+        room_id, seq, author_id, role, body, client_msg_id = row
+        user = sends[index].user
+        frame = {
+            "type": "message",
+            "message": {
+                "seq": seq, "id": pks[(room_id, seq)], "author": user_info(user, role), "body": body,
+                "sent_at": sent, "client_msg_id": client_msg_id,
+            },
+        }  # fmt: skip
+        results[index] = Posted(frame, True)
+    for index, result in enumerate(results):
+        if isinstance(result, tuple):  # a repeat: the stored message, or the one stored just now
+            first = old[stored[result]] if result in stored else results[new[result]].frame
+            results[index] = Posted(first, False)
+    return results
 
-                transaction.on_commit(partial(realtime.broadcast, f"room-{room_id}", frame))
-    except _Duplicate as duplicate:
-        return Posted(
-            message_frame(Message.objects.select_related("author").get(pk=duplicate.message_id)), False
-        )
-    return Posted(frame, True)
+
+class _DisputeRow:
+    """The fields of a dispute that role_in reads, with the model's own rules (hot path:
+    no model instance)."""
+
+    __slots__ = ("state", "mediator_id", "claimant_phone", "respondent_phone", "served_at")
+    is_mediator = Dispute.is_mediator
+    is_claimant = Dispute.is_claimant
+    is_respondent = Dispute.is_respondent
+
+    def __init__(self, state, mediator_id, claimant_phone, respondent_phone, served_at):
+        self.state, self.mediator_id, self.served_at = state, mediator_id, served_at
+        self.claimant_phone, self.respondent_phone = claimant_phone, respondent_phone
+
+
+class _Prepared(psycopg.Cursor):
+    def execute(self, query, params=None, **kwargs):
+        return super().execute(query, params, prepare=True, **kwargs)
+
+
+@dataclass(slots=True)
+class _RoomRow:
+    dispute: _DisputeRow
+    party: str
+
+
+@contextmanager
+def _cursor():
+    """A cursor for the chat's hot statements. On PostgreSQL a psycopg cursor with
+    server-side binding, each statement prepared once per connection (their text does not
+    change with the batch size): Django's cursor quotes every value into the SQL text, which
+    cost more CPU than the rest of the batch. Errors come out as Django's, as usual."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, _Prepared(connection.connection) as cursor:
+        yield cursor
+
+
+def _in(values: list) -> str:
+    """`IN (...)` for a list of values: one array parameter on PostgreSQL (so the query's
+    text, and psycopg's parsing of it, stays the same whatever the batch size)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)"
+    return f"IN ({', '.join(['%s'] * len(values))})"
+
+
+def _args(values: list) -> list:
+    return [list(values)] if connection.vendor == "postgresql" else list(values)
+
+
+def _frames_by_id(cursor, ids: list[int]) -> dict[int, dict]:
+    cursor.execute(f"{_FRAME_SELECT} WHERE m.id {_in(ids)}", _args(ids))
+    return {frame["message"]["id"]: frame for frame in map(_row_frame, cursor.fetchall())}
+
+
+_FRAME_SELECT = (
+    "SELECT m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at,"
+    " m.client_msg_id FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
+)
+
+
+def _row_frame(row) -> dict:
+    seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id = row
+    return {
+        "type": "message",
+        "message": {
+            "seq": seq,
+            "id": pk,
+            "author": {"id": author_id, "name": full_name or username, "role": role},
+            "body": body,
+            "sent_at": _aware(sent_at).isoformat(),
+            "client_msg_id": client_msg_id,
+        },
+    }  # fmt: skip
 
 
 def messages_after(room_id: int, after: int, limit: int | None = None) -> list[Message]:
@@ -274,32 +459,16 @@ def messages_after(room_id: int, after: int, limit: int | None = None) -> list[M
 def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
     """One batch of `message` frames after `after`, and whether this was the last batch.
 
-    Plain SQL like post_message: a reconnect storm answers many of these at once.
+    Plain SQL like _store: a reconnect storm answers many of these at once.
     """
     limit = settings.CHAT_SYNC_BATCH
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
-            "SELECT m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at,"
-            " m.client_msg_id FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
-            " WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
+            f"{_FRAME_SELECT} WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
             [room_id, after, limit],
         )
         rows = cursor.fetchall()
-    frames = [
-        {
-            "type": "message",
-            "message": {
-                "seq": seq,
-                "id": pk,
-                "author": {"id": author_id, "name": full_name or username, "role": role},
-                "body": body,
-                "sent_at": _aware(sent_at).isoformat(),
-                "client_msg_id": client_msg_id,
-            },
-        }  # fmt: skip
-        for seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id in rows
-    ]
-    return frames, len(rows) < limit
+    return [_row_frame(row) for row in rows], len(rows) < limit
 
 
 def _aware(value):
@@ -311,29 +480,42 @@ def _aware(value):
 
 def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
     """(close code or None, writable) for a user's open socket, from the database as it is
-    now; one plain-SQL query, as every socket asks on each heartbeat."""
-    with connection.cursor() as cursor:
+    now."""
+    return access_many([(user_id, room_id)])[0]
+
+
+def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]:
+    """access() for many (user id, room id) pairs at once: two plain-SQL queries, as every
+    process re-checks all its sockets on each heartbeat."""
+    room_ids = sorted({room_id for _, room_id in sockets})
+    user_ids = sorted({user_id for user_id, _ in sockets})
+    with _cursor() as cursor:
         cursor.execute(
-            "SELECT u.is_active, u.phone, u.phone_verified, r.kind, r.party, r.dispute_id, d.state,"
-            " d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
-            " FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id, accounts_user u"
-            " WHERE r.id = %s AND u.id = %s",
-            [room_id, user_id],
+            "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
+            f" FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id {_in(room_ids)}",
+            _args(room_ids),
         )
-        row = cursor.fetchone()
-    if row is None:
-        return NOT_A_MEMBER, False
-    is_active, phone, verified, kind, party, dispute_id, state, mediator_id, c_phone, r_phone, served = row
-    if not is_active:
-        return NOT_AUTHENTICATED, False
-    user = User(id=user_id, is_active=True, phone=phone, phone_verified=bool(verified))
-    dispute = Dispute(
-        id=dispute_id, mediator_id=mediator_id, claimant_phone=c_phone,
-        respondent_phone=r_phone, served_at=served,
-    )  # fmt: skip
-    if role_in(Room(id=room_id, dispute=dispute, kind=kind, party=party), user) is None:
-        return NOT_A_MEMBER, False
-    return None, state in WRITABLE_STATES
+        rooms = {row[0]: _RoomRow(_DisputeRow(*row[2:]), row[1]) for row in cursor}
+        cursor.execute(
+            f"SELECT id, is_active, phone, phone_verified FROM accounts_user WHERE id {_in(user_ids)}",
+            _args(user_ids),
+        )
+        users = {
+            pk: User(id=pk, is_active=bool(active), phone=phone, phone_verified=bool(verified))
+            for pk, active, phone, verified in cursor
+        }
+    answers = []
+    for user_id, room_id in sockets:
+        room, user = rooms.get(room_id), users.get(user_id)
+        if room is None or user is None:
+            answers.append((NOT_A_MEMBER, False))
+        elif not user.is_active:
+            answers.append((NOT_AUTHENTICATED, False))
+        elif role_in(room, user) is None:
+            answers.append((NOT_A_MEMBER, False))
+        else:
+            answers.append((None, room.dispute.state in WRITABLE_STATES))
+    return answers
 
 
 def room_state(room_id: int) -> tuple[int, bool]:
@@ -343,8 +525,11 @@ def room_state(room_id: int) -> tuple[int, bool]:
 
 
 def lock_rooms(dispute: Dispute) -> list[int]:
-    """Lock a dispute's rooms inside a transition's transaction (see post_message); their ids."""
-    return list(Room.objects.select_for_update().filter(dispute=dispute).values_list("pk", flat=True))
+    """Lock a dispute's rooms inside a transition's transaction (see _store); their ids.
+
+    In id order, as _store locks them, so the two never deadlock."""
+    rooms = Room.objects.select_for_update().filter(dispute=dispute).order_by("pk")
+    return list(rooms.values_list("pk", flat=True))
 
 
 # --- websocket tickets ------------------------------------------------------------------------

@@ -8,10 +8,12 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from config.errors import ServiceError
@@ -44,11 +46,110 @@ def dumps(frame: dict) -> str:
     return json.dumps(frame, ensure_ascii=False)
 
 
+class Writer:
+    """Group commit: the sends pending in this process are stored in one transaction.
+
+    Consumers hand their sends to the event loop's writer and go on reading frames (so the
+    rate limit counts frames as they arrive, not as they commit). While one batch is in the
+    database thread the next ones queue up; each batch is one chat.post_batch call (one
+    thread hop, four statements, one commit). Once it has committed, every new message is
+    broadcast to its room, encoded once (the sender's copy is its acknowledgement); a repeat
+    or a refusal goes back to the sender's consumer alone.
+    """
+
+    MAX_BATCH = 200
+
+    def __init__(self):
+        self.pending: list[tuple[chat.Send, RoomConsumer]] = []
+        self.running = False
+
+    def submit(self, send: chat.Send, consumer: RoomConsumer) -> None:
+        self.pending.append((send, consumer))
+        if not self.running:
+            self.running = True
+            asyncio.get_running_loop().create_task(self.drain())
+
+    async def drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
+                try:
+                    results = await database_sync_to_async(chat.post_batch)([send for send, _ in batch])
+                except Exception as exc:  # the database is unreachable: nothing was stored
+                    log.exception("chat batch failed")
+                    results = [exc] * len(batch)
+                layer = get_channel_layer()
+                for (send, consumer), result in zip(batch, results, strict=True):
+                    try:
+                        if isinstance(result, chat.Posted) and result.created:
+                            event = {"type": "chat.frame", "text": result.text}
+                            await layer.group_send(f"room-{send.room_id}", event)
+                        else:
+                            await consumer.not_stored(result)
+                    except Exception:  # stored all the same: clients get it by `sync`
+                        log.exception("chat broadcast failed")
+        finally:
+            self.running = False
+
+
+class Heartbeat:
+    """Every CHAT_PRESENCE_TTL / 3 seconds, one database call refreshes the presence of all
+    this process's sockets and re-checks their access, in case an event was lost (the
+    channel layer is at-most-once). In chunks, so that the writer's batches, which share
+    the database thread, never wait long behind it."""
+
+    CHUNK = 100
+
+    def __init__(self):
+        self.consumers: set[RoomConsumer] = set()
+        self.task: asyncio.Task | None = None
+
+    def add(self, consumer: RoomConsumer) -> None:
+        self.consumers.add(consumer)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    async def run(self) -> None:
+        try:
+            while self.consumers:
+                await asyncio.sleep(max(1.0, settings.CHAT_PRESENCE_TTL / 3))
+                live = [c for c in self.consumers if not c.closing]
+                for start in range(0, len(live), self.CHUNK):
+                    chunk = live[start : start + self.CHUNK]
+                    sockets = [(c.channel_name, c.user.pk, c.room_id) for c in chunk]
+                    try:
+                        answers = await database_sync_to_async(presence.heartbeat)(sockets)
+                        for consumer, (refusal, writable) in zip(chunk, answers, strict=True):
+                            await consumer.apply_access(refusal, writable)
+                    except Exception:  # a database hiccup must not end the loop
+                        log.exception("chat heartbeat failed")
+        finally:
+            self.task = None
+
+
+_per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tests run a loop per test
+
+
+def _of_loop() -> tuple[Writer, Heartbeat]:
+    """This event loop's writer and heartbeat."""
+    loop = asyncio.get_running_loop()
+    if loop not in _per_loop:
+        _per_loop[loop] = (Writer(), Heartbeat())
+    return _per_loop[loop]
+
+
+def writer() -> Writer:
+    return _of_loop()[0]
+
+
+def heartbeat() -> Heartbeat:
+    return _of_loop()[1]
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     room_id: int | None = None
     group: str = ""
     closing = False
-    heartbeat: asyncio.Task | None = None
 
     async def dispatch(self, message):
         # Channels 4.2+ hops to a thread before every handler to close stale database
@@ -62,7 +163,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------
     async def connect(self):
         await self.accept()  # first, so that a refusal carries its close code
-        self.user = self.scope.get("user")
+        self.user = self.scope.get("user")  # a plain user object: config/ws.py resolves it
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         room, refusal = await database_sync_to_async(chat.open_for)(self.user, room_id)
         if refusal:
@@ -79,7 +180,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": self.writable}
         )
         await self.send_presence(online)
-        self.heartbeat = asyncio.create_task(self._heartbeat())
+        heartbeat().add(self)
 
     def _join(self) -> tuple[int, bool, list[int]]:
         last_seq, writable = chat.room_state(self.room_id)
@@ -87,8 +188,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         self.closing = True
-        if self.heartbeat:
-            self.heartbeat.cancel()
+        heartbeat().consumers.discard(self)
         if self.room_id is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -132,22 +232,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await getattr(self, f"on_{frame['type']}")(frame)
 
     async def on_send(self, frame: dict) -> None:
-        try:
-            posted = await database_sync_to_async(chat.post_message)(
-                self.room_id, self.user, frame["body"], frame["client_msg_id"], broadcast=False
-            )
-        except ServiceError as exc:
-            if exc.code != "read_only":
-                await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
-                return
-            await self.send_frame({"type": "error", "code": "read_only", "detail": exc.message})
-            return
-        text = dumps(posted.frame)
-        if posted.created:
-            # Committed by now: broadcast from here, saving post_message's hop back to the loop.
-            await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text})
-        else:
-            await self.send_frame_text(text)  # a retry: acknowledge it again, to the sender only
+        # Stored by this process's writer, then broadcast to the room (the sender included).
+        writer().submit(chat.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"]), self)
+
+    async def not_stored(self, result) -> None:
+        """The writer's answer for a send that stored nothing new."""
+        if isinstance(result, chat.Posted):
+            await self.send_frame_text(result.text)  # a retry: acknowledge it again, to the sender only
+        elif isinstance(result, ServiceError) and result.code == "read_only":
+            await self.send_frame({"type": "error", "code": "read_only", "detail": result.message})
+        elif isinstance(result, ServiceError):
+            await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+        else:  # a database error: close, so the client reconnects, syncs and sends again
+            await self.shut(1011)
 
     async def on_sync(self, frame: dict) -> None:
         after = frame["after"]
@@ -194,15 +291,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.recheck()
 
     # --- access, again and again --------------------------------------------------------
-    def _access(self, beat: bool) -> tuple[int | None, bool]:
-        if beat:
-            presence.touch(self.channel_name)
-        return chat.access(self.user.pk, self.room_id)
+    async def recheck(self) -> None:
+        if not self.closing:
+            await self.apply_access(*await database_sync_to_async(chat.access)(self.user.pk, self.room_id))
 
-    async def recheck(self, beat: bool = False) -> None:
+    async def apply_access(self, refusal: int | None, writable: bool) -> None:
         if self.closing:
             return
-        refusal, writable = await database_sync_to_async(self._access)(beat)
         if refusal:
             await self.shut(refusal)
         elif writable != self.writable:
@@ -211,14 +306,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_frame(
                 {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": writable}
             )
-
-    async def _heartbeat(self) -> None:
-        """Keep this socket's presence fresh, and re-check access in case an event was lost
-        (the channel layer is at-most-once)."""
-        interval = max(1.0, settings.CHAT_PRESENCE_TTL / 3)
-        while not self.closing:
-            await asyncio.sleep(interval)
-            try:
-                await self.recheck(beat=True)
-            except Exception:  # a database hiccup must not end the loop
-                log.exception("chat heartbeat failed")

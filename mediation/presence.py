@@ -40,10 +40,23 @@ def leave(room_id: int, channel_name: str) -> list[int]:
     return online(room_id)
 
 
-def touch(channel_name: str) -> None:
-    """The heartbeat (every socket, every CHAT_PRESENCE_TTL / 3 seconds): plain SQL."""
+def touch(channel_names: list[str]) -> None:
+    """The heartbeat of a process's sockets (every CHAT_PRESENCE_TTL / 3 seconds): plain SQL."""
+    from .chat import _args, _in
+
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE mediation_presence SET seen_at = %s WHERE channel_name = %s",
-            [connection.ops.adapt_datetimefield_value(timezone.now()), channel_name],
+            f"UPDATE mediation_presence SET seen_at = %s WHERE channel_name {_in(channel_names)}",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *_args(channel_names)],
         )
+
+
+def heartbeat(sockets: list[tuple[str, int, int]]) -> list[tuple[int | None, bool]]:
+    """Refresh the presence of (channel name, user id, room id) sockets and re-check their
+    access: chat.access_many's answers, in order."""
+    if not sockets:
+        return []
+    touch([channel_name for channel_name, _, _ in sockets])
+    from .chat import access_many
+
+    return access_many([(user_id, room_id) for _, user_id, room_id in sockets])

@@ -33,7 +33,12 @@ def _send(group: str, event: dict) -> None:
 
 def broadcast(group: str, frame: dict) -> None:
     """Send a frame to every socket in a room group. Call after commit (post_message does)."""
-    _send(group, {"type": "chat.frame", "text": json.dumps(frame, ensure_ascii=False)})
+    broadcast_text(group, json.dumps(frame, ensure_ascii=False))
+
+
+def broadcast_text(group: str, text: str) -> None:
+    """Send an encoded frame to every socket in a room group; receivers pass it on as is."""
+    _send(group, {"type": "chat.frame", "text": text})
 
 
 def recheck_rooms_on_commit(room_ids: list[int]) -> None:
