@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import StaffRole, User
+from config.cache import forget, get_or_compute
 from config.errors import ServiceError
 
 from .hooks import ON_EVENT, RESOLVERS
@@ -175,19 +175,19 @@ def _rule(policy: SlaPolicy) -> Rule:
     )
 
 
+def _load_table() -> tuple[dict[str, Rule], dict[date, str]]:
+    rules = dict(DEFAULTS)
+    for policy in SlaPolicy.objects.all():
+        try:
+            rule = _rule(policy)
+        except ValueError:  # saved around clean() (shell, fixtures): keep the default
+            continue
+        rules.update({rule.state: rule})
+    return rules, dict(Holiday.objects.values_list("date", "kind"))
+
+
 def _table() -> tuple[dict[str, Rule], dict[date, str]]:
-    table = cache.get(CACHE_KEY)
-    if table is None:
-        rules = dict(DEFAULTS)
-        for policy in SlaPolicy.objects.all():
-            try:
-                rule = _rule(policy)
-            except ValueError:  # saved around clean() (shell, fixtures): keep the default
-                continue
-            rules.update({rule.state: rule})
-        table = (rules, dict(Holiday.objects.values_list("date", "kind")))
-        cache.set(CACHE_KEY, table, settings.SLA_CACHE_SECONDS)
-    return table
+    return get_or_compute(CACHE_KEY, _load_table, settings.SLA_CACHE_SECONDS)
 
 
 def rule_for(state: str) -> Rule | None:
@@ -197,8 +197,8 @@ def rule_for(state: str) -> Rule | None:
 
 def forget_table(**_kwargs) -> None:
     """Drop the cached policies and holidays now and again at commit (other processes read after it)."""
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    forget(CACHE_KEY)
+    transaction.on_commit(lambda: forget(CACHE_KEY))
 
 
 for _model in (SlaPolicy, Holiday):

@@ -13,13 +13,13 @@ import io
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint.urls import URLFetcher
 
 from accounts.models import User
 from accounts.phones import mask_id_number, mask_phone
+from config.cache import get_or_compute
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_FILE = FONT_DIR / "NotoSansSC-Regular-subset.otf"
@@ -206,11 +206,7 @@ def render_cached(template: str, context: dict) -> bytes:
     """
     html = render_to_string(template, context)
     key = "pdf:" + hashlib.sha256(html.encode()).hexdigest()
-    content = cache.get(key)
-    if content is None:
-        content = render_html(html)
-        cache.set(key, content, settings.PDF_CACHE_SECONDS)
-    return content
+    return get_or_compute(key, lambda: render_html(html), settings.PDF_CACHE_SECONDS)
 
 
 def settlement_pdf(settlement, *, draft: bool) -> bytes:

@@ -13,7 +13,7 @@ def sla_data(db):
     """The migrated policies and calendar, put back if a transactional test's flush removed them;
     and a fresh cache, so a rolled-back test's rows never linger there."""
     if not Holiday.objects.exists():
-        importlib.import_module("disputes.migrations.0006_sla_defaults").load(apps, None)
+        importlib.import_module("disputes.migrations.0009_sla_defaults").load(apps, None)
     cache.delete(sla.CACHE_KEY)
     yield
     cache.delete(sla.CACHE_KEY)
