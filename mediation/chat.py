@@ -15,6 +15,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial
+from typing import NamedTuple
 
 import psycopg
 from django.conf import settings
@@ -368,18 +369,18 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     return results
 
 
-class _DisputeRow:
+class _DisputeRow(NamedTuple):
     """The fields of a dispute that role_in reads, with the model's own rules (hot path:
     no model instance)."""
 
-    __slots__ = ("state", "mediator_id", "claimant_phone", "respondent_phone", "served_at")
+    state: str
+    mediator_id: int | None
+    claimant_phone: str
+    respondent_phone: str
+    served_at: dt.datetime | None
     is_mediator = Dispute.is_mediator
     is_claimant = Dispute.is_claimant
     is_respondent = Dispute.is_respondent
-
-    def __init__(self, state, mediator_id, claimant_phone, respondent_phone, served_at):
-        self.state, self.mediator_id, self.served_at = state, mediator_id, served_at
-        self.claimant_phone, self.respondent_phone = claimant_phone, respondent_phone
 
 
 class _Prepared(psycopg.Cursor):
