@@ -224,8 +224,13 @@ def _values(event) -> dict:
     }
 
 
-def link_for(dispute) -> str:
-    return settings.SITE_URL.rstrip("/") + dispute.get_absolute_url()
+# Once a dispute is settled or closed its parties may rate the handling: link to that panel.
+RATING_ANCHOR_STATES = {"settled", "closed"}
+
+
+def link_for(event) -> str:
+    anchor = "#rating" if event.to_state in RATING_ANCHOR_STATES else ""
+    return settings.SITE_URL.rstrip("/") + event.dispute.get_absolute_url() + anchor
 
 
 def on_event(event, notify=()) -> list[Notification]:
@@ -235,7 +240,7 @@ def on_event(event, notify=()) -> list[Notification]:
         return []
     legal = is_legal(event)
     prefs = {p.user_id: p for p in Preference.objects.filter(user__in=[r.user for r in people if r.user])}
-    values, link, now = _values(event), link_for(event.dispute), timezone.now()
+    values, link, now = _values(event), link_for(event), timezone.now()
     rows = []
     for r in people:
         title, body = texts.render(r.text, r.language, values)

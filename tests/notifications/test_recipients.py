@@ -104,6 +104,9 @@ def test_settlement_to_sign_goes_to_both_parties_then_each_next_signer(
     }
     assert "调解成功" in sent("sign", user=claimant)[0].title
     assert "回访" in sent("sign", user=grid_worker)[0].title
+    # Settled: the parties may rate the handling, so the link opens the rating panel.
+    assert sent("sign", user=claimant)[0].link.endswith(f"/disputes/{dispute.pk}/#rating")
+    assert not proposal[0].link.endswith("#rating")
 
 
 def test_escalation_tells_the_case_handlers_of_the_new_level_and_region(
