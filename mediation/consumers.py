@@ -179,7 +179,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_frame(
             {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": self.writable}
         )
-        await self.send_presence(online)
+        # Directly to this socket too: its group subscription may not be live at Redis yet
+        # when the broadcast is published (SUBSCRIBE and PUBLISH use different connections).
+        await self.send_presence(online, to_self=True)
         heartbeat().add(self)
 
     def _join(self) -> tuple[int, bool, list[int]]:
@@ -205,9 +207,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self.closing:
             await self.send(text_data=dumps(frame))
 
-    async def send_presence(self, online: list[int]) -> None:
+    async def send_presence(self, online: list[int], *, to_self: bool = False) -> None:
         text = dumps({"type": "presence", "online": online})
-        await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text})
+        if to_self:
+            await self.send_frame_text(text)
+        skip = self.channel_name if to_self else None
+        await self.channel_layer.group_send(self.group, {"type": "chat.frame", "text": text, "skip": skip})
 
     # --- frames from the client ---------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
@@ -273,7 +278,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- events from the channel layer (no database: they stay on the event loop) -------
     async def chat_frame(self, event):
-        await self.send_frame_text(event["text"])
+        if event.get("skip") != self.channel_name:  # already sent to it directly
+            await self.send_frame_text(event["text"])
 
     async def chat_relay(self, event):
         if event["user_id"] != self.user.pk:  # to the others only
