@@ -126,6 +126,15 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Django turns psycopg's prepared statements off (for transaction-mode poolers). The
+    # chat's hot statements ask for preparation explicitly (mediation.chat._cursor); a
+    # threshold lets them, and Django's own cursors (client-side binding) never prepare.
+    # Generic plans: PostgreSQL otherwise re-plans them on every execution (array
+    # parameters make a custom plan look cheaper), which cost more than running them.
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": 1_000_000,
+        "options": "-c plan_cache_mode=force_generic_plan",
+    }
 else:
     DATABASES = {
         "default": {
@@ -250,7 +259,6 @@ NOTIFY_SWEEP_BATCH = 5000  # rows queued per sweep at most
 # does after each request (CONN_MAX_AGE).
 CELERY_DB_REUSE_MAX = 1_000_000
 
-# --- Celery beat: periodic tasks (other apps add their entries here) -------------------------
 # --- SMS --------------------------------------------------------------------------------
 SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "notifications.sms.FileSmsBackend")
 PHONE_CODE_TTL = timedelta(minutes=10)
@@ -272,6 +280,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deadlines are swept from indexed columns every minute, never scheduled as long ETAs
     # (on Redis a task whose ETA passes the visibility timeout runs twice).
     "sla-sweep": {"task": "disputes.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
+    # Requests for information: the party reminded a day ahead, the handler told once overdue.
+    "info-requests": {"task": "disputes.tasks.sweep_information_requests", "schedule": 15 * 60.0},
     # Judicial confirmation: reminders before the 30-day window closes, then expiry.
     "judicial-deadlines": {"task": "mediation.tasks.sweep_judicial_deadlines", "schedule": 15 * 60.0},
     # Signed PDFs no row points to (a signing whose transaction failed), an hour old.

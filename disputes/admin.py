@@ -2,7 +2,32 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from . import sla
-from .models import Category, Dispute, DisputeEvent, Evidence, Holiday, SlaNotice, SlaPolicy
+from .models import (
+    Category,
+    Dispute,
+    DisputeEvent,
+    Evidence,
+    Holiday,
+    InfoRequest,
+    Rating,
+    Review,
+    SlaNotice,
+    SlaPolicy,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through their service functions (transitions, answers,
+    signatures): staff look them up here, they do not edit them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Category)
@@ -31,7 +56,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdmin):
     """Read-only: disputes change only through their transitions."""
 
     list_display = ["reference", "title", "state", "grid", "level", "due_at", "created_at"]
@@ -39,22 +64,39 @@ class DisputeAdmin(admin.ModelAdmin):
     search_fields = ["reference", "title"]
     inlines = [EventInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_add_permission(self, request):
-        return False
+@admin.register(InfoRequest)
+class InfoRequestAdmin(ReadOnlyAdmin):
+    list_display = ["dispute", "party", "asked_by", "asked_at", "due_at", "answered_at"]
+    list_filter = ["party"]
+    search_fields = ["dispute__reference"]
+    list_select_related = ["dispute", "asked_by"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["dispute", "party", "score", "mediator", "at"]
+    list_filter = ["score", "party"]
+    search_fields = ["dispute__reference"]
+    list_select_related = ["dispute", "mediator"]
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    """Answered on the review page by a street supervisor (disputes.ratings)."""
+
+    list_display = ["dispute", "opened_at", "due_at", "finding", "answered_by", "answered_at"]
+    list_filter = ["finding"]
+    search_fields = ["dispute__reference"]
+    list_select_related = ["dispute", "answered_by"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
-    list_display = ["filename", "dispute", "content_type", "size", "uploaded_by", "uploaded_at"]
+class EvidenceAdmin(ReadOnlyAdmin):
+    """Evidence is never edited or removed: the files and their SHA-256 are the record."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    list_display = ["filename", "dispute", "content_type", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["dispute__reference", "sha256"]
 
 
 # --- deadlines (disputes.sla): saving drops the cached policies and calendar at once --------------

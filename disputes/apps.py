@@ -5,7 +5,8 @@ class DisputesConfig(AppConfig):
     name = "disputes"
 
     def ready(self) -> None:
-        # Case handling registers its conclude handlers (referrals) in disputes.hooks.
-        from . import casework
+        # Case handling (conclude, referrals) and the SLA engine register their handlers.
+        from . import casework, sla
 
         casework.register()
+        sla.register()

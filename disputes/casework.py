@@ -27,11 +27,14 @@ from .services import record_event
 S = Dispute.State
 HISTORY = 4  # timeline lines shown per row of the queue
 MAX_ANSWER_DAYS = 60
+REMIND_BEFORE = timedelta(days=1)  # an unanswered request's party is reminded this long before its deadline
 
 # Timeline labels of the events this module records (no change of state).
 EVENT_LABELS = {
     "info_requested": gettext_lazy("Asked a party for more information"),
     "info_answered": gettext_lazy("Answered a request for information"),
+    "info_reminder": gettext_lazy("Reminded a party of a request for information"),
+    "info_overdue": gettext_lazy("A request for information went unanswered"),
     "referral_sent": gettext_lazy("Sent the referral letter"),
     "dossier_downloaded": gettext_lazy("Downloaded the case file"),
 }
@@ -219,6 +222,47 @@ def answer_information_request(dispute_id: int, request_id: int, *, by: User, an
             notify=[request.asked_by],
         )  # fmt: skip
     return request
+
+
+def sweep_information_requests(now: datetime | None = None) -> int:
+    """Unanswered requests of cases still being handled: remind the party asked once its
+    deadline is REMIND_BEFORE away (`info_reminder`), tell the handler who asked once it has
+    passed (`info_overdue`). Each step is claimed by a conditional UPDATE, so running twice,
+    or twice at once, sends it once; a sweep that comes late skips the reminder. How many
+    were recorded."""
+    now = now or timezone.now()
+    due = InfoRequest.objects.filter(
+        Q(overdue_at__isnull=True, due_at__lte=now)
+        | Q(reminded_at__isnull=True, due_at__lte=now + REMIND_BEFORE),
+        answered_at__isnull=True,
+        dispute__state=S.CASE_HANDLING,
+    )
+    return sum(
+        _remind_or_report(request, now) for request in due.order_by("due_at").select_related("asked_by")
+    )
+
+
+def _remind_or_report(request: InfoRequest, now: datetime) -> int:
+    unanswered = InfoRequest.objects.filter(pk=request.pk, answered_at__isnull=True)
+    payload = {
+        "request": request.pk, "party": request.party, "due_at": request.due_at.isoformat(),
+        "due": f"{timezone.localtime(request.due_at):%Y-%m-%d %H:%M}",
+    }  # fmt: skip
+    with transaction.atomic():
+        dispute = _locked(request.dispute_id)  # answers and transitions take it too
+        if dispute.state != S.CASE_HANDLING:
+            return 0
+        if request.due_at <= now:
+            if not unanswered.filter(overdue_at__isnull=True).update(overdue_at=now):
+                return 0
+            handlers = {request.asked_by, dispute.case_handler} - {None}  # whoever holds the case now, too
+            record_event(dispute, "info_overdue", None, payload=payload, notify=list(handlers))
+            return 1
+        if not unanswered.filter(reminded_at__isnull=True).update(reminded_at=now):
+            return 0
+        asked = party_user(dispute, request.party)
+        record_event(dispute, "info_reminder", None, payload=payload, notify=[asked] if asked else [])
+        return 1
 
 
 def requests_visible_to(dispute: Dispute, user) -> QuerySet[InfoRequest]:

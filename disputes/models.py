@@ -41,6 +41,13 @@ class Level(models.IntegerChoices):
     COMMUNITY = 2, _("Community")
 
 
+class Party(models.TextChoices):
+    """One of the two sides of a dispute (a rating's author, whom a request asks)."""
+
+    CLAIMANT = "claimant", _("Claimant")
+    RESPONDENT = "respondent", _("Respondent")
+
+
 class DisputeQuerySet(models.QuerySet):
     def visible_to(self, user) -> DisputeQuerySet:
         """The one place that decides who sees which dispute.
@@ -571,9 +578,7 @@ class Evidence(models.Model):
 class Rating(models.Model):
     """A party's satisfaction with how a settled or closed dispute was handled; once per party."""
 
-    class Party(models.TextChoices):
-        CLAIMANT = "claimant", _("Claimant")
-        RESPONDENT = "respondent", _("Respondent")
+    Party = Party
 
     LOW = 2  # a score at or below this opens a supervisor's review
 
@@ -655,12 +660,12 @@ class InfoRequest(models.Model):
     """A case handler asks one party for more information, with a deadline (casework).
 
     Answered once, by that party, on the dispute page or through the API. A late answer is
-    still taken (the handler wants it); it is marked late on the timeline.
+    still taken (the handler wants it); it is marked late on the timeline. While unanswered,
+    a sweeper reminds the party before the deadline and tells the handler once it passed
+    (reminded_at, overdue_at: each sent once).
     """
 
-    class Party(models.TextChoices):
-        CLAIMANT = "claimant", _("Claimant")
-        RESPONDENT = "respondent", _("Respondent")
+    Party = Party
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="info_requests")
     party = models.CharField(_("party"), max_length=10, choices=Party.choices)
@@ -673,12 +678,20 @@ class InfoRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["asked_at", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="an_answer_has_text"
+            ),
+        ]
+        # The sweeper reads the unanswered requests by deadline.
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(answered_at__isnull=True), name="info_request_open_due"
             ),
         ]
 

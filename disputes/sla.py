@@ -201,11 +201,6 @@ def forget_table(**_kwargs) -> None:
     transaction.on_commit(lambda: forget(CACHE_KEY))
 
 
-for _model in (SlaPolicy, Holiday):
-    post_save.connect(forget_table, sender=_model, dispatch_uid=f"sla-forget-{_model.__name__}-save")
-    post_delete.connect(forget_table, sender=_model, dispatch_uid=f"sla-forget-{_model.__name__}-delete")
-
-
 # --- calendar ---------------------------------------------------------------------------------
 def is_working_day(day: date) -> bool:
     """Monday to Friday unless a public holiday; a weekend day only if it is an adjusted working day."""
@@ -274,10 +269,6 @@ def _after_save(sender, instance: Dispute, update_fields=None, **_kwargs) -> Non
         Dispute.objects.filter(pk=instance.pk).update(sla_next_at=instance.sla_next_at)
 
 
-pre_save.connect(_before_save, sender=Dispute, dispatch_uid="sla-next-before")
-post_save.connect(_after_save, sender=Dispute, dispatch_uid="sla-next-after")
-
-
 def _on_event(event: DisputeEvent, notify) -> None:
     """The last signature settles a dispute: its deadline becomes the follow-up visit."""
     dispute = event.dispute
@@ -287,17 +278,24 @@ def _on_event(event: DisputeEvent, notify) -> None:
         Dispute.objects.filter(pk=dispute.pk).update(due_at=dispute.due_at, sla_next_at=dispute.sla_next_at)
 
 
-if _on_event not in ON_EVENT:
-    ON_EVENT.insert(0, _on_event)
-
-
 def _reason_only(dispute: Dispute, by, payload: dict) -> dict:
     """The SLA engine's rule and deadline go on the timeline, not into the transition method."""
     return {k: v for k, v in payload.items() if k not in SLA_KEYS}
 
 
-for _name in set(TIMEOUT_TRANSITIONS.values()):
-    RESOLVERS.setdefault(_name, _reason_only)
+def register() -> None:
+    """Called from DisputesConfig.ready(): keep sla_next_at in step with due_at, drop the
+    cached tables when staff edit them, start the follow-up deadline when a dispute settles
+    (first, so notices already see it), and keep the engine's keys out of timeout transitions."""
+    for model in (SlaPolicy, Holiday):
+        post_save.connect(forget_table, sender=model, dispatch_uid=f"sla-forget-{model.__name__}-save")
+        post_delete.connect(forget_table, sender=model, dispatch_uid=f"sla-forget-{model.__name__}-delete")
+    pre_save.connect(_before_save, sender=Dispute, dispatch_uid="sla-next-before")
+    post_save.connect(_after_save, sender=Dispute, dispatch_uid="sla-next-after")
+    if _on_event not in ON_EVENT:
+        ON_EVENT.insert(0, _on_event)
+    for name in set(TIMEOUT_TRANSITIONS.values()):
+        RESOLVERS.setdefault(name, _reason_only)
 
 
 # --- who is responsible ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from . import sla
+from . import casework, sla
 
 # A run stops taking new batches after this long, before the next minute's run is due.
 SWEEP_SECONDS = 45
@@ -25,3 +25,9 @@ def sweep_deadlines() -> int:
         total += handled
         if handled < settings.SLA_SWEEP_BATCH or time.monotonic() > stop:
             return total
+
+
+@shared_task(ignore_result=True)
+def sweep_information_requests() -> int:
+    """Beat, every 15 minutes: reminders and overdue notices of requests for information."""
+    return casework.sweep_information_requests()

@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from .models import Assignment, AssignmentFlag, Committee, MediatorProfile, Message, RecusalRequest, Room
+from disputes.admin import ReadOnlyAdmin
+
+from .models import (
+    Assignment,
+    AssignmentFlag,
+    Committee,
+    JudicialApplication,
+    MediatorProfile,
+    Message,
+    RecusalRequest,
+    Room,
+    Settlement,
+)
 
 
 @admin.register(Committee)
@@ -60,23 +72,40 @@ class RecusalRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ReadOnlyAdmin):
     """Read-only: the chat record is evidence."""
 
     list_display = ["dispute", "kind", "party", "last_seq"]
     list_filter = ["kind"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Message)
-class MessageAdmin(RoomAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     list_display = ["room", "seq", "author", "sent_at"]
-    list_filter = []
+
+
+# --- signed documents: evidence, changed only by signing and the court's answer ---------------
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdmin):
+    list_display = ["dispute", "version", "created_at", "sealed_at", "end_reason", "verification_code"]
+    list_filter = ["end_reason"]
+    search_fields = ["dispute__reference", "verification_code"]
+    list_select_related = ["dispute"]
+
+
+@admin.register(JudicialApplication)
+class JudicialApplicationAdmin(ReadOnlyAdmin):
+    """Staff record the court's answer on the dispute page, not here."""
+
+    list_display = [
+        "dispute",
+        "status",
+        "initiator_role",
+        "created_at",
+        "deadline_at",
+        "ready_at",
+        "outcome_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["dispute__reference"]
+    list_select_related = ["dispute"]

@@ -260,96 +260,44 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     a repeat within the batch.
 
     This is the hot path of the chat, hence plain SQL: through the ORM it cost about ten
-    times the CPU (bench/chat.py); a batch costs four statements and one commit whatever
-    its size.
+    times the CPU (bench/chat.py). On PostgreSQL a batch of any size is three statements
+    and a commit.
     """
     room_ids = sorted({send.room_id for send in sends})
+    keys = sorted({(send.room_id, send.user.pk, send.client_msg_id) for send in sends})
     now = timezone.now()
-    pg = connection.vendor == "postgresql"
-    with _cursor() as cursor:
-        if pg:
-            lock = "ORDER BY r.id FOR NO KEY UPDATE OF r"
-        else:  # SQLite: a write takes the database's lock before anything is read
-            cursor.execute(
-                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {_in(room_ids)}", room_ids
+    room_rows, stored_rows = _lock_and_read(room_ids, keys)
+    rooms = {row[0]: [_RoomRow(_DisputeRow(*row[3:]), row[2]), row[1]] for row in room_rows}
+    stored = {}  # (room, author, client id) -> the stored message's frame
+    for row in stored_rows:
+        frame = _row_frame(row[1:])
+        stored[(row[0], frame["message"]["author"]["id"], frame["message"]["client_msg_id"])] = frame
+    results: list = [None] * len(sends)
+    new: dict[tuple, int] = {}  # (room, author, client id) -> index in sends, this batch
+    rows, touched = [], {}
+    for index, send in enumerate(sends):
+        found = rooms.get(send.room_id)
+        if found is None:
+            results[index] = ServiceError(_("Not found."), code="not_found", status=404)
+            continue
+        role = role_in(found[0], send.user)
+        if role is None:
+            results[index] = ServiceError(
+                _("You are not a member of this room."), code="permission_denied", status=403
             )
-            lock = ""
-        cursor.execute(
-            "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone,"
-            " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id"
-            f" WHERE r.id {_in(room_ids)} {lock}",
-            _args(room_ids),
-        )
-        rooms = {row[0]: [_RoomRow(_DisputeRow(*row[3:]), row[2]), row[1]] for row in cursor}
-        keys = sorted({(send.room_id, send.user.pk, send.client_msg_id) for send in sends})
-        if pg:  # every column of the unique index, so each key is one index probe
-            sql, args = (
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])",
-                list(map(list, zip(*keys, strict=True))),
-            )
-        else:
-            sql, args = f"VALUES {', '.join(['(%s, %s, %s)'] * len(keys))}", [v for key in keys for v in key]
-        cursor.execute(
-            "SELECT room_id, author_id, client_msg_id, id FROM mediation_message"
-            f" WHERE (room_id, author_id, client_msg_id) IN ({sql})",
-            args,
-        )
-        stored = {(room_id, author_id, cid): pk for room_id, author_id, cid, pk in cursor}
-        results: list = [None] * len(sends)
-        new: dict[tuple, int] = {}  # (room, author, client id) -> index in sends, this batch
-        rows, touched = [], {}
-        for index, send in enumerate(sends):
-            found = rooms.get(send.room_id)
-            if found is None:
-                results[index] = ServiceError(_("Not found."), code="not_found", status=404)
-                continue
-            role = role_in(found[0], send.user)
-            if role is None:
-                results[index] = ServiceError(
-                    _("You are not a member of this room."), code="permission_denied", status=403
-                )
-                continue
-            key = (send.room_id, send.user.pk, send.client_msg_id)
-            if key in stored or key in new:
-                results[index] = key
-                continue
-            if found[0].dispute.state not in WRITABLE_STATES:
-                results[index] = ServiceError(_("This room is read-only now."), code="read_only", status=409)
-                continue
-            found[1] = seq = found[1] + 1
-            touched[send.room_id] = seq
-            new[key] = index
-            rows.append((send.room_id, seq, send.user.pk, role, send.body, send.client_msg_id))
-        if rows:
-            sent_at = connection.ops.adapt_datetimefield_value(now)
-            columns = "room_id, seq, author_id, author_role, body, client_msg_id, sent_at"
-            if pg:  # arrays: a handful of parameters whatever the batch size
-                cursor.execute(
-                    f"INSERT INTO mediation_message ({columns}) SELECT *, %s FROM unnest(%s::bigint[],"
-                    " %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[]) RETURNING room_id, seq, id",
-                    [sent_at, *map(list, zip(*rows, strict=True))],
-                )
-            else:
-                cursor.execute(
-                    f"INSERT INTO mediation_message ({columns}) VALUES"
-                    f" {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(rows))} RETURNING room_id, seq, id",
-                    [value for row in rows for value in (*row, sent_at)],
-                )
-            pks = {(room_id, seq): pk for room_id, seq, pk in cursor}
-            if pg:
-                cursor.execute(
-                    "UPDATE mediation_room r SET last_seq = t.seq FROM unnest(%s::bigint[], %s::bigint[])"
-                    " AS t(id, seq) WHERE r.id = t.id",
-                    [list(touched), list(touched.values())],
-                )
-            else:
-                cursor.execute(
-                    f"UPDATE mediation_room SET last_seq = CASE id {' '.join(['WHEN %s THEN %s'] * len(touched))}"
-                    f" END WHERE id {_in(list(touched))}",
-                    [*(v for item in touched.items() for v in item), *touched],
-                )
-        again = sorted({stored[r] for r in results if isinstance(r, tuple) and r in stored})
-        old = _frames_by_id(cursor, again) if again else {}
+            continue
+        key = (send.room_id, send.user.pk, send.client_msg_id)
+        if key in stored or key in new:
+            results[index] = key
+            continue
+        if found[0].dispute.state not in WRITABLE_STATES:
+            results[index] = ServiceError(_("This room is read-only now."), code="read_only", status=409)
+            continue
+        found[1] = seq = found[1] + 1
+        touched[send.room_id] = seq
+        new[key] = index
+        rows.append((send.room_id, seq, send.user.pk, role, send.body, send.client_msg_id))
+    pks = _insert(rows, touched, connection.ops.adapt_datetimefield_value(now)) if rows else {}
     sent = now.isoformat()
     for row, index in zip(rows, new.values(), strict=True):
         room_id, seq, author_id, role, body, client_msg_id = row
@@ -364,9 +312,80 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
         results[index] = Posted(frame, True)
     for index, result in enumerate(results):
         if isinstance(result, tuple):  # a repeat: the stored message, or the one stored just now
-            first = old[stored[result]] if result in stored else results[new[result]].frame
+            first = stored[result] if result in stored else results[new[result]].frame
             results[index] = Posted(first, False)
     return results
+
+
+_ROOMS_SELECT = (
+    "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone,"
+    " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id"
+)
+_FRAME_COLUMNS = (
+    "m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id"
+)
+_FRAME_FROM = "FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
+_FRAME_SELECT = f"SELECT {_FRAME_COLUMNS} {_FRAME_FROM}"
+# The messages stored under given (room, author, client id) keys: each key is one probe of
+# the unique index, whose columns these are.
+_STORED_SELECT = (
+    f"SELECT m.room_id, {_FRAME_COLUMNS} {_FRAME_FROM} WHERE (m.room_id, m.author_id, m.client_msg_id) IN"
+)
+
+
+def _lock_and_read(room_ids: list[int], keys: list[tuple]) -> tuple[list, list]:
+    """The rooms' rows with their disputes, locked in id order, and the rows (room id, then
+    a frame row) of the messages already stored under `keys`, read once the locks are held."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            # SQLite: a write takes the database's lock before anything is read.
+            cursor.execute(
+                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {_in(room_ids)}", room_ids
+            )
+            cursor.execute(f"{_ROOMS_SELECT} {_in(room_ids)}", room_ids)
+            rooms = cursor.fetchall()
+            cursor.execute(
+                f"{_STORED_SELECT} (VALUES {', '.join(['(%s, %s, %s)'] * len(keys))})",
+                [value for key in keys for value in key],
+            )
+            return rooms, cursor.fetchall()
+    with _cursor() as cursor:
+        cursor.execute(f"{_ROOMS_SELECT} = ANY(%s) ORDER BY r.id FOR NO KEY UPDATE OF r", [room_ids])
+        rooms = cursor.fetchall()
+        cursor.execute(
+            f"{_STORED_SELECT} (SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::text[]))",
+            list(map(list, zip(*keys, strict=True))),
+        )
+        return rooms, cursor.fetchall()
+
+
+def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[int, int], int]:
+    """Store new message rows (room, seq, author, role, body, client id) and set their rooms'
+    last_seq from `touched`; {(room id, seq): message id}."""
+    columns = "room_id, seq, author_id, author_role, body, client_msg_id, sent_at"
+    if connection.vendor == "postgresql":
+        with _cursor() as cursor:  # arrays: one statement and a handful of parameters
+            cursor.execute(
+                f"WITH new AS (INSERT INTO mediation_message ({columns}) SELECT *, %s FROM unnest(%s::bigint[],"
+                " %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[]) RETURNING room_id, seq, id),"
+                " rooms AS (UPDATE mediation_room r SET last_seq = t.seq FROM unnest(%s::bigint[], %s::bigint[])"
+                " AS t(id, seq) WHERE r.id = t.id) SELECT room_id, seq, id FROM new",
+                [sent_at, *map(list, zip(*rows, strict=True)), list(touched), list(touched.values())],
+            )
+            return {(room_id, seq): pk for room_id, seq, pk in cursor}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO mediation_message ({columns}) VALUES"
+            f" {', '.join(['(%s, %s, %s, %s, %s, %s, %s)'] * len(rows))} RETURNING room_id, seq, id",
+            [value for row in rows for value in (*row, sent_at)],
+        )
+        pks = {(room_id, seq): pk for room_id, seq, pk in cursor.fetchall()}
+        cursor.execute(
+            f"UPDATE mediation_room SET last_seq = CASE id {' '.join(['WHEN %s THEN %s'] * len(touched))}"
+            f" END WHERE id {_in(list(touched))}",
+            [*(value for item in touched.items() for value in item), *touched],
+        )
+        return pks
 
 
 class _DisputeRow(NamedTuple):
@@ -398,8 +417,9 @@ class _RoomRow:
 def _cursor():
     """A cursor for the chat's hot statements. On PostgreSQL a psycopg cursor with
     server-side binding, each statement prepared once per connection (their text does not
-    change with the batch size): Django's cursor quotes every value into the SQL text, which
-    cost more CPU than the rest of the batch. Errors come out as Django's, as usual."""
+    change with the batch size; settings.DATABASES allows it and asks for generic plans):
+    Django's cursor quotes every value into the SQL text, which cost more CPU than the rest
+    of the batch. Errors come out as Django's, as usual."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor
@@ -419,17 +439,6 @@ def _in(values: list) -> str:
 
 def _args(values: list) -> list:
     return [list(values)] if connection.vendor == "postgresql" else list(values)
-
-
-def _frames_by_id(cursor, ids: list[int]) -> dict[int, dict]:
-    cursor.execute(f"{_FRAME_SELECT} WHERE m.id {_in(ids)}", _args(ids))
-    return {frame["message"]["id"]: frame for frame in map(_row_frame, cursor.fetchall())}
-
-
-_FRAME_SELECT = (
-    "SELECT m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at,"
-    " m.client_msg_id FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
-)
 
 
 def _row_frame(row) -> dict:

@@ -52,7 +52,7 @@ class Writer:
     Consumers hand their sends to the event loop's writer and go on reading frames (so the
     rate limit counts frames as they arrive, not as they commit). While one batch is in the
     database thread the next ones queue up; each batch is one chat.post_batch call (one
-    thread hop, four statements, one commit). Once it has committed, every new message is
+    thread hop, three statements, one commit). Once it has committed, every new message is
     broadcast to its room, encoded once (the sender's copy is its acknowledgement); a repeat
     or a refusal goes back to the sender's consumer alone.
     """
@@ -93,12 +93,12 @@ class Writer:
 
 
 class Heartbeat:
-    """Every CHAT_PRESENCE_TTL / 3 seconds, one database call refreshes the presence of all
-    this process's sockets and re-checks their access, in case an event was lost (the
-    channel layer is at-most-once). In chunks, so that the writer's batches, which share
-    the database thread, never wait long behind it."""
+    """Every CHAT_PRESENCE_TTL / 3 seconds, database calls refresh the presence of all this
+    process's sockets and re-check their access, in case an event was lost (the
+    channel layer is at-most-once). In chunks of 25 sockets, so that the writer's batches,
+    which share the database thread, never wait long behind one (100 sockets took ~18 ms)."""
 
-    CHUNK = 100
+    CHUNK = 25
 
     def __init__(self):
         self.consumers: set[RoomConsumer] = set()

@@ -237,6 +237,23 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "More information is needed for “{subject}”; please sign in to see what.",
         ),
     },
+    "info_reminder": {
+        ZH: (
+            "{ref} 补充材料即将到期",
+            "纠纷“{subject}”请您补充的信息或材料尚未提交，请在 {due} 前登录提交。",
+        ),
+        EN: (
+            "{ref}: information still needed",
+            "The information requested for “{subject}” has not been provided yet; please sign in and provide it by {due}.",
+        ),
+    },
+    "info_overdue": {
+        ZH: ("{ref} 补充材料已逾期", "纠纷“{subject}”的补充材料请求已过答复期限（{due}），当事人尚未答复。"),
+        EN: (
+            "{ref}: information request overdue",
+            "The party has not answered the request for information on “{subject}”, due {due}.",
+        ),
+    },
     "info_answered": {
         ZH: ("{ref} 材料已补充", "纠纷“{subject}”的补充信息已提交。"),
         EN: ("{ref}: information provided", "The requested information for “{subject}” was provided."),

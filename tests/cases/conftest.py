@@ -50,6 +50,25 @@ def handled(escalated, street_handler):
 
 
 @pytest.fixture
+def asked(handled, street_handler, api):
+    """The handler asked the respondent a question, due in three days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from disputes.models import InfoRequest
+
+    due_at = (timezone.now() + timedelta(days=3)).isoformat()
+    response = api(street_handler).post(
+        f"/api/v1/disputes/{handled.pk}/info-requests/",
+        {"party": "respondent", "question": "请提供维修报价单", "due_at": due_at},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return InfoRequest.objects.get(pk=response.json()["id"])
+
+
+@pytest.fixture
 def page_as():
     def make(user) -> Client:
         client = Client()

@@ -35,15 +35,6 @@ def notified():
     hooks.ON_EVENT.remove(listen)
 
 
-@pytest.fixture
-def asked(handled, street_handler, api):
-    response = api(street_handler).post(
-        url(handled), {"party": "respondent", "question": "请提供维修报价单", "due_at": soon()}, format="json"
-    )
-    assert response.status_code == 201, response.json()
-    return InfoRequest.objects.get(pk=response.json()["id"])
-
-
 def test_the_handler_asks_a_party_and_it_is_on_the_timeline(
     handled, street_handler, respondent, api, notified
 ):
@@ -204,3 +195,76 @@ def test_the_other_party_sees_no_answer_form_and_cannot_post(asked, claimant, pa
     client.post(f"/disputes/{asked.dispute_id}/info-requests/{asked.pk}/answer/", {"answer": "冒名"})
     asked.refresh_from_db()
     assert asked.answered_at is None
+
+
+# --- reminders and overdue notices (beat: disputes.tasks.sweep_information_requests) -------------
+def sweep_at(request: InfoRequest, offset: timedelta) -> int:
+    from disputes import casework
+
+    return casework.sweep_information_requests(request.due_at + offset)
+
+
+def inbox(user, kind: str) -> list:
+    from notifications.models import Notification
+
+    return list(Notification.objects.filter(user=user, kind=kind, channel="in_app"))
+
+
+def test_the_party_is_reminded_once_a_day_before_the_deadline(asked, respondent, notified):
+    assert sweep_at(asked, -timedelta(days=1, hours=1)) == 0  # not yet
+    assert sweep_at(asked, -timedelta(hours=23)) == 1
+    event = DisputeEvent.objects.get(transition="info_reminder")
+    assert (
+        event.actor is None
+        and event.payload["request"] == asked.pk
+        and event.payload["party"] == "respondent"
+    )
+    assert ("info_reminder", [respondent]) in notified
+    (notice,) = inbox(respondent, "info_reminder")
+    assert asked.dispute.reference in notice.title
+    assert f"{timezone.localtime(asked.due_at):%Y-%m-%d %H:%M}" in notice.body  # the request's own deadline
+    assert sweep_at(asked, -timedelta(hours=22)) == 0  # once
+    asked.refresh_from_db()
+    assert asked.reminded_at is not None and asked.overdue_at is None
+
+
+def test_the_handler_is_told_once_when_it_goes_unanswered(asked, street_handler, respondent, notified):
+    assert sweep_at(asked, timedelta(minutes=5)) == 1  # a late sweep: no reminder after the deadline
+    assert list(DisputeEvent.objects.filter(transition__in=["info_reminder", "info_overdue"]).values_list(
+        "transition", flat=True
+    )) == ["info_overdue"]  # fmt: skip
+    assert ("info_overdue", [street_handler]) in notified
+    assert len(inbox(street_handler, "info_overdue")) == 1 and not inbox(respondent, "info_overdue")
+    assert sweep_at(asked, timedelta(hours=5)) == 0
+    asked.refresh_from_db()
+    assert asked.overdue_at is not None
+
+
+def test_two_sweeps_that_read_the_same_request_send_one_reminder(asked):
+    from disputes import casework
+
+    now = asked.due_at - timedelta(hours=2)
+    assert casework._remind_or_report(asked, now) == 1
+    assert casework._remind_or_report(asked, now) == 0  # the stale copy loses the claim
+    assert DisputeEvent.objects.filter(transition="info_reminder").count() == 1
+
+
+def test_no_reminder_for_an_answered_request_or_a_concluded_case(asked, respondent, street_handler, api):
+    from disputes import services
+
+    other = InfoRequest.objects.create(
+        dispute=asked.dispute,
+        party="claimant",
+        question="请说明",
+        due_at=asked.due_at,
+        asked_by=street_handler,
+    )
+    assert (
+        api(respondent).post(url(asked.dispute, asked.pk), {"answer": "已提交"}, format="json").status_code
+        == 200
+    )
+    assert sweep_at(asked, timedelta(minutes=5)) == 1  # the claimant's, not the answered one
+    assert DisputeEvent.objects.get(transition="info_overdue").payload["request"] == other.pk
+    services.fire(asked.dispute_id, "conclude", by=street_handler, payload={"outcome": "dismissed"})
+    InfoRequest.objects.filter(pk=other.pk).update(overdue_at=None)
+    assert sweep_at(asked, timedelta(hours=1)) == 0  # the case is closed: nothing more
