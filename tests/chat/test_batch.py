@@ -126,6 +126,22 @@ def test_a_database_error_in_one_message_loses_no_other_and_acknowledges_it_not(
     assert Room.objects.get(pk=joint).last_seq == 2
 
 
+def test_on_postgresql_the_batch_statements_are_prepared_once_with_generic_plans(rooms, claimant):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for n in range(3):
+        chat.post_batch([chat.Send(rooms["joint"].pk, claimant, f"第{n}条", f"p-{n}")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%mediation_message%%'"
+        )
+        prepared = cursor.fetchall()
+    # Locking the rooms is the one statement that does not name mediation_message.
+    assert len(prepared) == 2, prepared  # finding repeats, then storing: each prepared once
+    assert all(generic == 3 and custom == 0 for _, generic, custom in prepared), prepared
+
+
 def test_concurrent_batches_from_several_connections_keep_seqs_gap_free(
     rooms, claimant, respondent, mediator
 ):
