@@ -9,6 +9,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
+    path("<int:pk>/home-visit/", views.record_home_visit, name="home-visit"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
     path("<int:pk>/rating/", rating_views.rate_page, name="rate"),
     path("reviews/", rating_views.reviews_page, name="reviews"),

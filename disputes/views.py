@@ -19,9 +19,16 @@ from django.views.decorators.http import require_POST
 from accounts.models import StaffRole
 from config.errors import ServiceError
 
-from . import rules, selectors, services
+from . import rules, selectors, services, sla
 from .api import filters_to_params, lenient_filters
-from .forms import ACTION_LABELS, AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
+from .forms import (
+    ACTION_LABELS,
+    AreaFilterForm,
+    EvidenceForm,
+    FileDisputeForm,
+    HomeVisitForm,
+    available_actions,
+)
 from .models import Dispute
 from .payloads import PAYLOADS
 from .rating_views import RatingForm, dispute_rating_fields
@@ -110,8 +117,31 @@ def detail(request, pk: int):
         "evidence_form": EvidenceForm(),
         "rating": dispute_rating_fields(dispute, request.user),
         "rating_form": RatingForm(),
+        "home_visit_form": HomeVisitForm() if _may_visit(dispute, request.user) else None,
     }
     return render(request, "disputes/detail.html", context)
+
+
+def _may_visit(dispute: Dispute, user) -> bool:
+    """The respondent ladder's home visit (DESIGN §6) is recorded by the dispute's grid workers."""
+    return dispute.state == Dispute.State.AWAITING_RESPONSE and dispute.is_grid_worker(user)
+
+
+@require_POST
+@login_required
+def record_home_visit(request, pk: int):
+    dispute = _visible(request, pk)
+    form = HomeVisitForm(request.POST)
+    if not form.is_valid():
+        _report(request, form.errors, form.fields)
+        return redirect(dispute)
+    try:
+        sla.record_home_visit(dispute.pk, by=request.user, note=form.cleaned_data["note"])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The home visit is recorded."))
+    return redirect(dispute)
 
 
 @require_POST
