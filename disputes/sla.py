@@ -457,6 +457,11 @@ def services():
 
 
 # --- the respondent ladder's home visit ----------------------------------------------------------------
+def may_record_home_visit(dispute: Dispute, user) -> bool:
+    """What record_home_visit allows: a grid worker of the grid, while the answer is awaited."""
+    return dispute.state == S.AWAITING_RESPONSE and dispute.is_grid_worker(user)
+
+
 def record_home_visit(dispute_id: int, *, by: User, note: str) -> DisputeEvent:
     """A grid worker of the dispute's grid records a home visit to the respondent.
 

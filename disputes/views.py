@@ -117,14 +117,9 @@ def detail(request, pk: int):
         "evidence_form": EvidenceForm(),
         "rating": dispute_rating_fields(dispute, request.user),
         "rating_form": RatingForm(),
-        "home_visit_form": HomeVisitForm() if _may_visit(dispute, request.user) else None,
+        "home_visit_form": HomeVisitForm() if sla.may_record_home_visit(dispute, request.user) else None,
     }
     return render(request, "disputes/detail.html", context)
-
-
-def _may_visit(dispute: Dispute, user) -> bool:
-    """The respondent ladder's home visit (DESIGN §6) is recorded by the dispute's grid workers."""
-    return dispute.state == Dispute.State.AWAITING_RESPONSE and dispute.is_grid_worker(user)
 
 
 @require_POST
