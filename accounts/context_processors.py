@@ -1,5 +1,6 @@
 from accounts.models import StaffRole
-from disputes.rules import has_role
+
+from .roles import has_role
 
 
 def roles(request):

@@ -86,6 +86,10 @@ class Region(models.Model):
     def covers(self, other: Region) -> bool:
         return other.path.startswith(self.path)
 
+    def ancestor_ids(self) -> list[int]:
+        """Ids of the nodes from the district down to this one (index = depth), read from `path`."""
+        return [int(pk) for pk in self.path.strip("/").split("/")]
+
     def display_name(self, language: str | None = None) -> str:
         from django.utils.translation import get_language
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from config.errors import ServiceError
-from notifications.sms import send_sms
+from core.errors import ServiceError
+from core.sms import send_sms
 
 from .models import PhoneCode, User
 

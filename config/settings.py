@@ -236,7 +236,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_BACKEND = os.environ.get(
     "TIAOJIE_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "notifications.mail.FileEmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "core.mail.FileEmailBackend",
 )
 EMAIL_FILE_PATH = str(OUTBOX_DIR / "email")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
@@ -260,7 +260,7 @@ NOTIFY_SWEEP_BATCH = 5000  # rows queued per sweep at most
 CELERY_DB_REUSE_MAX = 1_000_000
 
 # --- SMS --------------------------------------------------------------------------------
-SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "notifications.sms.FileSmsBackend")
+SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "core.sms.FileSmsBackend")
 PHONE_CODE_TTL = timedelta(minutes=10)
 PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_CODE_MAX_PER_HOUR = 5
@@ -298,11 +298,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "config.api.LimitedJSONParser",
+        "core.api.LimitedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("TIAOJIE_AUTH_RATE", "30/min"),

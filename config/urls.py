@@ -28,4 +28,4 @@ urlpatterns = [
     ),
 ]
 
-handler404 = "config.views.not_found"
+handler404 = "core.views.not_found"

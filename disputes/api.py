@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from config.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
-from config.errors import ServiceError
+from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
+from core.errors import ServiceError
 
 from . import selectors, services, sla
 from .models import TRANSITIONS, Category, Dispute

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from accounts.forms import PlainForm
 from accounts.models import StaffRole
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import casework, rules, services
-from .forms import ACTION_LABELS, available_actions
+from . import casework, services
+from .forms import available_actions
+from .labels import ACTION_LABELS
 from .models import Dispute, InfoRequest
 from .payloads import PAYLOADS
 from .views import _report
@@ -49,7 +51,7 @@ class AnswerForm(PlainForm):
 
 
 def _handler_only(request) -> None:
-    if not (request.user.is_superuser or rules.has_role(request.user, StaffRole.Role.CASE_HANDLER)):
+    if not (request.user.is_superuser or roles.has_role(request.user, StaffRole.Role.CASE_HANDLER)):
         raise PermissionDenied
 
 

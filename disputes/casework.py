@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import roles
 from accounts.models import StaffRole, User
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import hooks, rules
+from . import hooks, labels
 from .models import Dispute, DisputeEvent, InfoRequest
 from .payloads import REFERRALS
 from .services import record_event
@@ -42,17 +43,15 @@ EVENT_LABELS = {
 
 def register() -> None:
     """Called from DisputesConfig.ready(): conclude takes `referred_to`, a referral is recorded."""
-    from .forms import ACTION_LABELS
-
     hooks.RESOLVERS["conclude"] = resolve_conclude
     hooks.after("conclude")(on_conclude)
-    ACTION_LABELS.update(EVENT_LABELS)
+    labels.register(EVENT_LABELS)
 
 
 # --- who may do what ------------------------------------------------------------------------
 def is_case_handler_over(dispute: Dispute, user) -> bool:
     """A case handler whose region covers the dispute's grid, at any level."""
-    return rules.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid)
+    return roles.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid)
 
 
 def may_open_case_page(dispute: Dispute, user) -> bool:
@@ -64,7 +63,7 @@ def may_read_case_file(dispute: Dispute, user) -> bool:
     return (
         user.is_superuser
         or is_case_handler_over(dispute, user)
-        or rules.holds_role_over(user, StaffRole.Role.GRID_WORKER, dispute.grid)
+        or roles.holds_role_over(user, StaffRole.Role.GRID_WORKER, dispute.grid)
     )
 
 
@@ -81,9 +80,9 @@ def escalated_for(user) -> QuerySet[Dispute]:
     The same rule as Dispute.is_case_handler (a handler at the dispute's level or above).
     """
     waiting = Q(pk__in=[])
-    for role, path, depth in rules.staff_roles(user):
+    for role, path, depth in roles.staff_roles(user):
         if role == StaffRole.Role.CASE_HANDLER:
-            waiting |= Q(grid_id__in=rules.grids_under(user, path=path), state=S.ESCALATED, level__gte=depth)
+            waiting |= Q(grid_id__in=roles.grids_of(user, path=path), state=S.ESCALATED, level__gte=depth)
     return _at_a_glance(Dispute.objects.filter(waiting))
 
 
@@ -268,7 +267,7 @@ def _remind_or_report(request: InfoRequest, now: datetime) -> int:
 def requests_visible_to(dispute: Dispute, user) -> QuerySet[InfoRequest]:
     """Staff see every request of a dispute they see; a party sees those addressed to them."""
     qs = dispute.info_requests.select_related("asked_by", "answered_by")
-    if user.is_superuser or rules.staff_roles(user):
+    if user.is_superuser or roles.staff_roles(user):
         return qs
     checks = (("claimant", dispute.is_claimant), ("respondent", dispute.is_respondent))
     mine = [party for party, check in checks if check(user)]

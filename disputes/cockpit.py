@@ -26,11 +26,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import roles
 from accounts.forms import PlainForm
 from accounts.models import Region
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import exports, rules, selectors, stats
+from . import exports, selectors, stats
 from .api import NO_DEADLINE, parse_filters
 from .models import Category
 
@@ -228,7 +229,7 @@ class ExportView(APIView):
         kind = request.query_params.get("format", "csv")
         if kind not in ("csv", "xlsx"):
             raise ServiceError(_("Choose csv or xlsx."), code="invalid", field="format")
-        if not (request.user.is_superuser or rules.staff_roles(request.user)):
+        if not (request.user.is_superuser or roles.staff_roles(request.user)):
             raise ServiceError(_("Exports are for staff."), code="permission_denied", status=403)
         if self.queue:
             qs = (

@@ -12,45 +12,17 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from accounts import roles
 from accounts.forms import PhoneField, PlainForm
 from accounts.models import Region, StaffRole, User
 
-from . import rules
 from .hooks import offered
+from .labels import ACTION_LABELS
 from .models import Category, Dispute
 from .payloads import PAYLOADS
 
 MAX_FILES = 10
 
-# What each transition is called on its button and in the timeline.
-ACTION_LABELS = {
-    "file": _("Filed the dispute"),
-    "accept": _("Accept for mediation"),
-    "reject": _("Reject"),
-    "respondent_accept": _("Agree to mediation"),
-    "respondent_decline": _("Decline mediation"),
-    "assign_mediator": _("Assign a mediator"),
-    "mediator_accept": _("Accept the assignment"),
-    "mediator_decline": _("Decline the assignment"),
-    "replace_mediator": _("Replace the mediator"),
-    "fail_mediation": _("End mediation without agreement"),
-    "escalate": _("Escalate"),
-    "take_case": _("Take the case"),
-    "return_to_mediation": _("Return to mediation"),
-    "conclude": _("Conclude the case"),
-    "propose_settlement": _("Propose a settlement"),
-    "sign": _("Sign the settlement"),
-    "decline_settlement": _("Decline the settlement"),
-    "record_fulfilment": _("Record the settlement as fulfilled"),
-    "report_breach": _("Report a breach of the settlement"),
-    "withdraw": _("Withdraw the dispute"),
-    # Timeline lines of the SLA engine (disputes.sla) and the grid worker's home visit.
-    "sla_reminder": _("Deadline reminder"),
-    "sla_breach": _("Deadline passed"),
-    "respondent_reminder": _("Reminder to the respondent"),
-    "home_visit_task": _("Home visit requested"),
-    "home_visit": _("Home visit"),
-}
 # Actions that end, refuse or push a dispute away get a quieter, secondary button.
 SECONDARY_ACTIONS = {
     "reject", "respondent_decline", "mediator_decline", "replace_mediator", "fail_mediation",
@@ -223,7 +195,7 @@ class AreaFilterForm(PlainForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Any state")), *Dispute.State.choices]
-        self.fields["grid"].queryset = grids().filter(pk__in=rules.staff_grids(user))
+        self.fields["grid"].queryset = grids().filter(pk__in=roles.staff_grids(user))
 
     def selector_kwargs(self) -> dict:
         """The valid filters as arguments of selectors.dispute_list (invalid ones are ignored)."""

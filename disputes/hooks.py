@@ -5,16 +5,22 @@
 
 - RESOLVERS[name](dispute, by, payload) -> dict: turns a validated payload into the
   transition method's arguments (e.g. ranks mediators for assign_mediator); may raise
-  config.errors.ServiceError to refuse.
-- AFTER_TRANSITION[name]: handler(dispute, event) after the event is recorded.
+  core.errors.ServiceError to refuse.
+- AFTER_TRANSITION[name]: handler(dispute, event) after the event is recorded, in the order
+  of PHASES, then of registration: "database" handlers only write rows; "files" handlers also
+  store files outside the database, so they run last and nothing after them can roll back the
+  transaction and leave a file behind.
 
 PRECHECKS[name](dispute_id, by, payload) runs *before* that transaction, in its own: what
 it writes survives a refusal (e.g. a wrong signing code counts as an attempt). It may raise
-config.errors.ServiceError to refuse.
+core.errors.ServiceError to refuse.
 
 OFFER[name](dispute, user) -> bool narrows which available transitions are offered to a
 user (buttons, `available_transitions`), e.g. `sign` only to the signer whose turn it is.
 Display only: fire() and the resolvers decide.
+
+CHOICES[field](dispute) -> [(value, label)]: the choices a payload field offers on the
+dispute page (e.g. the mediators who may be assigned), from the app that owns the rule.
 
 ON_EVENT: handler(event, notify) for every timeline event (services.record_event), inside
 the transaction that records it: the notifications app writes its outbox rows here.
@@ -28,18 +34,28 @@ from collections.abc import Callable
 RESOLVERS: dict[str, Callable] = {}
 PRECHECKS: dict[str, Callable] = {}
 OFFER: dict[str, Callable] = {}
+CHOICES: dict[str, Callable] = {}
 SECRET_KEYS = {"code"}
-AFTER_TRANSITION: dict[str, list[Callable]] = defaultdict(list)
+PHASES = ("database", "files")
+AFTER_TRANSITION: dict[str, list[tuple[int, Callable]]] = defaultdict(list)
 ON_EVENT: list[Callable] = []
 
 
-def after(*names: str):
+def after(*names: str, phase: str = "database"):
+    """Register a handler to run after each of these transitions, in `phase` (see PHASES)."""
+    order = PHASES.index(phase)
+
     def register(handler: Callable) -> Callable:
         for name in names:
-            AFTER_TRANSITION[name].append(handler)
+            AFTER_TRANSITION[name].append((order, handler))
+            AFTER_TRANSITION[name].sort(key=lambda entry: entry[0])  # stable: registration order kept
         return handler
 
     return register
+
+
+def handlers_after(name: str) -> list[Callable]:
+    return [handler for _, handler in AFTER_TRANSITION.get(name, ())]
 
 
 def offered(dispute, user, names) -> list[str]:

@@ -10,9 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from accounts import roles
 from accounts.models import Region, StaffRole
-
-from . import rules
 
 
 class Category(models.Model):
@@ -63,7 +62,7 @@ class DisputeQuerySet(models.QuerySet):
         if user.phone_verified and user.phone:
             q |= Q(claimant_phone=user.phone)
             q |= Q(respondent_phone=user.phone, served_at__isnull=False)
-        q |= Q(grid_id__in=rules.staff_grids(user))
+        q |= Q(grid_id__in=roles.staff_grids(user))
         return self.filter(q)
 
 
@@ -257,11 +256,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         return user.is_authenticated and self.mediator_id == user.pk
 
     def is_grid_worker(self, user) -> bool:
-        return rules.holds_role_over(user, StaffRole.Role.GRID_WORKER, self.grid)
+        return roles.holds_role_over(user, StaffRole.Role.GRID_WORKER, self.grid)
 
     def is_case_handler(self, user) -> bool:
         """A case handler at this dispute's level or above whose region covers it."""
-        return rules.holds_role_over(user, StaffRole.Role.CASE_HANDLER, self.grid, max_depth=self.level)
+        return roles.holds_role_over(user, StaffRole.Role.CASE_HANDLER, self.grid, max_depth=self.level)
 
     def is_assigned_handler(self, user) -> bool:
         return user.is_authenticated and self.case_handler_id == user.pk

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.forms import PlainForm
-from config.errors import ServiceError
+from core.errors import ServiceError
 
 from . import ratings
 from .api import visible_dispute
@@ -100,10 +100,10 @@ class ReviewListView(APIView):
 
 
 def _is_supervisor_anywhere(user) -> bool:
-    from . import rules
+    from accounts import roles
 
     return any(
-        r == "case_handler" and depth <= ratings.SUPERVISOR_DEPTH for r, _, depth in rules.staff_roles(user)
+        r == "case_handler" and depth <= ratings.SUPERVISOR_DEPTH for r, _, depth in roles.staff_roles(user)
     )
 
 

@@ -23,10 +23,10 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import roles
 from accounts.models import Region, StaffRole, User
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import rules
 from .models import Dispute, Rating, Review
 from .services import record_event
 from .sla import deadline_for
@@ -59,22 +59,12 @@ def may_rate(dispute: Dispute, user) -> bool:
 
 def supervisors(dispute: Dispute) -> list[User]:
     """Active case handlers at street level whose street covers the dispute's grid."""
-    covering = [int(pk) for pk in dispute.grid.path.strip("/").split("/")]
-    return list(
-        User.objects.filter(
-            is_active=True,
-            staff_roles__role=StaffRole.Role.CASE_HANDLER,
-            staff_roles__region__in=covering,
-            staff_roles__region__kind=Region.Kind.STREET,
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    return roles.staff_over(dispute.grid, StaffRole.Role.CASE_HANDLER, depth=SUPERVISOR_DEPTH)
 
 
 def is_supervisor(user, dispute: Dispute) -> bool:
     """A case handler at street level (or above, like take_case) whose region covers the grid."""
-    return rules.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid, max_depth=SUPERVISOR_DEPTH)
+    return roles.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid, max_depth=SUPERVISOR_DEPTH)
 
 
 def rate(dispute: Dispute, *, by: User, score: int, comment: str = "") -> Rating:
@@ -124,13 +114,13 @@ def _open_review(dispute: Dispute, rating: Rating) -> Review:
 def reviews_for(user) -> QuerySet[Review]:
     """The reviews a supervisor may read and answer: disputes in grids under their
     street- or district-level case handler roles; unanswered first, soonest due."""
-    paths = [p for r, p, depth in rules.staff_roles(user) if r == StaffRole.Role.CASE_HANDLER and depth <= 1]
+    paths = [p for r, p, depth in roles.staff_roles(user) if r == StaffRole.Role.CASE_HANDLER and depth <= 1]
     if user.is_superuser:
         qs = Review.objects.all()
     elif paths:
         grids = set()
         for path in paths:
-            grids.update(rules.grids_under(user, path=path))
+            grids.update(roles.grids_of(user, path=path))
         qs = Review.objects.filter(dispute__grid_id__in=sorted(grids))
     else:
         qs = Review.objects.none()

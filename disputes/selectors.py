@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import Region, StaffRole
 
-from . import rules
 from .models import Dispute, Rating
 
 LIST_RELATED = ("category", "grid", "mediator")
@@ -29,18 +29,10 @@ def filed_between(qs: QuerySet[Dispute], start: date | None, end: date | None) -
     return qs
 
 
-def grids_under(paths) -> list[int]:
-    """Ids of the grids under any of these region paths."""
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(path__startswith=path)
-    return list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
-
-
 def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
     """Disputes in the grids under any of these region nodes (ids)."""
     return qs.filter(
-        grid_id__in=grids_under(Region.objects.filter(pk__in=regions).values_list("path", flat=True))
+        grid_id__in=roles.grids_in(Region.objects.filter(pk__in=regions).values_list("path", flat=True))
     )
 
 
@@ -100,13 +92,13 @@ def queue_for(user) -> QuerySet[Dispute]:
     """
     S = Dispute.State
     waiting = Q(pk__in=[])
-    intake_grids = rules.grids_under(user, StaffRole.Role.GRID_WORKER)
+    intake_grids = roles.grids_of(user, StaffRole.Role.GRID_WORKER)
     if intake_grids:
         waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
         waiting |= Q(grid_id__in=intake_grids, state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
-    for role, path, depth in rules.staff_roles(user):
+    for role, path, depth in roles.staff_roles(user):
         if role == StaffRole.Role.CASE_HANDLER:
-            waiting |= Q(grid_id__in=rules.grids_under(user, path=path), state=S.ESCALATED, level__gte=depth)
+            waiting |= Q(grid_id__in=roles.grids_of(user, path=path), state=S.ESCALATED, level__gte=depth)
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
     if user.phone_verified and user.phone:

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
+from accounts import roles
 from accounts.models import Region, StaffRole, User
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import rules
-from .hooks import AFTER_TRANSITION, ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS
+from .hooks import ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS, handlers_after
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla import deadline_for
 
@@ -77,7 +77,7 @@ def file_dispute(
     filing submitted twice while the first is open returns the first (created False).
     """
     if on_behalf_of is not None:
-        if not rules.holds_role_over(by, StaffRole.Role.GRID_WORKER, grid):
+        if not roles.holds_role_over(by, StaffRole.Role.GRID_WORKER, grid):
             raise ServiceError(
                 _("Only a grid worker of this grid can file on behalf of a resident."),
                 code="permission_denied",
@@ -206,7 +206,7 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
                 payload={k: v for k, v in payload.items() if k != "reason" and k not in SECRET_KEYS},
                 role=role,
             )  # fmt: skip
-            for handler in AFTER_TRANSITION.get(name, ()):
+            for handler in handlers_after(name):
                 handler(dispute, event)
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         raise ServiceError(

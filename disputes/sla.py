@@ -27,9 +27,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts import roles
 from accounts.models import StaffRole, User
-from config.cache import forget, get_or_compute
-from config.errors import ServiceError
+from core.cache import forget, get_or_compute
+from core.errors import ServiceError
 
 from .hooks import ON_EVENT, RESOLVERS
 from .models import Dispute, DisputeEvent, Holiday, SlaNotice, SlaPolicy
@@ -299,16 +300,6 @@ def register() -> None:
 
 
 # --- who is responsible ------------------------------------------------------------------------
-def staff_over(dispute: Dispute, role: str, *, max_depth: int | None = None) -> list[User]:
-    """Active users holding `role` on the dispute's grid or a region above it (down to max_depth)."""
-    parts = [p for p in dispute.grid.path.split("/") if p]
-    paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    if max_depth is not None:
-        paths = paths[: max_depth + 1]
-    roles = StaffRole.objects.filter(role=role, region__path__in=paths, user__is_active=True)
-    return list(User.objects.filter(pk__in=roles.values("user_id")).order_by("pk"))
-
-
 def responsible(dispute: Dispute) -> list[User]:
     """Who must act while the dispute waits in its current state."""
     if dispute.state in (S.MEDIATOR_ASSIGNED, S.IN_MEDIATION, S.AWAITING_SIGNATURES) and dispute.mediator_id:
@@ -316,8 +307,8 @@ def responsible(dispute: Dispute) -> list[User]:
     if dispute.state == S.CASE_HANDLING and dispute.case_handler_id:
         return [dispute.case_handler]
     if dispute.state == S.ESCALATED:
-        return staff_over(dispute, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level)
-    return staff_over(dispute, StaffRole.Role.GRID_WORKER)
+        return roles.staff_over(dispute.grid, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level)
+    return roles.staff_over(dispute.grid, StaffRole.Role.GRID_WORKER)
 
 
 # --- the sweep ---------------------------------------------------------------------------------------
@@ -401,7 +392,7 @@ def _remind(dispute: Dispute, rule: Rule, kind: str, lead: timedelta, now: datet
         services().record_event(dispute, "respondent_reminder", None, payload=payload)
     elif kind == K.HOME_VISIT:
         payload = {"due_at": due, "rule": rule.name}
-        grid_workers = staff_over(dispute, StaffRole.Role.GRID_WORKER)
+        grid_workers = roles.staff_over(dispute.grid, StaffRole.Role.GRID_WORKER)
         services().record_event(dispute, "home_visit_task", None, payload=payload, notify=grid_workers)
         Dispute.objects.filter(pk=dispute.pk).update(home_visit_due_at=now)
     else:

@@ -35,9 +35,10 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Func, IntegerField, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import Region, StaffRole
 
-from . import rules, selectors
+from . import selectors
 from .models import Category, Dispute, Rating, SettlementTally, Tally
 
 RESOLVED = (Dispute.State.SETTLED, Dispute.State.CLOSED)
@@ -59,7 +60,7 @@ class Filters:
 
     @cached_property
     def grid_ids(self) -> list[int]:
-        return selectors.grids_under([r.path for r in self.regions])
+        return roles.grids_in([r.path for r in self.regions])
 
     def params(self, **extra) -> dict:
         """Query parameters of the dispute list that counts a figure (api.ListFilters names)."""
@@ -76,8 +77,8 @@ class Filters:
 
 def staff_regions(user) -> list[Region]:
     """The top region nodes where the user is a grid worker or case handler (cockpit viewers)."""
-    roles = (StaffRole.Role.GRID_WORKER, StaffRole.Role.CASE_HANDLER)
-    paths = sorted({p for r, p, _ in rules.staff_roles(user) if r in roles})
+    wanted = (StaffRole.Role.GRID_WORKER, StaffRole.Role.CASE_HANDLER)
+    paths = sorted({p for r, p, _ in roles.staff_roles(user) if r in wanted})
     tops = [p for p in paths if not any(p != other and p.startswith(other) for other in paths)]
     return list(Region.objects.filter(path__in=tops).order_by("path"))
 

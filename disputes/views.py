@@ -16,19 +16,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import roles
 from accounts.models import StaffRole
-from config.errors import ServiceError
+from core.errors import ServiceError
 
-from . import rules, selectors, services, sla
+from . import selectors, services, sla
 from .api import filters_to_params, lenient_filters
 from .forms import (
-    ACTION_LABELS,
     AreaFilterForm,
     EvidenceForm,
     FileDisputeForm,
     HomeVisitForm,
     available_actions,
 )
+from .labels import ACTION_LABELS
 from .models import Dispute
 from .payloads import PAYLOADS
 from .rating_views import RatingForm, dispute_rating_fields
@@ -54,7 +55,7 @@ def mine(request):
 @login_required
 def queue(request):
     """Staff: what waits for me (soonest deadline first), and every dispute in my area."""
-    if not rules.staff_roles(request.user):
+    if not roles.staff_roles(request.user):
         raise PermissionDenied
     filters = AreaFilterForm(request.GET or None, user=request.user)
     waiting = selectors.queue_for(request.user).order_by(F("due_at").asc(nulls_last=True), "id")
@@ -76,7 +77,7 @@ def queue(request):
 
 @login_required
 def file_dispute(request):
-    on_behalf = rules.has_role(request.user, StaffRole.Role.GRID_WORKER)
+    on_behalf = roles.has_role(request.user, StaffRole.Role.GRID_WORKER)
     if not request.user.phone_verified and not on_behalf:
         return render(request, "disputes/file.html", {"needs_verification": True})
     form = FileDisputeForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.api import visible_dispute
 
 from . import ranking, services

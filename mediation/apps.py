@@ -40,9 +40,9 @@ class MediationConfig(AppConfig):
         # Judicial confirmation events on the timeline (they change no state).
         from django.utils.translation import gettext_lazy as _
 
-        from disputes.forms import ACTION_LABELS
+        from disputes import labels
 
-        ACTION_LABELS.update(
+        labels.register(
             {
                 "judicial_applied": _("Applied for judicial confirmation"),
                 "judicial_signed": _("Signed the application for judicial confirmation"),
@@ -64,6 +64,5 @@ class MediationConfig(AppConfig):
         hooks.after(*sorted(TRANSITIONS))(chat.on_transition)
         user_logged_out.connect(chat.on_logout, dispatch_uid="chat-logout")
         post_save.connect(chat.on_user_saved, sender=get_user_model(), dispatch_uid="chat-deactivation")
-        # Last of the sign handlers: it stores the signed file, so nothing after it can roll back
-        # the transaction and leave that file behind (only the commit itself).
-        hooks.after("sign")(settlements.on_sign)
+        # It stores the signed file: the "files" phase runs after every database handler.
+        hooks.after("sign", phase="files")(settlements.on_sign)

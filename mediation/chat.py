@@ -25,7 +25,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.models import Dispute
 
 from .models import Message, Room

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.api import visible_dispute
 
 from . import chat

@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 
 from . import chat, presence
 from .realtime import user_group

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from accounts.models import StaffRole, User
 from accounts.phones import mask_phone
 from disputes import casework
-from disputes.forms import ACTION_LABELS
+from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
 from disputes.templatetags.dispute_tags import ROLE_LABELS, entitled_to_contact
 

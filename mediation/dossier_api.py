@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes import casework
 from disputes.api import visible_dispute
 

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.phones import mask_phone
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 

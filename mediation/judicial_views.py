@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.phones import mask_phone
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.models import Dispute
 
 from . import judicial

@@ -19,7 +19,7 @@ from weasyprint.urls import URLFetcher
 
 from accounts.models import User
 from accounts.phones import mask_id_number, mask_phone
-from config.cache import get_or_compute
+from core.cache import get_or_compute
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_FILE = FONT_DIR / "NotoSansSC-Regular-subset.otf"

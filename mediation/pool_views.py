@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.models import Dispute
 
 from . import services

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes import services as dispute_services
 from disputes.models import Dispute
 

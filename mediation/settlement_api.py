@@ -18,8 +18,8 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.phones import mask_phone
-from config.api import PayloadTooLarge
-from config.errors import ServiceError
+from core.api import PayloadTooLarge
+from core.errors import ServiceError
 from disputes.api import visible_dispute
 
 from . import settlements

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PhoneCode, User
 from accounts.services import check_phone_code, send_phone_code
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes.models import Dispute
 
 from . import signing

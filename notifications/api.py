@@ -8,7 +8,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import NewestFirst
+from core.api import NewestFirst
 
 from . import services
 from .models import Notification, Preference

@@ -18,7 +18,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import sms, texts
+from core import sms
+
+from . import texts
 from .models import Notification
 
 Status = Notification.Status

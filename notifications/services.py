@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Region, StaffRole, User
+from accounts import roles
+from accounts.models import StaffRole, User
 
 from . import push, texts
 from .models import Notification, Preference
@@ -89,18 +90,6 @@ class Recipient:
 
 def _dispute_language(dispute) -> str:
     return getattr(dispute, "language", "") or texts.ZH
-
-
-def _staff(dispute, role: str, max_depth: int | None = None) -> list[User]:
-    """Active users holding `role` on the dispute's grid or a region above it."""
-    ids = [int(i) for i in dispute.grid.path.strip("/").split("/")]
-    kinds = [k for k, depth in Region.DEPTH.items() if max_depth is None or depth <= max_depth]
-    return list(
-        User.objects.filter(
-            is_active=True, staff_roles__role=role, staff_roles__region_id__in=ids,
-            staff_roles__region__kind__in=kinds,
-        ).distinct().order_by("pk")
-    )  # fmt: skip
 
 
 def _sign_rules(event) -> list[tuple[str, str | None]]:
@@ -187,10 +176,10 @@ def recipients(event, notify=()) -> list[Recipient]:
         elif target == "former_mediator" and (former := _former_mediator(event)):
             add_user(former, text)
         elif target == "grid_workers":
-            for user in _staff(dispute, StaffRole.Role.GRID_WORKER):
+            for user in roles.staff_over(dispute.grid, StaffRole.Role.GRID_WORKER):
                 add_user(user, text)
         elif target == "case_handlers":
-            for user in _staff(dispute, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level):
+            for user in roles.staff_over(dispute.grid, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level):
                 add_user(user, text)
     for user in notify:
         if user is not None and user.is_active:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import mask_phone
-from disputes.forms import ACTION_LABELS
+from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
 
 register = template.Library()

@@ -55,7 +55,7 @@ def test_each_row_shows_why_and_a_short_history(escalated, street_handler, page_
     # The last four timeline lines, newest first, and how often it was escalated.
     from django.utils import translation
 
-    from disputes.forms import ACTION_LABELS
+    from disputes.labels import ACTION_LABELS
 
     glance = page[page.index('class="glance"') :]
     assert glance.count("<li>") == 4

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from django.db import DatabaseError, OperationalError, connection, connections
 
 from accounts.models import User
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes import services
 from mediation import chat
 from mediation.models import Message, Room

@@ -13,7 +13,7 @@ from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes import services
 from mediation import chat
 from mediation.models import Message, Presence

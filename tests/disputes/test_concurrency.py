@@ -64,9 +64,6 @@ def slow_transitions(monkeypatch):
         time.sleep(0.3)
 
     monkeypatch.setattr(hooks, "AFTER_TRANSITION", _with_handler(hooks.AFTER_TRANSITION, slow))
-    from disputes import services
-
-    monkeypatch.setattr(services, "AFTER_TRANSITION", hooks.AFTER_TRANSITION)
 
 
 def _with_handler(registry, handler):
@@ -74,7 +71,7 @@ def _with_handler(registry, handler):
 
     copy = defaultdict(list, {name: list(handlers) for name, handlers in registry.items()})
     for name in ("accept", "reject", "withdraw", "escalate", "respondent_accept", "respondent_decline"):
-        copy[name].append(handler)
+        copy[name].append((0, handler))  # phase "database"
     return copy
 
 
@@ -186,11 +183,7 @@ def test_filings_in_the_same_grid_are_not_blocked_by_a_transition_in_progress(
         started.set()
         release.wait(timeout=10)
 
-    registry = _with_handler(hooks.AFTER_TRANSITION, hold)
-    monkeypatch.setattr(hooks, "AFTER_TRANSITION", registry)
-    from disputes import services
-
-    monkeypatch.setattr(services, "AFTER_TRANSITION", registry)
+    monkeypatch.setattr(hooks, "AFTER_TRANSITION", _with_handler(hooks.AFTER_TRANSITION, hold))
     body = {
         "title": "另一件事", "description": "无关的纠纷。", "category": "consumer", "grid": regions["grid1"].pk,
         "respondent": {"name": "李四", "phone": respondent.phone},

@@ -87,7 +87,7 @@ def test_the_task_run_twice_sends_once(stranger_dispute, grid_worker, counting):
 def test_the_file_backends_write_one_file_per_notification(stranger_dispute, grid_worker, settings):
     from notifications import delivery
 
-    settings.EMAIL_BACKEND = "notifications.mail.FileEmailBackend"
+    settings.EMAIL_BACKEND = "core.mail.FileEmailBackend"
     services.fire(stranger_dispute.pk, "accept", by=grid_worker)
     sms_row = sent("accept", channel="sms", address="13999990000")[0]
     email_row = sent("accept", channel="email")[0]

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from disputes import ratings
 from disputes.models import Rating, Review
 from mediation.models import MediatorProfile

@@ -1,4 +1,4 @@
-"""Who holds which staff role over which part of the region tree.
+"""Who holds which staff role over which part of the region tree: the one home of these rules.
 
 A user's roles are read once per user object and cached on it, so permission checks
 for a page or a list cost one query however many disputes they look at.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from accounts.models import Region, StaffRole
+from .models import Region, StaffRole, User
 
 
 def staff_roles(user) -> list[tuple[str, str, int]]:
@@ -41,7 +41,7 @@ def holds_role_over(user, role: str, region: Region, *, max_depth: int | None = 
     )
 
 
-def grids_under(user, *roles: str, path: str | None = None) -> list[int]:
+def grids_of(user, *roles: str, path: str | None = None) -> list[int]:
     """Ids of the grids under the user's regions for these roles (or under one `path`).
 
     Ids, not a subquery or a path match, so lists and queues can use the (grid, ...)
@@ -53,13 +53,34 @@ def grids_under(user, *roles: str, path: str | None = None) -> list[int]:
     cache = user.__dict__.setdefault("_grids_cache", {})
     key = tuple(paths)
     if key not in cache:
-        q = Q()
-        for prefix in paths:
-            q |= Q(path__startswith=prefix)
-        cache[key] = list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
+        cache[key] = grids_in(paths)
     return cache[key]
+
+
+def grids_in(paths) -> list[int]:
+    """Ids of the grids under any of these region paths."""
+    q = Q(pk__in=[])
+    for prefix in paths:
+        q |= Q(path__startswith=prefix)
+    return list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
 
 
 def staff_grids(user) -> list[int]:
     """The grids under the regions where the user is a grid worker or case handler."""
-    return grids_under(user, StaffRole.Role.GRID_WORKER, StaffRole.Role.CASE_HANDLER)
+    return grids_of(user, StaffRole.Role.GRID_WORKER, StaffRole.Role.CASE_HANDLER)
+
+
+def staff_over(
+    region: Region, role: str, *, max_depth: int | None = None, depth: int | None = None
+) -> list[User]:
+    """Active users holding `role` on `region` or a node above it, ordered by id.
+
+    `max_depth` keeps the nodes down to that depth (a dispute's level), `depth` one depth only.
+    """
+    nodes = [
+        pk
+        for d, pk in enumerate(region.ancestor_ids())
+        if (max_depth is None or d <= max_depth) and (depth is None or d == depth)
+    ]
+    holders = StaffRole.objects.filter(role=role, region_id__in=nodes)
+    return list(User.objects.filter(is_active=True, pk__in=holders.values("user_id")).order_by("pk"))
