@@ -23,7 +23,8 @@ CHOICES[field](dispute) -> [(value, label)]: the choices a payload field offers 
 dispute page (e.g. the mediators who may be assigned), from the app that owns the rule.
 
 ON_EVENT: handler(event, notify) for every timeline event (services.record_event), inside
-the transaction that records it: the notifications app writes its outbox rows here.
+the transaction that records it (mediation's ranking counts ratings here). Who is told of
+the event is decided afterwards by disputes.notices.
 
 Payload keys in SECRET_KEYS are never recorded on the timeline.
 """

@@ -23,6 +23,7 @@ from accounts import roles
 from accounts.models import Region, StaffRole, User
 from core.errors import ServiceError
 
+from . import notices
 from .hooks import ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS, handlers_after
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla import deadline_for
@@ -142,7 +143,7 @@ def record_event(
 
     `name` is a transition, or an action that changes no state (a reminder sent, information
     requested, a rating): then `from_state` defaults to the current state. `notify` names extra
-    recipients the caller knows of (users); the notifications app decides the rest per event.
+    recipients the caller knows of (users); disputes.notices decides the rest per event.
     """
     event = DisputeEvent.objects.create(
         dispute=dispute,
@@ -156,6 +157,7 @@ def record_event(
     )
     for handler in ON_EVENT:
         handler(event, notify)
+    notices.on_event(event, notify)
     return event
 
 

@@ -5,14 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self) -> None:
-        from disputes import hooks
-
-        from . import services
-
-        # Every timeline event (transitions and other actions) writes its outbox rows.
-        if services.on_event not in hooks.ON_EVENT:
-            hooks.ON_EVENT.append(services.on_event)
-        # Sockets outlive logout (STACK.md): close a user's notification sockets when they
+        # Sockets outlive logout (docs/decisions.md): close a user's notification sockets when they
         # sign out or are deactivated.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out

@@ -49,10 +49,11 @@ def test_respondent_with_account_is_invited_in_app_in_their_language(dispute, gr
 def test_the_actor_is_never_told_of_their_own_action(dispute, grid_worker):
     services.fire(dispute.pk, "accept", by=grid_worker)
     assert not sent("accept", user=grid_worker)
-    event = dispute.events.last()
+    assert sent("accept", user=dispute.filed_by)  # the others were told
     services.record_event(dispute, "sla_reminder", grid_worker, notify=[grid_worker])
     assert not sent("sla_reminder")
-    assert event
+    reminder = dispute.events.get(transition="sla_reminder")
+    assert reminder.actor == grid_worker  # recorded on the timeline, told to nobody
 
 
 def test_reject_tells_the_claimant_why(dispute, grid_worker, claimant, respondent):
