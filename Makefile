@@ -63,7 +63,7 @@ test: debs-test install ## the whole suite on the embedded default: unit tests, 
 test-unit: install ## every test but the browser ones, on the embedded default
 	$(EMBEDDED) $(BIN)/pytest -m "not e2e"
 
-# Browser tests need their own pytest process (STACK.md: sharing a run with the async tests
+# Browser tests need their own pytest process (docs/decisions.md: sharing a run with the async tests
 # breaks the event loop) and DJANGO_ALLOW_ASYNC_UNSAFE for the live server's database.
 # Exit code 5 (no tests collected) passes only while tests/e2e holds no test files.
 test-e2e: install ## the browser tests (chromium), in their own pytest run

@@ -495,7 +495,7 @@ async def run(args, rooms: list[dict]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--minutes", type=float, default=1.0, help="design-load duration per server (issue: 10)"
+        "--minutes", type=float, default=1.0, help="design-load duration per server (the goal: 10)"
     )
     parser.add_argument("--rooms", type=int, default=200)
     parser.add_argument("--flood-rooms", type=int, default=100)

@@ -46,7 +46,7 @@ urlpatterns += [
     path("mediators/me/availability/", mediation_api.MyAvailabilityView.as_view(), name="my-availability"),
 ]
 
-# Mediation chat (DESIGN §4): rooms, history and the send fallback, websocket tickets.
+# Mediation chat (docs/chat-protocol.md): rooms, history and the send fallback, websocket tickets.
 from mediation import chat_api  # noqa: E402
 
 urlpatterns += [
@@ -55,7 +55,7 @@ urlpatterns += [
     path("ws-tickets/", chat_api.WsTicketView.as_view(), name="ws-tickets"),
 ]
 
-# Settlement agreements (DESIGN §5): the current version and signing codes.
+# Settlement agreements (docs/features/settlements.md): the current version and signing codes.
 from mediation import settlement_api  # noqa: E402
 
 urlpatterns += [
@@ -71,7 +71,7 @@ urlpatterns += [
     path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
 ]
 
-# Case handling (issue 7): requests for information, the case file and the referral letter.
+# Case handling: requests for information, the case file and the referral letter.
 from disputes import case_api  # noqa: E402
 from mediation import dossier_api  # noqa: E402
 
@@ -103,7 +103,7 @@ urlpatterns += [
     path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
 ]
 
-# Notifications (DESIGN §7): the in-app inbox and channel preferences.
+# Notifications (docs/features/notifications.md): the in-app inbox and channel preferences.
 from notifications import api as notifications_api  # noqa: E402
 
 urlpatterns += [

@@ -156,7 +156,7 @@ AUTH_USER_MODEL = "accounts.User"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    # PubSub layer: the default RedisChannelLayer loses deliveries with redis-py 8 (STACK.md).
+    # PubSub layer: the default RedisChannelLayer loses deliveries with redis-py 8 (docs/decisions.md).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -170,7 +170,7 @@ else:
 
 # --- Celery ---------------------------------------------------------------------------
 # Embedded default: the filesystem transport, a real worker and beat with no server to
-# install (STACK.md). Producer and worker share one folder, on the same filesystem as var/.
+# install (docs/decisions.md). Producer and worker share one folder, on the same filesystem as var/.
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -230,7 +230,7 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- Notifications (DESIGN §7): outbox, email, links --------------------------------------
+# --- Notifications (docs/features/notifications.md): outbox, email, links --------------------------------------
 # Email: one file per message under var/outbox/email/ by default; SMTP when EMAIL_HOST is set
 # (or any backend by TIAOJIE_EMAIL_BACKEND).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -266,7 +266,7 @@ PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_CODE_MAX_PER_HOUR = 5
 PHONE_CODE_MAX_ATTEMPTS = 5
 
-# --- Deadlines (DESIGN §6) -----------------------------------------------------------------
+# --- Deadlines (docs/features/sla.md) -----------------------------------------------------------------
 # Policies and the holiday calendar live in the database (Django admin → Deadline policies,
 # Holiday calendar); disputes.sla reads them through the cache, kept this many seconds at most.
 SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
@@ -275,7 +275,7 @@ SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
 
 # --- Celery beat: all periodic work, in one place -------------------------------------------
 CELERY_BEAT_SCHEDULE = {
-    # The outbox sweeper: notifications due and undelivered are queued again (DESIGN §7).
+    # The outbox sweeper: notifications due and undelivered are queued again (docs/features/notifications.md).
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},
     # Deadlines are swept from indexed columns every minute, never scheduled as long ETAs
     # (on Redis a task whose ETA passes the visibility timeout runs twice).
@@ -344,7 +344,7 @@ LOGGING = {
     },
 }
 
-# --- Mediation chat (DESIGN §4) ---------------------------------------------------------
+# --- Mediation chat (docs/chat-protocol.md) ---------------------------------------------------------
 CHAT_MAX_BODY = 4000  # characters of one message
 # Frames a connection may send per second (a burst of the same size), then `rate_limited`.
 CHAT_RATE = env_int("TIAOJIE_CHAT_RATE", 10)
@@ -354,7 +354,7 @@ CHAT_PRESENCE_TTL = env_int("TIAOJIE_CHAT_PRESENCE_TTL", 60)
 CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
 CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`
 
-# --- settlement signing (DESIGN §5) ---------------------------------------------------------
+# --- settlement signing (docs/features/settlements.md) ---------------------------------------------------------
 # The platform CA, timestamp authority and committee seal keys (owner-only permissions);
 # created on first use or by `manage.py init_pki`.
 PKI_DIR = Path(os.environ.get("TIAOJIE_PKI_DIR", VAR_DIR / "pki"))

@@ -19,7 +19,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),
     path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
-    # Case handling (issue 7): the workspace, and a party's answer to a request for information.
+    # Case handling: the workspace, and a party's answer to a request for information.
     path("cases/", include("disputes.case_urls")),
     path(
         "disputes/<int:pk>/info-requests/<int:request_id>/answer/",

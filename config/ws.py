@@ -1,4 +1,4 @@
-"""Websocket authentication and the origin rule (DESIGN §4).
+"""Websocket authentication and the origin rule (docs/chat-protocol.md).
 
 A socket is authenticated either by `?ticket=` (single use, from POST /api/v1/ws-tickets/)
 or by the session cookie. Cookies are ambient credentials a browser attaches for any page

@@ -49,7 +49,7 @@ def _flatten(errors) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
-    """Every error as {"detail", "code", "errors"?} (DESIGN §3); `errors` only on 400."""
+    """Every error as {"detail", "code", "errors"?} (docs/api.md); `errors` only on 400."""
     if isinstance(exc, ServiceError):
         body = {"detail": exc.message, "code": exc.code}
         if exc.status == 400:

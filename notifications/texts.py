@@ -11,7 +11,7 @@ from __future__ import annotations
 ZH, EN = "zh-hans", "en"
 
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
-    # --- transitions (DESIGN §2) --------------------------------------------------------------
+    # --- transitions (docs/state-machine.md) --------------------------------------------------------------
     "file": {
         ZH: ("{ref} 新纠纷待受理", "纠纷“{subject}”已提交，请在 {due} 前审查受理。"),
         EN: (

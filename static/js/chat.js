@@ -1,4 +1,4 @@
-// Mediation chat page (DESIGN §4). Message text is only ever set with textContent.
+// Mediation chat page (docs/chat-protocol.md). Message text is only ever set with textContent.
 // The server is the log: after every (re)connect the page syncs from the last seq it
 // holds, and resends its unacknowledged messages with their client_msg_id (stored once).
 (function () {

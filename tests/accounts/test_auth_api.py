@@ -1,4 +1,4 @@
-"""Registration, tokens and /auth/me/ (DESIGN §3)."""
+"""Registration, tokens and /auth/me/ (docs/api.md)."""
 
 import pytest
 from rest_framework.authtoken.models import Token

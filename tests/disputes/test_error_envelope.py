@@ -1,4 +1,4 @@
-"""Every API error has the same shape: {"detail", "code"}, plus "errors" on 400 only (DESIGN §3)."""
+"""Every API error has the same shape: {"detail", "code"}, plus "errors" on 400 only (docs/api.md)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Evidence uploads and downloads (DESIGN §3): images, PDF and audio only, by content; 20 MB at most."""
+"""Evidence uploads and downloads (docs/api.md): images, PDF and audio only, by content; 20 MB at most."""
 
 import hashlib
 from pathlib import Path

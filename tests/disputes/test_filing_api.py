@@ -1,4 +1,4 @@
-"""POST /api/v1/disputes/: filing a dispute (DESIGN §3)."""
+"""POST /api/v1/disputes/: filing a dispute (docs/api.md)."""
 
 import re
 

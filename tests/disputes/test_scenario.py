@@ -1,4 +1,4 @@
-"""A whole case driven only through the documented API (DESIGN §3), as an outside client would.
+"""A whole case driven only through the documented API (docs/api.md), as an outside client would.
 
 Two residents register, read their codes from the SMS outbox, verify and sign in; one files,
 intake accepts, the respondent agrees, a mediator is assigned and fails, the street takes the

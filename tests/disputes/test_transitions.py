@@ -1,4 +1,4 @@
-"""The state machine through the API, as a matrix (DESIGN §2, §3).
+"""The state machine through the API, as a matrix (docs/state-machine.md, docs/api.md).
 
 Every implemented transition is fired by a role allowed to fire it (200, new state, one event),
 by a role that is not (403, or 404 when the dispute is invisible to them; nothing changes) and

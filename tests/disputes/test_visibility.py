@@ -1,4 +1,4 @@
-"""Who sees which dispute (DESIGN §1, §3): invisible is 404, never 403, on every endpoint."""
+"""Who sees which dispute (docs/architecture.md, docs/api.md): invisible is 404, never 403, on every endpoint."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Proposing, signing in turn with SMS codes, declining and re-proposing (DESIGN §2, §5)."""
+"""Proposing, signing in turn with SMS codes, declining and re-proposing (docs/state-machine.md, docs/features/settlements.md)."""
 
 import pytest
 
