@@ -1,7 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts import api as accounts_api
 from disputes import api as disputes_api
 from mediation import api as mediation_api
 
@@ -11,12 +10,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
-    path("auth/register/", accounts_api.RegisterView.as_view(), name="register"),
-    path("auth/send-code/", accounts_api.SendCodeView.as_view(), name="send-code"),
-    path("auth/verify-phone/", accounts_api.VerifyPhoneView.as_view(), name="verify-phone"),
-    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
-    path("auth/me/", accounts_api.MeView.as_view(), name="me"),
-    path("regions/", accounts_api.RegionListView.as_view(), name="regions"),
+    path("", include("accounts.api_urls")),
+    path("", include("notifications.api_urls")),
     path("categories/", disputes_api.CategoryListView.as_view(), name="categories"),
     path("disputes/", disputes_api.DisputeListView.as_view(), name="disputes"),
     path("disputes/<int:pk>/", disputes_api.DisputeDetailView.as_view(), name="dispute"),
@@ -101,28 +96,6 @@ urlpatterns += [
     path("stats/", cockpit.StatsView.as_view(), name="stats"),
     path("disputes/export/", cockpit.ExportView.as_view(), name="disputes-export"),
     path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
-]
-
-# Notifications (docs/features/notifications.md): the in-app inbox and channel preferences.
-from notifications import api as notifications_api  # noqa: E402
-
-urlpatterns += [
-    path("notifications/", notifications_api.NotificationListView.as_view(), name="notifications"),
-    path(
-        "notifications/<int:pk>/read/",
-        notifications_api.NotificationReadView.as_view(),
-        name="notification-read",
-    ),
-    path(
-        "notifications/read-all/",
-        notifications_api.NotificationReadAllView.as_view(),
-        name="notifications-read-all",
-    ),
-    path(
-        "notifications/preferences/",
-        notifications_api.PreferenceView.as_view(),
-        name="notification-preferences",
-    ),
 ]
 
 # Judicial confirmation (司法确认) of a sealed settlement.

@@ -1,0 +1,14 @@
+"""API routes of accounts (included under /api/v1/ by config.api_urls; names stay api:<name>)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("auth/register/", api.RegisterView.as_view(), name="register"),
+    path("auth/send-code/", api.SendCodeView.as_view(), name="send-code"),
+    path("auth/verify-phone/", api.VerifyPhoneView.as_view(), name="verify-phone"),
+    path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("auth/me/", api.MeView.as_view(), name="me"),
+    path("regions/", api.RegionListView.as_view(), name="regions"),
+]
