@@ -5,7 +5,7 @@ import os
 import pytest
 
 from core.errors import ServiceError
-from disputes import ratings
+from disputes.ratings import services as ratings
 from disputes.models import Rating, Review
 from mediation.models import MediatorProfile
 from tests.disputes.test_concurrency import race
