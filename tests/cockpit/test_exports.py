@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
-from disputes import exports
+from disputes.reports import exports
 from disputes.models import Dispute
 from tests import factories
 
