@@ -1,8 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
-from disputes import api as disputes_api
 from mediation import api as mediation_api
 
 app_name = "api"
@@ -17,21 +16,9 @@ urlpatterns = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("auth/me/", accounts_api.MeView.as_view(), name="me"),
     path("regions/", accounts_api.RegionListView.as_view(), name="regions"),
-    path("categories/", disputes_api.CategoryListView.as_view(), name="categories"),
-    path("disputes/", disputes_api.DisputeListView.as_view(), name="disputes"),
-    path("disputes/<int:pk>/", disputes_api.DisputeDetailView.as_view(), name="dispute"),
-    path(
-        "disputes/<int:pk>/transitions/<str:name>/", disputes_api.TransitionView.as_view(), name="transition"
-    ),
-    path("disputes/<int:pk>/events/", disputes_api.EventListView.as_view(), name="events"),
-    path("disputes/<int:pk>/evidence/", disputes_api.EvidenceView.as_view(), name="evidence"),
-    path(
-        "disputes/<int:pk>/evidence/<int:evidence_id>/download/",
-        disputes_api.EvidenceDownloadView.as_view(),
-        name="evidence-download",
-    ),
-    path("queue/", disputes_api.QueueView.as_view(), name="queue"),
-    path("disputes/<int:pk>/home-visit/", disputes_api.HomeVisitView.as_view(), name="home-visit"),
+    # The disputes core and its feature packages (each module self-contained, no app_name).
+    path("", include("disputes.api_urls")),
+    path("", include("disputes.sla.api_urls")),
 ]
 
 urlpatterns += [
@@ -46,7 +33,7 @@ urlpatterns += [
     path("mediators/me/availability/", mediation_api.MyAvailabilityView.as_view(), name="my-availability"),
 ]
 
-# Mediation chat (DESIGN §4): rooms, history and the send fallback, websocket tickets.
+# Mediation chat (docs/chat-protocol.md): rooms, history and the send fallback, websocket tickets.
 from mediation import chat_api  # noqa: E402
 
 urlpatterns += [
@@ -55,7 +42,7 @@ urlpatterns += [
     path("ws-tickets/", chat_api.WsTicketView.as_view(), name="ws-tickets"),
 ]
 
-# Settlement agreements (DESIGN §5): the current version and signing codes.
+# Settlement agreements (docs/features/settlements.md): the current version and signing codes.
 from mediation import settlement_api  # noqa: E402
 
 urlpatterns += [
@@ -71,17 +58,11 @@ urlpatterns += [
     path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
 ]
 
-# Case handling (issue 7): requests for information, the case file and the referral letter.
-from disputes import case_api  # noqa: E402
+# Case handling (docs/features/casework.md): requests for information, the case file and the referral letter.
 from mediation import dossier_api  # noqa: E402
 
 urlpatterns += [
-    path("disputes/<int:pk>/info-requests/", case_api.InfoRequestListView.as_view(), name="info-requests"),
-    path(
-        "disputes/<int:pk>/info-requests/<int:request_id>/answer/",
-        case_api.InfoAnswerView.as_view(),
-        name="info-request-answer",
-    ),
+    path("", include("disputes.casework.api_urls")),
     path("disputes/<int:pk>/dossier/", dossier_api.DossierView.as_view(), name="dossier"),
     path(
         "disputes/<int:pk>/referral-letter/", dossier_api.ReferralLetterView.as_view(), name="referral-letter"
@@ -89,21 +70,12 @@ urlpatterns += [
 ]
 
 # Satisfaction ratings, supervisor reviews, the cockpit's figures and list exports.
-from disputes import cockpit, rating_views  # noqa: E402
-
 urlpatterns += [
-    path("disputes/<int:pk>/rating/", rating_views.RatingView.as_view(), name="rating"),
-    path("reviews/", rating_views.ReviewListView.as_view(), name="reviews"),
-    path("reviews/<int:review_id>/answer/", rating_views.ReviewAnswerView.as_view(), name="review-answer"),
-    path(
-        "reviews/<int:review_id>/followup/", rating_views.ReviewFollowupView.as_view(), name="review-followup"
-    ),
-    path("stats/", cockpit.StatsView.as_view(), name="stats"),
-    path("disputes/export/", cockpit.ExportView.as_view(), name="disputes-export"),
-    path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
+    path("", include("disputes.ratings.api_urls")),
+    path("", include("disputes.reports.api_urls")),
 ]
 
-# Notifications (DESIGN §7): the in-app inbox and channel preferences.
+# Notifications (docs/features/notifications.md): the in-app inbox and channel preferences.
 from notifications import api as notifications_api  # noqa: E402
 
 urlpatterns += [

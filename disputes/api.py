@@ -1,18 +1,15 @@
-"""Disputes API (DESIGN §3): filing, lists, detail, transitions, timeline, evidence, queue."""
+"""Disputes API (docs/api.md): filing, lists, detail, transitions, timeline, evidence, queue."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import DateTimeField, Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -20,9 +17,11 @@ from rest_framework.views import APIView
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 
-from . import selectors, services, sla
+from . import selectors, services
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
+from .permissions import MayFireTransition
+from .ratings.serializers import dispute_rating_fields
 from .serializers import (
     CategorySerializer,
     DisputeDetailSerializer,
@@ -32,9 +31,7 @@ from .serializers import (
     EvidenceUploadSerializer,
     FileDisputeSerializer,
 )
-
-# Disputes without a deadline sort after every real one in queues.
-NO_DEADLINE = parse_datetime("9999-12-31T00:00:00+00:00")
+from .sla import home_visit
 
 
 def visible_dispute(request, pk: int) -> Dispute:
@@ -168,8 +165,6 @@ class DisputeListView(generics.ListCreateAPIView):
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeDetailSerializer})
     def get(self, request, pk: int):
-        from .rating_views import dispute_rating_fields
-
         dispute = visible_dispute(request, pk)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         # Satisfaction: can_rate, my_rating, the supervisor's review and follow-up links.
@@ -178,15 +173,14 @@ class DisputeDetailView(APIView):
 
 
 class TransitionView(APIView):
+    permission_classes = [IsAuthenticated, MayFireTransition]
+
     @extend_schema(request=dict, responses={200: DisputeDetailSerializer})
     def post(self, request, pk: int, name: str):
         dispute = visible_dispute(request, pk)
         if name not in TRANSITIONS or name not in PAYLOADS:
             raise ServiceError(_("Not found."), code="not_found", status=404)
-        if not services.may_ever(dispute, name, request.user):
-            raise ServiceError(
-                _("You may not do this to this dispute."), code="permission_denied", status=403
-            )
+        self.check_object_permissions(request, dispute)
         payload = PAYLOADS[name](data=request.data)
         payload.is_valid(raise_exception=True)
         # The caller sees the result even when it ends their access (a mediator who declines).
@@ -249,24 +243,9 @@ class QueueItemSerializer(DisputeListSerializer):
 
     def get_home_visit_due(self, d: Dispute) -> bool:
         """For the grid workers who are to visit; the parties are not told of it here."""
-        due = d.state == Dispute.State.AWAITING_RESPONSE and d.home_visit_due_at is not None
-        return due and d.is_grid_worker(self.context["request"].user)
-
-
-class HomeVisitSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, trim_whitespace=True)
-
-
-class HomeVisitView(APIView):
-    """A grid worker records the home visit the respondent ladder asked for (disputes.sla)."""
-
-    @extend_schema(request=HomeVisitSerializer, responses={201: EventSerializer})
-    def post(self, request, pk: int):
-        dispute = visible_dispute(request, pk)
-        data = HomeVisitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        event = sla.record_home_visit(dispute.pk, by=request.user, note=data.validated_data["note"])
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return home_visit.home_visit_due(d) and home_visit.may_record_home_visit(
+            d, self.context["request"].user
+        )
 
 
 class QueueView(generics.ListAPIView):
@@ -274,6 +253,4 @@ class QueueView(generics.ListAPIView):
     pagination_class = SoonestDueFirst
 
     def get_queryset(self):
-        return selectors.queue_for(self.request.user).annotate(
-            due_sort=Coalesce("due_at", Value(NO_DEADLINE, output_field=DateTimeField()))
-        )
+        return selectors.queue_by_deadline(self.request.user)

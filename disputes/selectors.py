@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import roles
 from accounts.models import Region, StaffRole
@@ -13,6 +15,8 @@ from accounts.models import Region, StaffRole
 from .models import Dispute, Rating
 
 LIST_RELATED = ("category", "grid", "mediator")
+# Disputes without a deadline sort after every real one in queues.
+NO_DEADLINE = parse_datetime("9999-12-31T00:00:00+00:00")
 
 
 def day_start(day: date) -> datetime:
@@ -82,6 +86,20 @@ def dispute_list(
     return qs
 
 
+def escalated_waiting(user) -> Q:
+    """Escalated disputes a case handler may take: under their regions, at their level or below.
+
+    The same rule as Dispute.is_case_handler (a handler at the dispute's level or above).
+    """
+    waiting = Q(pk__in=[])
+    for role, path, depth in roles.staff_roles(user):
+        if role == StaffRole.Role.CASE_HANDLER:
+            waiting |= Q(
+                grid_id__in=roles.grids_of(user, path=path), state=Dispute.State.ESCALATED, level__gte=depth
+            )
+    return waiting
+
+
 def queue_for(user) -> QuerySet[Dispute]:
     """What waits for this user's action, soonest deadline first.
 
@@ -96,11 +114,16 @@ def queue_for(user) -> QuerySet[Dispute]:
     if intake_grids:
         waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
         waiting |= Q(grid_id__in=intake_grids, state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
-    for role, path, depth in roles.staff_roles(user):
-        if role == StaffRole.Role.CASE_HANDLER:
-            waiting |= Q(grid_id__in=roles.grids_of(user, path=path), state=S.ESCALATED, level__gte=depth)
+    waiting |= escalated_waiting(user)
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
     if user.phone_verified and user.phone:
         waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
     return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
+
+
+def queue_by_deadline(user) -> QuerySet[Dispute]:
+    """The queue with `due_sort`: the deadline, or NO_DEADLINE for none (sorted last)."""
+    return queue_for(user).annotate(
+        due_sort=Coalesce("due_at", Value(NO_DEADLINE, output_field=DateTimeField()))
+    )
