@@ -56,8 +56,8 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Region, StaffRole, User
-    from disputes.sla import engine
     from disputes.models import Category, Dispute, DisputeEvent, SlaNotice
+    from disputes.sla import engine
 
     call_command("migrate", verbosity=0)
     district, _ = Region.objects.get_or_create(name="bench-district", kind="district")

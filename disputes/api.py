@@ -18,6 +18,7 @@ from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 
 from . import selectors, services
+from .filters import DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
 from .permissions import MayFireTransition
@@ -52,27 +53,6 @@ class CategoryListView(APIView):
         return Response(CategorySerializer(Category.objects.all(), many=True).data)
 
 
-class ListFilters(serializers.Serializer):
-    state = serializers.MultipleChoiceField(choices=Dispute.State.choices, required=False)
-    # Bounded: an id past the database's 64-bit integers would be a server error, not a filter.
-    grid = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    category = serializers.SlugField(required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False, max_length=200)
-    # The cockpit's figures link to lists with these (disputes.selectors.dispute_list).
-    region = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=50
-    )
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-    settled = serializers.BooleanField(required=False, allow_null=True, default=None)
-    rating = serializers.ChoiceField(choices=["any", "low"], required=False)
-
-
-# Query parameter → ListFilters field (`from` and `to` are Python keywords).
-PARAM_NAMES = {"from": "start", "to": "end"}
-MULTI = ("state", "region")
-
 LIST_PARAMETERS = [
     OpenApiParameter("state", str, many=True),
     OpenApiParameter("grid", int),
@@ -87,55 +67,6 @@ LIST_PARAMETERS = [
 ]
 
 
-def filter_data(params) -> dict:
-    """Query parameters as ListFilters input (multi-valued ones as lists)."""
-    fields = ListFilters().fields
-    raw = {}
-    for key in params:
-        name = PARAM_NAMES.get(key, key)
-        if name in fields and key not in ("start", "end"):
-            raw[name] = params.getlist(key) if name in MULTI else params.get(key)
-    return raw
-
-
-def clean_filters(data: dict) -> dict:
-    if "state" in data:
-        data["state"] = sorted(data["state"])
-    return data
-
-
-def parse_filters(request) -> dict:
-    """The list filters of a request; 400 with the field errors when one is malformed."""
-    filters = ListFilters(data=filter_data(request.query_params))
-    filters.is_valid(raise_exception=True)
-    return clean_filters(dict(filters.validated_data))
-
-
-def filters_to_params(filters: dict) -> dict:
-    """Selector filters back as query parameters (for export links)."""
-    names = {v: k for k, v in PARAM_NAMES.items()}
-    out = {}
-    for key, value in filters.items():
-        if value is None or value == "" or value == []:
-            continue
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        out[names.get(key, key)] = value
-    return out
-
-
-def lenient_filters(params) -> dict:
-    """The valid list filters of a page's query string; malformed ones are ignored."""
-    raw = filter_data(params)
-    filters = ListFilters(data=raw)
-    if not filters.is_valid():
-        filters = ListFilters(data={k: v for k, v in raw.items() if k not in filters.errors})
-        filters.is_valid()
-    return clean_filters(dict(filters.validated_data)) if not filters.errors else {}
-
-
 class DisputeListView(generics.ListCreateAPIView):
     serializer_class = DisputeListSerializer
     pagination_class = NewestFirst
@@ -145,7 +76,7 @@ class DisputeListView(generics.ListCreateAPIView):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
-        return selectors.dispute_list(self.request.user, **parse_filters(self.request))
+        return DisputeFilter.strict(self.request.query_params, selectors.dispute_list(self.request.user))
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def get(self, request, *args, **kwargs):

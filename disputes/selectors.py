@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import DateTimeField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from accounts import roles
 from accounts.models import Region, StaffRole
 
-from .models import Dispute, Rating
+from .models import Dispute
 
 LIST_RELATED = ("category", "grid", "mediator")
 # Disputes without a deadline sort after every real one in queues.
@@ -40,50 +40,12 @@ def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
     )
 
 
-def dispute_list(
-    user,
-    *,
-    state=None,
-    grid=None,
-    category=None,
-    overdue=None,
-    q=None,
-    region=None,
-    start=None,
-    end=None,
-    settled=None,
-    rating=None,
-) -> QuerySet[Dispute]:
-    """The disputes visible to `user`, filtered; newest first.
+def dispute_list(user) -> QuerySet[Dispute]:
+    """The disputes visible to `user`, with the list's joins; newest first (the model's ordering).
 
-    The cockpit's figures link here: `region` (ids; the grids under any of them), `start`/`end`
-    (filing dates, inclusive), `settled` (reached a settlement, whatever happened after),
-    `rating` ("any": some party rated it; "low": some party rated it 1 or 2).
+    Filtered by disputes.filters.DisputeFilter.
     """
-    qs = Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
-    if region:
-        qs = in_regions(qs, region if isinstance(region, list | tuple) else [region])
-    qs = filed_between(qs, start, end)
-    if settled is not None:
-        qs = qs.filter(settled_at__isnull=not settled)
-    if rating:
-        ratings = Rating.objects.filter(dispute=OuterRef("pk"))
-        if rating == "low":
-            ratings = ratings.filter(score__lte=Rating.LOW)
-        qs = qs.filter(Exists(ratings))
-    if state:
-        qs = qs.filter(state__in=state if isinstance(state, list | tuple) else [state])
-    if grid:
-        qs = qs.filter(grid_id=grid)
-    if category:
-        qs = qs.filter(category__slug=category)
-    if overdue is not None:
-        now = timezone.now()
-        qs = qs.filter(due_at__lt=now) if overdue else qs.filter(Q(due_at__gte=now) | Q(due_at=None))
-    if q:
-        q = q.strip()
-        qs = qs.filter(Q(reference__iexact=q) | Q(title__icontains=q) | Q(description__icontains=q))
-    return qs
+    return Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
 
 
 def escalated_waiting(user) -> Q:

@@ -21,7 +21,7 @@ from accounts.models import StaffRole
 from core.errors import ServiceError
 
 from . import selectors, services
-from .api import filters_to_params, lenient_filters
+from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .labels import ACTION_LABELS
 from .models import Dispute
@@ -56,18 +56,17 @@ def queue(request):
         raise PermissionDenied
     filters = AreaFilterForm(request.GET or None, user=request.user)
     waiting = selectors.queue_for(request.user).order_by(F("due_at").asc(nulls_last=True), "id")
-    # The form's filters, plus those the cockpit's links carry (region, period, several states...).
-    area_filters = {k: v for k, v in filters.selector_kwargs().items() if v is not None}
-    area_filters.update(lenient_filters(request.GET))
-    area = selectors.dispute_list(request.user, **area_filters)
+    # The form's filters and those the cockpit's links carry (region, period, several states...);
+    # malformed ones are ignored.
+    area = DisputeFilter.lenient(request.GET, selectors.dispute_list(request.user))
     return render(
         request,
         "disputes/queue.html",
         {
             "queue_page": Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("qpage")),
-            "area_page": Paginator(area, PAGE_SIZE).get_page(request.GET.get("page")),
+            "area_page": Paginator(area.qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
-            "export_query": urlencode(filters_to_params(area_filters), doseq=True),
+            "export_query": urlencode(area.params(), doseq=True),
         },
     )
 

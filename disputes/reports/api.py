@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disputes import selectors
-from disputes.api import parse_filters
+from disputes.filters import DisputeFilter
 from disputes.permissions import ExportFormat, IsStaffMember, MayViewCockpit
 
 from . import exports, stats
@@ -83,7 +83,7 @@ class ExportView(APIView):
             qs = selectors.queue_by_deadline(request.user).order_by(F("due_sort").asc(), "id")
             name = "queue"
         else:
-            qs = selectors.dispute_list(request.user, **parse_filters(request))
+            qs = DisputeFilter.strict(request.query_params, selectors.dispute_list(request.user))
             name = "disputes"
         name = f"{name}-{timezone.localdate():%Y%m%d}"
         return exports.csv_response(qs, name) if kind == "csv" else exports.xlsx_response(qs, name)

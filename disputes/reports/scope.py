@@ -26,7 +26,7 @@ class Filters:
         return roles.grids_in([r.path for r in self.regions])
 
     def params(self, **extra) -> dict:
-        """Query parameters of the dispute list that counts a figure (api.ListFilters names)."""
+        """Query parameters of the dispute list that counts a figure (disputes.filters.DisputeFilter names)."""
         out: dict = {"region": [r.pk for r in self.regions]} if self.regions else {}
         if self.start:
             out["from"] = self.start.isoformat()

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from disputes.reports import scope, stats, tallies
 from disputes.models import Category, Dispute, SettlementTally, Tally
+from disputes.reports import scope, stats, tallies
 from tests import factories
 
 pytestmark = pytest.mark.django_db

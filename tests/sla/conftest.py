@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from disputes.sla import policies
 from disputes.models import Holiday
+from disputes.sla import policies
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from disputes.sla import deadlines
 from disputes.models import Holiday, SlaPolicy
+from disputes.sla import deadlines
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from disputes.sla import calendar, deadlines, rules
 from disputes.models import Holiday, SlaPolicy
+from disputes.sla import calendar, deadlines, rules
 
 pytestmark = pytest.mark.django_db
 

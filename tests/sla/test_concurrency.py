@@ -8,8 +8,8 @@ import pytest
 from django.db.models import Count
 
 from disputes import hooks, services
-from disputes.sla import engine
 from disputes.models import Dispute, DisputeEvent, SlaNotice
+from disputes.sla import engine
 from tests import factories
 from tests.disputes.test_concurrency import race
 

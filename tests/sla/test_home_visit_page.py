@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from disputes.sla import engine
 from disputes.models import DisputeEvent
+from disputes.sla import engine
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 
 from disputes import hooks, services
-from disputes.sla import deadlines, engine
 from disputes.models import Dispute, DisputeEvent, SlaNotice
+from disputes.sla import deadlines, engine
 from disputes.tasks import sweep_deadlines
 
 pytestmark = pytest.mark.django_db
