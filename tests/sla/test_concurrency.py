@@ -66,7 +66,8 @@ def test_two_sweepers_at_once_act_on_each_deadline_once(
     assert {e.payload["step"] for e in nudges} == {2}
 
     handled = race(
-        lambda: engine.sweep(now=due + timedelta(minutes=1)), lambda: engine.sweep(now=due + timedelta(minutes=1))
+        lambda: engine.sweep(now=due + timedelta(minutes=1)),
+        lambda: engine.sweep(now=due + timedelta(minutes=1)),
     )
     declines = DisputeEvent.objects.filter(transition="respondent_decline")
     assert sorted(declines.values_list("dispute_id", flat=True)) == sorted(answering)
