@@ -15,6 +15,7 @@ from accounts import roles
 from core.errors import ServiceError
 
 from . import services
+from .casework import info_requests
 from .ratings import rules as rating_rules
 from .reports import scope
 
@@ -42,14 +43,14 @@ class IsParty(_Refusal):
 
 
 class IsCaseHandler(_Refusal):
-    """For writes: the dispute's case handler, or a case handler over it at its level or above."""
+    """For writes: a case handler of the dispute (casework.info_requests.may_ask); reads pass."""
 
     message = _("You may not do this.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
-        return obj.is_assigned_handler(request.user) or obj.is_case_handler(request.user)
+        return info_requests.may_ask(obj, request.user)
 
 
 class IsSupervisor(_Refusal):

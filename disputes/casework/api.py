@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from disputes.api import visible_dispute
 from disputes.models import InfoRequest
+from disputes.permissions import IsCaseHandler
 
 from . import info_requests
 
@@ -39,6 +41,8 @@ class AnswerInput(serializers.Serializer):
 
 
 class InfoRequestListView(APIView):
+    permission_classes = [IsAuthenticated, IsCaseHandler]
+
     @extend_schema(responses={200: InfoRequestSerializer(many=True)})
     def get(self, request, pk: int):
         """Staff see every request; a party sees the ones addressed to them."""
@@ -50,7 +54,7 @@ class InfoRequestListView(APIView):
     @extend_schema(request=AskInput, responses={201: InfoRequestSerializer})
     def post(self, request, pk: int):
         dispute = visible_dispute(request, pk)
-        info_requests.check_asker(dispute, request.user)
+        self.check_object_permissions(request, dispute)
         data = AskInput(data=request.data)
         data.is_valid(raise_exception=True)
         asked = info_requests.ask_for_information(dispute.pk, by=request.user, **data.validated_data)

@@ -26,9 +26,14 @@ def _locked(dispute_id: int) -> Dispute:
     return Dispute.objects.select_for_update(of=("self",)).select_related("grid").get(pk=dispute_id)
 
 
+def may_ask(dispute: Dispute, user) -> bool:
+    """A case handler of this dispute (who may ask once they hold it)."""
+    return dispute.is_assigned_handler(user) or dispute.is_case_handler(user)
+
+
 def check_asker(dispute: Dispute, user) -> None:
-    """403 unless the user is a case handler of this dispute (who may ask once they hold it)."""
-    if not (dispute.is_assigned_handler(user) or dispute.is_case_handler(user)):
+    """403 unless the user is a case handler of this dispute (may_ask)."""
+    if not may_ask(dispute, user):
         raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
 
 

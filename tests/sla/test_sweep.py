@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from disputes import hooks, services
 from disputes.models import Dispute, DisputeEvent, SlaNotice
@@ -221,7 +222,10 @@ def test_the_queue_page_shows_the_deadline_and_the_home_visit(dispute, advance, 
     client.cookies["django_language"] = "en"
     html = client.get("/disputes/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Home visit due" in html and dispute.reference in html
-    assert "Due soon" in html or "Overdue" in html or "Due " in html
+    # Seven days to answer, 23 hours of them passed on the sweeper's clock only: due later.
+    due = f"{timezone.localtime(dispute.due_at):%Y-%m-%d}"
+    assert f'<span class="badge badge-due">Due {due}</span>' in html
+    assert "badge-overdue" not in html and "Due soon" not in html
 
 
 def test_the_settled_follow_up_counts_from_the_performance_deadline(dispute, advance):
@@ -268,7 +272,9 @@ def test_the_dispute_page_names_the_sla_lines_in_words(dispute, grid_worker, cli
     client.force_login(grid_worker)
     html = client.get(f"/disputes/{dispute.pk}/").content.decode()
     assert "Deadline reminder" in html and "sla_reminder" not in html
-    assert "escalated by the system (rule sla.filed)" in html or "sla.filed" in html
+    (escalation,) = events(dispute, "escalate")
+    assert escalation.reason.endswith(": escalated by the system (rule sla.filed).")
+    assert escalation.reason in html
 
 
 def test_the_parties_do_not_see_the_home_visit_marker(dispute, advance, respondent, claimant, client, api):
