@@ -78,7 +78,7 @@ class RatingAdmin(ReadOnlyAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    """Answered on the review page by a street supervisor (disputes.ratings)."""
+    """Answered on the review page by a street supervisor (disputes.ratings.services)."""
 
     list_display = ["dispute", "opened_at", "due_at", "finding", "answered_by", "answered_at"]
     list_filter = ["finding"]

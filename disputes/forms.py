@@ -165,14 +165,6 @@ class EvidenceForm(PlainForm):
         return upload
 
 
-class HomeVisitForm(PlainForm):
-    """A grid worker's record of a visit to the respondent (disputes.sla.record_home_visit)."""
-
-    note = forms.CharField(
-        label=_("What happened at the visit"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class AreaFilterForm(PlainForm):
     """The filter fields shown above the "all disputes in my area" list.
 

@@ -66,7 +66,7 @@ def queue_for(user) -> QuerySet[Dispute]:
     """What waits for this user's action, soonest deadline first.
 
     Grid workers: intake, mediator assignment, follow-up and home visits the respondent
-    ladder asked for (disputes.sla) in their grids. Case handlers:
+    ladder asked for (disputes.sla.engine) in their grids. Case handlers:
     escalated disputes at their level they may take, and the cases they hold. Mediators:
     assignments to accept and mediations in progress. Residents: disputes awaiting their answer.
     """

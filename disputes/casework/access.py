@@ -17,7 +17,7 @@ def may_open_case_page(dispute: Dispute, user) -> bool:
 
 
 def may_read_case_file(dispute: Dispute, user) -> bool:
-    """Dossier and referral letter: case handlers and grid workers over the grid (DESIGN §3)."""
+    """Dossier and referral letter: case handlers and grid workers over the grid (docs/api.md)."""
     return (
         user.is_superuser
         or is_case_handler_over(dispute, user)

@@ -130,7 +130,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), choices=State.choices, default=State.FILED, protected=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # When the SLA sweeper must next look at this dispute (a reminder point or the deadline);
-    # null once nothing is pending. Kept in step with due_at by disputes.sla.
+    # null once nothing is pending. Set with due_at by disputes.sla.deadlines.schedule.
     sla_next_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the respondent ladder asks the grid worker for a home visit; cleared by the visit.
     home_visit_due_at = models.DateTimeField(_("home visit due"), null=True, blank=True, editable=False)
@@ -185,7 +185,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             # Case handler queues and the overdue sweep: state, soonest due.
             models.Index(fields=["state", "due_at"], name="dispute_state_due"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
-            # The SLA sweeper (disputes.sla.sweep): "sla_next_at <= now, soonest first".
+            # The SLA sweeper (disputes.sla.engine.sweep): "sla_next_at <= now, soonest first".
             models.Index(
                 fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="dispute_sla_next"
             ),
@@ -195,7 +195,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["mediator_assigned", "in_mediation", "awaiting_signatures"]),
                 name="dispute_open_by_mediator",
             ),
-            # Cockpit and stats (disputes.stats): a period of filing dates within the viewer's
+            # Cockpit and stats (disputes.reports.stats): a period of filing dates within the viewer's
             # grids, read from the index alone (GROUP BY grid, state, category; overdue count).
             models.Index(
                 fields=["grid", "created_at"],
@@ -217,7 +217,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 name="dispute_overdue",
             ),
             # The median time to settle: the settled disputes in order of that time, so the
-            # middle one is a short walk from where disputes.tallies says its day starts.
+            # middle one is a short walk from where the tallies say its day starts.
             models.Index(
                 models.F("settled_at") - models.F("created_at"),
                 models.F("grid"),

@@ -27,7 +27,7 @@ class Rating(models.Model):
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
     # Copied from the dispute (none of them ever changes) so the cockpit's satisfaction
-    # figures read this table alone, filtered like the disputes (disputes.stats).
+    # figures read this table alone, filtered like the disputes (disputes.reports.stats).
     grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField()

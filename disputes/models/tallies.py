@@ -7,8 +7,8 @@ from django.db import models
 class Tally(models.Model):
     """How many disputes of a grid and category, filed in a month, are in each state now.
 
-    Derived data for the cockpit (disputes.stats), kept by database triggers on the dispute
-    table (disputes.tallies, installed by a migration): every INSERT, UPDATE and DELETE of a
+    Derived data for the cockpit (disputes.reports.stats), kept by database triggers on the dispute
+    table (installed by migration 0010_cockpit_tallies, read by disputes.reports.tallies): every INSERT, UPDATE and DELETE of a
     dispute, whatever path it takes, moves its count in the same transaction. `month` is the
     first day of the filing month in the site's time zone.
     """
