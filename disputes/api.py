@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 
 from . import selectors, services
-from .filters import DisputeFilter
+from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
 from .permissions import MayFireTransition
@@ -51,20 +51,6 @@ class CategoryListView(APIView):
     @extend_schema(responses={200: CategorySerializer(many=True)})
     def get(self, request):
         return Response(CategorySerializer(Category.objects.all(), many=True).data)
-
-
-LIST_PARAMETERS = [
-    OpenApiParameter("state", str, many=True),
-    OpenApiParameter("grid", int),
-    OpenApiParameter("category", str),
-    OpenApiParameter("overdue", bool),
-    OpenApiParameter("q", str),
-    OpenApiParameter("region", int, many=True, description="only the grids under these regions"),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="filed on or after this day"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="filed on or before this day"),
-    OpenApiParameter("settled", bool, description="reached a settlement (settled_at set)"),
-    OpenApiParameter("rating", str, enum=["any", "low"], description="rated by a party (low: 1 or 2)"),
-]
 
 
 class DisputeListView(generics.ListCreateAPIView):

@@ -18,6 +18,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -27,6 +29,21 @@ from .models import Dispute, Rating
 BIGINT = 2**63 - 1  # an id past the database's 64-bit integers would be a server error, not a filter
 # Query parameter → filter (`from` and `to` are Python keywords).
 PARAM_NAMES = {"from": "start", "to": "end"}
+
+
+# These parameters as the OpenAPI schema of GET /api/v1/disputes/ shows them.
+LIST_PARAMETERS = [
+    OpenApiParameter("state", str, many=True),
+    OpenApiParameter("grid", int),
+    OpenApiParameter("category", str),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("q", str),
+    OpenApiParameter("region", int, many=True, description="only the grids under these regions"),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="filed on or after this day"),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="filed on or before this day"),
+    OpenApiParameter("settled", bool, description="reached a settlement (settled_at set)"),
+    OpenApiParameter("rating", str, enum=["any", "low"], description="rated by a party (low: 1 or 2)"),
+]
 
 
 class ApiFieldError(forms.ValidationError):
