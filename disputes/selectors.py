@@ -13,6 +13,7 @@ from accounts import roles
 from accounts.models import Region, StaffRole
 
 from .models import Dispute
+from .sla.home_visit import home_visit_due_q
 
 LIST_RELATED = ("category", "grid", "mediator")
 # Disputes without a deadline sort after every real one in queues.
@@ -75,7 +76,7 @@ def queue_for(user) -> QuerySet[Dispute]:
     intake_grids = roles.grids_of(user, StaffRole.Role.GRID_WORKER)
     if intake_grids:
         waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
-        waiting |= Q(grid_id__in=intake_grids, state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
+        waiting |= Q(grid_id__in=intake_grids) & home_visit_due_q()
     waiting |= escalated_waiting(user)
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])

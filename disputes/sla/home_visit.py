@@ -7,6 +7,7 @@ workers for a visit; a visit recorded here clears it.
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -23,6 +24,11 @@ S = Dispute.State
 def home_visit_due(dispute: Dispute) -> bool:
     """The ladder asked for a home visit and the respondent's answer is still awaited."""
     return dispute.state == S.AWAITING_RESPONSE and dispute.home_visit_due_at is not None
+
+
+def home_visit_due_q() -> Q:
+    """home_visit_due as a query condition (the grid workers' queue)."""
+    return Q(state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
 
 
 def may_record_home_visit(dispute: Dispute, user) -> bool:
