@@ -9,7 +9,7 @@ case handler (handler2: every dispute), the street case handler (handler1) and a
 worker (grid1), whole scope and a 90-day period, in process through Django's test Client:
 the whole Django/DRF stack plus PostgreSQL, without the HTTP server.
 
-The figures read the tallies that the dispute table's triggers keep (disputes.stats): the
+The figures read the tallies that the dispute table's triggers keep (disputes.reports.stats): the
 load fires them for every row, like any other write, so the loaded tallies are the real ones.
 
     python bench/stats.py          # or: make bench-stats

@@ -1,7 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from disputes import api as disputes_api
 from mediation import api as mediation_api
 
 app_name = "api"
@@ -12,21 +11,9 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
-    path("categories/", disputes_api.CategoryListView.as_view(), name="categories"),
-    path("disputes/", disputes_api.DisputeListView.as_view(), name="disputes"),
-    path("disputes/<int:pk>/", disputes_api.DisputeDetailView.as_view(), name="dispute"),
-    path(
-        "disputes/<int:pk>/transitions/<str:name>/", disputes_api.TransitionView.as_view(), name="transition"
-    ),
-    path("disputes/<int:pk>/events/", disputes_api.EventListView.as_view(), name="events"),
-    path("disputes/<int:pk>/evidence/", disputes_api.EvidenceView.as_view(), name="evidence"),
-    path(
-        "disputes/<int:pk>/evidence/<int:evidence_id>/download/",
-        disputes_api.EvidenceDownloadView.as_view(),
-        name="evidence-download",
-    ),
-    path("queue/", disputes_api.QueueView.as_view(), name="queue"),
-    path("disputes/<int:pk>/home-visit/", disputes_api.HomeVisitView.as_view(), name="home-visit"),
+    # The disputes core and its feature packages (each module self-contained, no app_name).
+    path("", include("disputes.api_urls")),
+    path("", include("disputes.sla.api_urls")),
 ]
 
 urlpatterns += [
@@ -66,17 +53,11 @@ urlpatterns += [
     path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
 ]
 
-# Case handling: requests for information, the case file and the referral letter.
-from disputes import case_api  # noqa: E402
+# Case handling (docs/features/casework.md): requests for information, the case file and the referral letter.
 from mediation import dossier_api  # noqa: E402
 
 urlpatterns += [
-    path("disputes/<int:pk>/info-requests/", case_api.InfoRequestListView.as_view(), name="info-requests"),
-    path(
-        "disputes/<int:pk>/info-requests/<int:request_id>/answer/",
-        case_api.InfoAnswerView.as_view(),
-        name="info-request-answer",
-    ),
+    path("", include("disputes.casework.api_urls")),
     path("disputes/<int:pk>/dossier/", dossier_api.DossierView.as_view(), name="dossier"),
     path(
         "disputes/<int:pk>/referral-letter/", dossier_api.ReferralLetterView.as_view(), name="referral-letter"
@@ -84,18 +65,9 @@ urlpatterns += [
 ]
 
 # Satisfaction ratings, supervisor reviews, the cockpit's figures and list exports.
-from disputes import cockpit, rating_views  # noqa: E402
-
 urlpatterns += [
-    path("disputes/<int:pk>/rating/", rating_views.RatingView.as_view(), name="rating"),
-    path("reviews/", rating_views.ReviewListView.as_view(), name="reviews"),
-    path("reviews/<int:review_id>/answer/", rating_views.ReviewAnswerView.as_view(), name="review-answer"),
-    path(
-        "reviews/<int:review_id>/followup/", rating_views.ReviewFollowupView.as_view(), name="review-followup"
-    ),
-    path("stats/", cockpit.StatsView.as_view(), name="stats"),
-    path("disputes/export/", cockpit.ExportView.as_view(), name="disputes-export"),
-    path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
+    path("", include("disputes.ratings.api_urls")),
+    path("", include("disputes.reports.api_urls")),
 ]
 
 # Judicial confirmation (司法确认) of a sealed settlement.

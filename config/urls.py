@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from disputes.case_views import answer as answer_info_request
-from disputes.cockpit import cockpit
 from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
@@ -13,19 +11,15 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
-    path("cockpit/", cockpit, name="cockpit"),
+    path("", include("disputes.reports.urls")),
     path("mediation/pool/", include("mediation.pool_urls")),
     path("mediation/", include("mediation.urls")),
     path("notifications/", include("notifications.urls")),
     path("verify/<str:code>/", verify_page, name="verify"),
     path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
-    # Case handling: the workspace, and a party's answer to a request for information.
-    path("cases/", include("disputes.case_urls")),
-    path(
-        "disputes/<int:pk>/info-requests/<int:request_id>/answer/",
-        answer_info_request,
-        name="info-request-answer",
-    ),
+    # Case handling (docs/features/casework.md): the workspace, and a party's answer to a request.
+    path("cases/", include("disputes.casework.urls")),
+    path("", include("disputes.casework.party_urls")),
 ]
 
 handler404 = "core.views.not_found"

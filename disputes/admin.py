@@ -1,18 +1,13 @@
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
-from . import sla
 from .models import (
     Category,
     Dispute,
     DisputeEvent,
     Evidence,
-    Holiday,
     InfoRequest,
     Rating,
     Review,
-    SlaNotice,
-    SlaPolicy,
 )
 
 
@@ -83,7 +78,7 @@ class RatingAdmin(ReadOnlyAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    """Answered on the review page by a street supervisor (disputes.ratings)."""
+    """Answered on the review page by a street supervisor (disputes.ratings.services)."""
 
     list_display = ["dispute", "opened_at", "due_at", "finding", "answered_by", "answered_at"]
     list_filter = ["finding"]
@@ -99,51 +94,5 @@ class EvidenceAdmin(ReadOnlyAdmin):
     search_fields = ["dispute__reference", "sha256"]
 
 
-# --- deadlines (disputes.sla): saving drops the cached policies and calendar at once --------------
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = [
-        "state",
-        "duration",
-        "unit",
-        "working_days",
-        "reminders",
-        "home_visit",
-        "breach_action",
-        "active",
-    ]
-    list_editable = ["duration", "unit", "working_days", "reminders", "breach_action", "active"]
-    list_display_links = ["state"]
-    readonly_fields = ["timeout_transition", "updated_at"]
-    fields = [
-        "state", "duration", "unit", "working_days", "reminders", "home_visit", "breach_action",
-        "timeout_transition", "active", "updated_at",
-    ]  # fmt: skip
-
-    @admin.display(description=_("timeout transition"))
-    def timeout_transition(self, obj: SlaPolicy) -> str:
-        return sla.TIMEOUT_TRANSITIONS.get(obj.state, "—")
-
-
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind"]
-    search_fields = ["name"]
-    date_hierarchy = "date"
-
-
-@admin.register(SlaNotice)
-class SlaNoticeAdmin(admin.ModelAdmin):
-    """Read-only: what the SLA engine has done, one row per step."""
-
-    list_display = ["dispute", "kind", "due_at", "lead", "at"]
-    list_filter = ["kind"]
-    list_select_related = ["dispute"]
-    raw_id_fields = ["dispute"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+# The deadline policies and calendar are registered by the SLA package.
+from .sla import admin as sla_admin  # noqa: E402, F401

@@ -1,18 +1,15 @@
-"""Disputes API (DESIGN §3): filing, lists, detail, transitions, timeline, evidence, queue."""
+"""Disputes API (docs/api.md): filing, lists, detail, transitions, timeline, evidence, queue."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import DateTimeField, Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -20,9 +17,12 @@ from rest_framework.views import APIView
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 
-from . import selectors, services, sla
+from . import selectors, services
+from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
+from .permissions import MayFireTransition
+from .ratings.serializers import dispute_rating_fields
 from .serializers import (
     CategorySerializer,
     DisputeDetailSerializer,
@@ -32,9 +32,7 @@ from .serializers import (
     EvidenceUploadSerializer,
     FileDisputeSerializer,
 )
-
-# Disputes without a deadline sort after every real one in queues.
-NO_DEADLINE = parse_datetime("9999-12-31T00:00:00+00:00")
+from .sla import home_visit
 
 
 def visible_dispute(request, pk: int) -> Dispute:
@@ -55,90 +53,6 @@ class CategoryListView(APIView):
         return Response(CategorySerializer(Category.objects.all(), many=True).data)
 
 
-class ListFilters(serializers.Serializer):
-    state = serializers.MultipleChoiceField(choices=Dispute.State.choices, required=False)
-    # Bounded: an id past the database's 64-bit integers would be a server error, not a filter.
-    grid = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    category = serializers.SlugField(required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    q = serializers.CharField(required=False, max_length=200)
-    # The cockpit's figures link to lists with these (disputes.selectors.dispute_list).
-    region = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, max_length=50
-    )
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-    settled = serializers.BooleanField(required=False, allow_null=True, default=None)
-    rating = serializers.ChoiceField(choices=["any", "low"], required=False)
-
-
-# Query parameter → ListFilters field (`from` and `to` are Python keywords).
-PARAM_NAMES = {"from": "start", "to": "end"}
-MULTI = ("state", "region")
-
-LIST_PARAMETERS = [
-    OpenApiParameter("state", str, many=True),
-    OpenApiParameter("grid", int),
-    OpenApiParameter("category", str),
-    OpenApiParameter("overdue", bool),
-    OpenApiParameter("q", str),
-    OpenApiParameter("region", int, many=True, description="only the grids under these regions"),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="filed on or after this day"),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="filed on or before this day"),
-    OpenApiParameter("settled", bool, description="reached a settlement (settled_at set)"),
-    OpenApiParameter("rating", str, enum=["any", "low"], description="rated by a party (low: 1 or 2)"),
-]
-
-
-def filter_data(params) -> dict:
-    """Query parameters as ListFilters input (multi-valued ones as lists)."""
-    fields = ListFilters().fields
-    raw = {}
-    for key in params:
-        name = PARAM_NAMES.get(key, key)
-        if name in fields and key not in ("start", "end"):
-            raw[name] = params.getlist(key) if name in MULTI else params.get(key)
-    return raw
-
-
-def clean_filters(data: dict) -> dict:
-    if "state" in data:
-        data["state"] = sorted(data["state"])
-    return data
-
-
-def parse_filters(request) -> dict:
-    """The list filters of a request; 400 with the field errors when one is malformed."""
-    filters = ListFilters(data=filter_data(request.query_params))
-    filters.is_valid(raise_exception=True)
-    return clean_filters(dict(filters.validated_data))
-
-
-def filters_to_params(filters: dict) -> dict:
-    """Selector filters back as query parameters (for export links)."""
-    names = {v: k for k, v in PARAM_NAMES.items()}
-    out = {}
-    for key, value in filters.items():
-        if value is None or value == "" or value == []:
-            continue
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        out[names.get(key, key)] = value
-    return out
-
-
-def lenient_filters(params) -> dict:
-    """The valid list filters of a page's query string; malformed ones are ignored."""
-    raw = filter_data(params)
-    filters = ListFilters(data=raw)
-    if not filters.is_valid():
-        filters = ListFilters(data={k: v for k, v in raw.items() if k not in filters.errors})
-        filters.is_valid()
-    return clean_filters(dict(filters.validated_data)) if not filters.errors else {}
-
-
 class DisputeListView(generics.ListCreateAPIView):
     serializer_class = DisputeListSerializer
     pagination_class = NewestFirst
@@ -148,7 +62,7 @@ class DisputeListView(generics.ListCreateAPIView):
         return [ScopedRateThrottle()] if self.request.method == "POST" else []
 
     def get_queryset(self):
-        return selectors.dispute_list(self.request.user, **parse_filters(self.request))
+        return DisputeFilter.strict(self.request.query_params, selectors.dispute_list(self.request.user))
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def get(self, request, *args, **kwargs):
@@ -168,8 +82,6 @@ class DisputeListView(generics.ListCreateAPIView):
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeDetailSerializer})
     def get(self, request, pk: int):
-        from .rating_views import dispute_rating_fields
-
         dispute = visible_dispute(request, pk)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         # Satisfaction: can_rate, my_rating, the supervisor's review and follow-up links.
@@ -178,15 +90,14 @@ class DisputeDetailView(APIView):
 
 
 class TransitionView(APIView):
+    permission_classes = [IsAuthenticated, MayFireTransition]
+
     @extend_schema(request=dict, responses={200: DisputeDetailSerializer})
     def post(self, request, pk: int, name: str):
         dispute = visible_dispute(request, pk)
         if name not in TRANSITIONS or name not in PAYLOADS:
             raise ServiceError(_("Not found."), code="not_found", status=404)
-        if not services.may_ever(dispute, name, request.user):
-            raise ServiceError(
-                _("You may not do this to this dispute."), code="permission_denied", status=403
-            )
+        self.check_object_permissions(request, dispute)
         payload = PAYLOADS[name](data=request.data)
         payload.is_valid(raise_exception=True)
         # The caller sees the result even when it ends their access (a mediator who declines).
@@ -249,24 +160,9 @@ class QueueItemSerializer(DisputeListSerializer):
 
     def get_home_visit_due(self, d: Dispute) -> bool:
         """For the grid workers who are to visit; the parties are not told of it here."""
-        due = d.state == Dispute.State.AWAITING_RESPONSE and d.home_visit_due_at is not None
-        return due and d.is_grid_worker(self.context["request"].user)
-
-
-class HomeVisitSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, trim_whitespace=True)
-
-
-class HomeVisitView(APIView):
-    """A grid worker records the home visit the respondent ladder asked for (disputes.sla)."""
-
-    @extend_schema(request=HomeVisitSerializer, responses={201: EventSerializer})
-    def post(self, request, pk: int):
-        dispute = visible_dispute(request, pk)
-        data = HomeVisitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        event = sla.record_home_visit(dispute.pk, by=request.user, note=data.validated_data["note"])
-        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return home_visit.home_visit_due(d) and home_visit.may_record_home_visit(
+            d, self.context["request"].user
+        )
 
 
 class QueueView(generics.ListAPIView):
@@ -274,6 +170,4 @@ class QueueView(generics.ListAPIView):
     pagination_class = SoonestDueFirst
 
     def get_queryset(self):
-        return selectors.queue_for(self.request.user).annotate(
-            due_sort=Coalesce("due_at", Value(NO_DEADLINE, output_field=DateTimeField()))
-        )
+        return selectors.queue_by_deadline(self.request.user)

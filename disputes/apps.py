@@ -6,7 +6,8 @@ class DisputesConfig(AppConfig):
 
     def ready(self) -> None:
         # Case handling (conclude, referrals) and the SLA engine register their handlers.
-        from . import casework, sla
+        from .casework import hooks as casework_hooks
+        from .sla import engine
 
-        casework.register()
-        sla.register()
+        casework_hooks.register()
+        engine.register()

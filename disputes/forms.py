@@ -165,18 +165,12 @@ class EvidenceForm(PlainForm):
         return upload
 
 
-class HomeVisitForm(PlainForm):
-    """A grid worker's record of a visit to the respondent (disputes.sla.record_home_visit)."""
-
-    note = forms.CharField(
-        label=_("What happened at the visit"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 class AreaFilterForm(PlainForm):
-    """Filters for the "all disputes in my area" list."""
+    """The filter fields shown above the "all disputes in my area" list.
 
-    OVERDUE = {"yes": True, "no": False}
+    Display only: the list is filtered by disputes.filters.DisputeFilter, which reads these
+    parameters (overdue "yes"/"no" included) as the API does.
+    """
 
     state = forms.ChoiceField(label=_("State"), required=False)
     grid = GridChoiceField(
@@ -196,19 +190,6 @@ class AreaFilterForm(PlainForm):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Any state")), *Dispute.State.choices]
         self.fields["grid"].queryset = grids().filter(pk__in=roles.staff_grids(user))
-
-    def selector_kwargs(self) -> dict:
-        """The valid filters as arguments of selectors.dispute_list (invalid ones are ignored)."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        data = self.cleaned_data
-        return {
-            "state": data.get("state") or None,
-            "grid": data["grid"].pk if data.get("grid") else None,
-            "category": data["category"].slug if data.get("category") else None,
-            "overdue": self.OVERDUE.get(data.get("overdue") or ""),
-        }
 
 
 # --- transitions ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What each transition accepts (DESIGN §2), validated the same way for the API and the pages."""
+"""What each transition accepts (docs/state-machine.md), validated the same way for the API and the pages."""
 
 from __future__ import annotations
 

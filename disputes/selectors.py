@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import roles
 from accounts.models import Region, StaffRole
 
-from .models import Dispute, Rating
+from .models import Dispute
+from .sla.home_visit import home_visit_due_q
 
 LIST_RELATED = ("category", "grid", "mediator")
+# Disputes without a deadline sort after every real one in queues.
+NO_DEADLINE = parse_datetime("9999-12-31T00:00:00+00:00")
 
 
 def day_start(day: date) -> datetime:
@@ -36,57 +41,33 @@ def in_regions(qs: QuerySet[Dispute], regions) -> QuerySet[Dispute]:
     )
 
 
-def dispute_list(
-    user,
-    *,
-    state=None,
-    grid=None,
-    category=None,
-    overdue=None,
-    q=None,
-    region=None,
-    start=None,
-    end=None,
-    settled=None,
-    rating=None,
-) -> QuerySet[Dispute]:
-    """The disputes visible to `user`, filtered; newest first.
+def dispute_list(user) -> QuerySet[Dispute]:
+    """The disputes visible to `user`, with the list's joins; newest first (the model's ordering).
 
-    The cockpit's figures link here: `region` (ids; the grids under any of them), `start`/`end`
-    (filing dates, inclusive), `settled` (reached a settlement, whatever happened after),
-    `rating` ("any": some party rated it; "low": some party rated it 1 or 2).
+    Filtered by disputes.filters.DisputeFilter.
     """
-    qs = Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
-    if region:
-        qs = in_regions(qs, region if isinstance(region, list | tuple) else [region])
-    qs = filed_between(qs, start, end)
-    if settled is not None:
-        qs = qs.filter(settled_at__isnull=not settled)
-    if rating:
-        ratings = Rating.objects.filter(dispute=OuterRef("pk"))
-        if rating == "low":
-            ratings = ratings.filter(score__lte=Rating.LOW)
-        qs = qs.filter(Exists(ratings))
-    if state:
-        qs = qs.filter(state__in=state if isinstance(state, list | tuple) else [state])
-    if grid:
-        qs = qs.filter(grid_id=grid)
-    if category:
-        qs = qs.filter(category__slug=category)
-    if overdue is not None:
-        now = timezone.now()
-        qs = qs.filter(due_at__lt=now) if overdue else qs.filter(Q(due_at__gte=now) | Q(due_at=None))
-    if q:
-        q = q.strip()
-        qs = qs.filter(Q(reference__iexact=q) | Q(title__icontains=q) | Q(description__icontains=q))
-    return qs
+    return Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def escalated_waiting(user) -> Q:
+    """Escalated disputes a case handler may take: under their regions, at their level or below.
+
+    The same rule as Dispute.is_case_handler (a handler at the dispute's level or above).
+    """
+    waiting = Q(pk__in=[])
+    for role, path, depth in roles.staff_roles(user):
+        if role == StaffRole.Role.CASE_HANDLER:
+            waiting |= Q(
+                grid_id__in=roles.grids_of(user, path=path), state=Dispute.State.ESCALATED, level__gte=depth
+            )
+    return waiting
 
 
 def queue_for(user) -> QuerySet[Dispute]:
     """What waits for this user's action, soonest deadline first.
 
     Grid workers: intake, mediator assignment, follow-up and home visits the respondent
-    ladder asked for (disputes.sla) in their grids. Case handlers:
+    ladder asked for (disputes.sla.engine) in their grids. Case handlers:
     escalated disputes at their level they may take, and the cases they hold. Mediators:
     assignments to accept and mediations in progress. Residents: disputes awaiting their answer.
     """
@@ -95,12 +76,17 @@ def queue_for(user) -> QuerySet[Dispute]:
     intake_grids = roles.grids_of(user, StaffRole.Role.GRID_WORKER)
     if intake_grids:
         waiting |= Q(grid_id__in=intake_grids, state__in=[S.FILED, S.AWAITING_MEDIATOR, S.SETTLED])
-        waiting |= Q(grid_id__in=intake_grids, state=S.AWAITING_RESPONSE, home_visit_due_at__isnull=False)
-    for role, path, depth in roles.staff_roles(user):
-        if role == StaffRole.Role.CASE_HANDLER:
-            waiting |= Q(grid_id__in=roles.grids_of(user, path=path), state=S.ESCALATED, level__gte=depth)
+        waiting |= Q(grid_id__in=intake_grids) & home_visit_due_q()
+    waiting |= escalated_waiting(user)
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
     if user.phone_verified and user.phone:
         waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
     return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
+
+
+def queue_by_deadline(user) -> QuerySet[Dispute]:
+    """The queue with `due_sort`: the deadline, or NO_DEADLINE for none (sorted last)."""
+    return queue_for(user).annotate(
+        due_sort=Coalesce("due_at", Value(NO_DEADLINE, output_field=DateTimeField()))
+    )

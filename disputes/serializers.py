@@ -1,4 +1,4 @@
-"""How disputes look in the API (DESIGN §3). Masking depends on who is reading."""
+"""How disputes look in the API (docs/api.md). Masking depends on who is reading (disputes.contacts)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rest_framework import serializers
 
 from accounts.api import PhoneField
 from accounts.models import Region
-from accounts.phones import mask_phone
 
+from .contacts import party_contact
 from .hooks import offered
 from .models import Category, Dispute, DisputeEvent, Evidence
 
@@ -81,21 +81,10 @@ class DisputeListSerializer(serializers.ModelSerializer):
     def get_grid(self, d: Dispute) -> dict:
         return {"id": d.grid_id, "name": d.grid.display_name()}
 
-    def _entitled_to_contact(self, d: Dispute, party: str) -> bool:
-        """Full contact details: the party themselves, the mediator, staff over the grid."""
-        user = self.context["request"].user
-        if user.is_superuser or d.is_mediator(user) or d.is_grid_worker(user) or d.is_case_handler(user):
-            return True
-        return d.is_claimant(user) if party == "claimant" else d.is_respondent(user)
-
     def _party(self, d: Dispute, party: str) -> dict:
-        name, phone = getattr(d, f"{party}_name"), getattr(d, f"{party}_phone")
-        full = self._entitled_to_contact(d, party)
-        data = {"name": name, "phone": phone if full else mask_phone(phone)}
-        if party == "respondent":
-            email = d.respondent_email
-            data["email"] = email if full or not email else "***@" + email.split("@")[-1]
-        return data
+        seen = party_contact(d, self.context["request"].user, party)
+        keys = ("name", "phone", "email") if party == "respondent" else ("name", "phone")
+        return {key: seen[key] for key in keys}
 
     def get_claimant(self, d: Dispute) -> dict:
         return self._party(d, "claimant")

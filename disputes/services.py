@@ -26,7 +26,7 @@ from core.errors import ServiceError
 from . import notices
 from .hooks import ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS, handlers_after
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
-from .sla import deadline_for
+from .sla.deadlines import start_deadline
 
 # Evidence kinds accepted, by the type sniffed from the file's first bytes.
 EVIDENCE_TYPES = {
@@ -107,11 +107,12 @@ def file_dispute(
     )  # fmt: skip
     fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()})
     now = timezone.now()
+    due_at, sla_next_at = start_deadline(Dispute.State.FILED, now)
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
                 **fields, filed_by=by, fingerprint=fingerprint, created_at=now,
-                due_at=deadline_for(Dispute.State.FILED, now),
+                due_at=due_at, sla_next_at=sla_next_at,
             )  # fmt: skip
             # The id makes the reference unique without a counter that would serialise filings.
             dispute.reference = f"TJ-{timezone.localtime(now):%Y}-{dispute.pk:06d}"
@@ -199,8 +200,8 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             # declines or fails is no longer the dispute's mediator afterwards.
             role = dispute.role_of(by)
             method(**_method_kwargs(dispute, name, by, payload))
-            now = timezone.now()
-            dispute.due_at = deadline_for(dispute.state, now)
+            # The new state's deadline, and when the SLA sweeper first looks at it.
+            dispute.due_at, dispute.sla_next_at = start_deadline(dispute.state, timezone.now())
             dispute.save()
             event = record_event(
                 dispute, name, by, from_state=from_state,

@@ -5,7 +5,8 @@ import time
 from celery import shared_task
 from django.conf import settings
 
-from . import casework, sla
+from .casework import info_requests
+from .sla import engine
 
 # A run stops taking new batches after this long, before the next minute's run is due.
 SWEEP_SECONDS = 45
@@ -16,12 +17,12 @@ def sweep_deadlines() -> int:
     """Beat, every minute: reminders, the respondent ladder and breaches that have come due.
 
     Batch after batch while full ones come back (a backlog after an outage), for 45 s at
-    most. Safe to run twice at once (disputes.sla.sweep); a run that finds nothing costs
+    most. Safe to run twice at once (disputes.sla.engine.sweep); a run that finds nothing costs
     one query.
     """
     total, stop = 0, time.monotonic() + SWEEP_SECONDS
     while True:
-        handled = sla.sweep()
+        handled = engine.sweep()
         total += handled
         if handled < settings.SLA_SWEEP_BATCH or time.monotonic() > stop:
             return total
@@ -30,4 +31,4 @@ def sweep_deadlines() -> int:
 @shared_task(ignore_result=True)
 def sweep_information_requests() -> int:
     """Beat, every 15 minutes: reminders and overdue notices of requests for information."""
-    return casework.sweep_information_requests()
+    return info_requests.sweep_information_requests()

@@ -1,6 +1,10 @@
+"""Dispute pages, namespace `disputes` (mounted at /disputes/): the core's, then the features'."""
+
 from django.urls import path
 
-from . import rating_views, views
+from . import views
+from .ratings import urls as ratings_urls
+from .sla import urls as sla_urls
 
 app_name = "disputes"
 urlpatterns = [
@@ -9,10 +13,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
-    path("<int:pk>/home-visit/", views.record_home_visit, name="home-visit"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
-    path("<int:pk>/rating/", rating_views.rate_page, name="rate"),
-    path("reviews/", rating_views.reviews_page, name="reviews"),
-    path("reviews/<int:review_id>/answer/", rating_views.answer_page, name="review-answer"),
-    path("reviews/<int:review_id>/followup/", rating_views.followup_page, name="review-followup"),
+    *sla_urls.urlpatterns,
+    *ratings_urls.urlpatterns,
 ]

@@ -20,24 +20,21 @@ from accounts import roles
 from accounts.models import StaffRole
 from core.errors import ServiceError
 
-from . import selectors, services, sla
-from .api import filters_to_params, lenient_filters
-from .forms import (
-    AreaFilterForm,
-    EvidenceForm,
-    FileDisputeForm,
-    HomeVisitForm,
-    available_actions,
-)
+from . import selectors, services
+from .filters import DisputeFilter
+from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .labels import ACTION_LABELS
 from .models import Dispute
 from .payloads import PAYLOADS
-from .rating_views import RatingForm, dispute_rating_fields
+from .ratings.forms import RatingForm
+from .ratings.serializers import dispute_rating_fields
+from .sla.forms import HomeVisitForm
+from .sla.home_visit import may_record_home_visit
 
 PAGE_SIZE = 20
 
 
-def _visible(request, pk: int) -> Dispute:
+def visible(request, pk: int) -> Dispute:
     return get_object_or_404(
         Dispute.objects.visible_to(request.user).select_related(
             "category", "grid__parent", "mediator", "case_handler"
@@ -59,18 +56,17 @@ def queue(request):
         raise PermissionDenied
     filters = AreaFilterForm(request.GET or None, user=request.user)
     waiting = selectors.queue_for(request.user).order_by(F("due_at").asc(nulls_last=True), "id")
-    # The form's filters, plus those the cockpit's links carry (region, period, several states...).
-    area_filters = {k: v for k, v in filters.selector_kwargs().items() if v is not None}
-    area_filters.update(lenient_filters(request.GET))
-    area = selectors.dispute_list(request.user, **area_filters)
+    # The form's filters and those the cockpit's links carry (region, period, several states...);
+    # malformed ones are ignored.
+    area = DisputeFilter.lenient(request.GET, selectors.dispute_list(request.user))
     return render(
         request,
         "disputes/queue.html",
         {
             "queue_page": Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("qpage")),
-            "area_page": Paginator(area, PAGE_SIZE).get_page(request.GET.get("page")),
+            "area_page": Paginator(area.qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
-            "export_query": urlencode(filters_to_params(area_filters), doseq=True),
+            "export_query": urlencode(area.params(), doseq=True),
         },
     )
 
@@ -109,7 +105,7 @@ def _attach(request, dispute: Dispute, uploads) -> None:
 
 @login_required
 def detail(request, pk: int):
-    dispute = _visible(request, pk)
+    dispute = visible(request, pk)
     context = {
         "dispute": dispute,
         "events": dispute.events.select_related("actor"),
@@ -118,37 +114,20 @@ def detail(request, pk: int):
         "evidence_form": EvidenceForm(),
         "rating": dispute_rating_fields(dispute, request.user),
         "rating_form": RatingForm(),
-        "home_visit_form": HomeVisitForm() if sla.may_record_home_visit(dispute, request.user) else None,
+        "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
     }
     return render(request, "disputes/detail.html", context)
 
 
 @require_POST
 @login_required
-def record_home_visit(request, pk: int):
-    dispute = _visible(request, pk)
-    form = HomeVisitForm(request.POST)
-    if not form.is_valid():
-        _report(request, form.errors, form.fields)
-        return redirect(dispute)
-    try:
-        sla.record_home_visit(dispute.pk, by=request.user, note=form.cleaned_data["note"])
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The home visit is recorded."))
-    return redirect(dispute)
-
-
-@require_POST
-@login_required
 def transition(request, pk: int, name: str):
-    dispute = _visible(request, pk)
+    dispute = visible(request, pk)
     if name not in PAYLOADS:
         raise Http404
     payload = PAYLOADS[name](data=request.POST)
     if not payload.is_valid():
-        _report(request, payload.errors, payload.fields)
+        report(request, payload.errors, payload.fields)
     else:
         try:
             services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
@@ -165,14 +144,14 @@ def transition(request, pk: int, name: str):
 @require_POST
 @login_required
 def upload_evidence(request, pk: int):
-    dispute = _visible(request, pk)
+    dispute = visible(request, pk)
     # Refuse oversized uploads from the declared length, before reading the body.
     if int(request.META.get("CONTENT_LENGTH") or 0) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
         messages.error(request, _("The file is larger than 20 MB."))
         return redirect(dispute)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        _report(request, form.errors, form.fields)
+        report(request, form.errors, form.fields)
         return redirect(dispute)
     data = form.cleaned_data
     try:
@@ -184,7 +163,7 @@ def upload_evidence(request, pk: int):
     return redirect(dispute)
 
 
-def _report(request, errors: dict, fields: dict) -> None:
+def report(request, errors: dict, fields: dict) -> None:
     """Validation errors as messages, each prefixed with its field's label."""
     for field, problems in errors.items():
         text = " ".join(str(p) for p in problems)

@@ -20,11 +20,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts.models import StaffRole, User
-from accounts.phones import mask_phone
 from disputes import casework
+from disputes.contacts import party_contact
 from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
-from disputes.templatetags.dispute_tags import ROLE_LABELS, entitled_to_contact
+from disputes.templatetags.dispute_tags import ROLE_LABELS
 
 from . import pdf
 from .models import Message, Room, SettlementSignature
@@ -275,15 +275,7 @@ def settlement_history(dispute: Dispute, language: str = "zh") -> list[dict]:
 
 def _party(dispute: Dispute, reader: User, party: str) -> dict:
     """A party as this reader may see them: full contact details or masked (the page's rule)."""
-    full = entitled_to_contact(dispute, reader, party)
-    phone = getattr(dispute, f"{party}_phone")
-    email = dispute.respondent_email if party == "respondent" else ""
-    return {
-        "name": getattr(dispute, f"{party}_name"),
-        "phone": phone if full else mask_phone(phone),
-        "email": email if full or not email else "***@" + email.split("@")[-1],
-        "address": getattr(dispute, f"{party}_address") if full else "",
-    }
+    return party_contact(dispute, reader, party)
 
 
 def _timeline(dispute: Dispute) -> list[dict]:

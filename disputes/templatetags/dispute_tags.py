@@ -8,9 +8,10 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.phones import mask_phone
+from disputes.contacts import party_contact
 from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
+from disputes.sla import home_visit
 
 register = template.Library()
 
@@ -59,33 +60,20 @@ def deadline_badge(dispute: Dispute) -> dict:
     return {"kind": kind, "due": due}
 
 
-def entitled_to_contact(dispute: Dispute, user, party: str) -> bool:
-    """Full contact details: the party themselves, the mediator, staff over the grid.
-
-    The same rule as DisputeListSerializer._entitled_to_contact in disputes/serializers.py.
-    """
-    if (
-        user.is_superuser
-        or dispute.is_mediator(user)
-        or dispute.is_grid_worker(user)
-        or dispute.is_case_handler(user)
-    ):
-        return True
-    return dispute.is_claimant(user) if party == "claimant" else dispute.is_respondent(user)
-
-
 @register.simple_tag(takes_context=True)
 def party_phone(context, dispute: Dispute, party: str) -> str:
-    phone = getattr(dispute, f"{party}_phone")
-    return phone if entitled_to_contact(dispute, context["request"].user, party) else mask_phone(phone)
+    return party_contact(dispute, context["request"].user, party)["phone"]
 
 
 @register.simple_tag(takes_context=True)
 def respondent_email(context, dispute: Dispute) -> str:
-    email = dispute.respondent_email
-    if not email or entitled_to_contact(dispute, context["request"].user, "respondent"):
-        return email
-    return "***@" + email.split("@")[-1]
+    return party_contact(dispute, context["request"].user, "respondent")["email"]
+
+
+@register.filter
+def home_visit_due(dispute: Dispute) -> bool:
+    """The respondent ladder asked for a home visit that is still to be made (disputes.sla.home_visit)."""
+    return home_visit.home_visit_due(dispute)
 
 
 @register.simple_tag(takes_context=True)

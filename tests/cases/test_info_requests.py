@@ -199,9 +199,9 @@ def test_the_other_party_sees_no_answer_form_and_cannot_post(asked, claimant, pa
 
 # --- reminders and overdue notices (beat: disputes.tasks.sweep_information_requests) -------------
 def sweep_at(request: InfoRequest, offset: timedelta) -> int:
-    from disputes import casework
+    from disputes.casework import info_requests
 
-    return casework.sweep_information_requests(request.due_at + offset)
+    return info_requests.sweep_information_requests(request.due_at + offset)
 
 
 def inbox(user, kind: str) -> list:
@@ -241,11 +241,11 @@ def test_the_handler_is_told_once_when_it_goes_unanswered(asked, street_handler,
 
 
 def test_two_sweeps_that_read_the_same_request_send_one_reminder(asked):
-    from disputes import casework
+    from disputes.casework import info_requests
 
     now = asked.due_at - timedelta(hours=2)
-    assert casework._remind_or_report(asked, now) == 1
-    assert casework._remind_or_report(asked, now) == 0  # the stale copy loses the claim
+    assert info_requests._remind_or_report(asked, now) == 1
+    assert info_requests._remind_or_report(asked, now) == 0  # the stale copy loses the claim
     assert DisputeEvent.objects.filter(transition="info_reminder").count() == 1
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
-from disputes import exports
 from disputes.models import Dispute
+from disputes.reports import exports
 from tests import factories
 
 pytestmark = pytest.mark.django_db

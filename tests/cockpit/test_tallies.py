@@ -10,8 +10,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from disputes import stats
 from disputes.models import Category, Dispute, SettlementTally, Tally
+from disputes.reports import scope, stats, tallies
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_deleting_disputes_after_their_tallies_leaves_nothing_behind(regions, cl
     ],
 )  # fmt: skip
 def test_a_period_splits_into_whole_months_and_edge_days(start, end, months, edges):
-    assert stats.split_period(start, end) == (months, edges)
+    assert tallies.split_period(start, end) == (months, edges)
 
 
 def _periods():
@@ -122,7 +122,7 @@ def _periods():
 @pytest.mark.parametrize("period", range(7))
 def test_the_figures_equal_a_direct_count_for_any_period(world, regions, period):
     start, end = _periods()[period]
-    fig = stats.figures(stats.Filters(regions=[regions["district"]], start=start, end=end))
+    fig = stats.figures(scope.Filters(regions=[regions["district"]], start=start, end=end))
     rows = [d for d in Dispute.objects.all() if _filed_in(d, start, end)]
     assert fig.total == len(rows)
     assert fig.by_state == {s: sum(1 for d in rows if d.state == s) for s in Dispute.State.values}
@@ -155,5 +155,5 @@ def test_the_median_with_an_even_count_averages_the_two_middle_times(regions, cl
         Dispute.objects.filter(pk=d.pk).update(
             state="settled", created_at=created, settled_at=created + timedelta(days=days)
         )
-    fig = stats.figures(stats.Filters(regions=[regions["district"]]))
+    fig = stats.figures(scope.Filters(regions=[regions["district"]]))
     assert (fig.settled, fig.median_days) == (4, 2.6)  # (2.5 + 2.75) / 2 = 2.625

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from core.errors import ServiceError
-from disputes import ratings
 from disputes.models import Rating, Review
+from disputes.ratings import services as ratings
 from mediation.models import MediatorProfile
 from tests.disputes.test_concurrency import race
 

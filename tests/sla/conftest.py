@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 
-from disputes import sla
 from disputes.models import Holiday
+from disputes.sla import policies
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +14,6 @@ def sla_data(db):
     and a fresh cache, so a rolled-back test's rows never linger there."""
     if not Holiday.objects.exists():
         importlib.import_module("disputes.migrations.0009_sla_defaults").load(apps, None)
-    cache.delete(sla.CACHE_KEY)
+    cache.delete(policies.CACHE_KEY)
     yield
-    cache.delete(sla.CACHE_KEY)
+    cache.delete(policies.CACHE_KEY)

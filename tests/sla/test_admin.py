@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from disputes import sla
 from disputes.models import Holiday, SlaPolicy
+from disputes.sla import deadlines
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +37,10 @@ def test_the_admin_lists_policies_and_holidays(admin_client):
 def test_changing_a_policy_in_the_admin_changes_new_deadlines_at_once(admin_client):
     policy = SlaPolicy.objects.get(state="awaiting_response")
     start = timezone.now()
-    assert sla.deadline_for("awaiting_response", start) == start + timedelta(days=7)
+    assert deadlines.deadline_for("awaiting_response", start) == start + timedelta(days=7)
     response = admin_client.post(f"/admin/disputes/slapolicy/{policy.pk}/change/", form(policy, duration=10))
     assert response.status_code == 302
-    assert sla.deadline_for("awaiting_response", start) == start + timedelta(days=10)
+    assert deadlines.deadline_for("awaiting_response", start) == start + timedelta(days=10)
 
 
 def test_the_admin_refuses_reminders_it_cannot_read(admin_client):
@@ -55,10 +55,10 @@ def test_the_admin_refuses_reminders_it_cannot_read(admin_client):
 
 def test_a_holiday_added_in_the_admin_moves_working_day_deadlines(admin_client):
     start = datetime(2026, 3, 9, 10, tzinfo=timezone.get_current_timezone())  # a Monday
-    assert sla.deadline_for("filed", start).day == 11
+    assert deadlines.deadline_for("filed", start).day == 11
     response = admin_client.post(
         "/admin/disputes/holiday/add/", {"date": "2026-03-10", "kind": "holiday", "name": "防汛停工"}
     )
     assert response.status_code == 302
     assert Holiday.objects.filter(date="2026-03-10").exists()
-    assert sla.deadline_for("filed", start).day == 12
+    assert deadlines.deadline_for("filed", start).day == 12

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.db.models import Count
 
-from disputes import hooks, services, sla
+from disputes import hooks, services
 from disputes.models import Dispute, DisputeEvent, SlaNotice
+from disputes.sla import engine
 from tests import factories
 from tests.disputes.test_concurrency import race
 
@@ -54,7 +55,7 @@ def test_two_sweepers_at_once_act_on_each_deadline_once(
         hours=3
     )
 
-    handled = race(lambda: sla.sweep(now=reminder_time), lambda: sla.sweep(now=reminder_time))
+    handled = race(lambda: engine.sweep(now=reminder_time), lambda: engine.sweep(now=reminder_time))
     assert sum(handled) == len(intake) + len(answering)  # each dispute handled by one of the two
     assert min(handled) > 0  # and both truly worked at once, skipping each other's locked rows
     reminders = DisputeEvent.objects.filter(transition="sla_reminder")
@@ -65,7 +66,8 @@ def test_two_sweepers_at_once_act_on_each_deadline_once(
     assert {e.payload["step"] for e in nudges} == {2}
 
     handled = race(
-        lambda: sla.sweep(now=due + timedelta(minutes=1)), lambda: sla.sweep(now=due + timedelta(minutes=1))
+        lambda: engine.sweep(now=due + timedelta(minutes=1)),
+        lambda: engine.sweep(now=due + timedelta(minutes=1)),
     )
     declines = DisputeEvent.objects.filter(transition="respondent_decline")
     assert sorted(declines.values_list("dispute_id", flat=True)) == sorted(answering)

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from disputes import sla
 from disputes.models import DisputeEvent
+from disputes.sla import engine
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def visits(dispute) -> list[DisputeEvent]:
 
 def test_the_grid_worker_sees_the_visit_due_and_records_it(dispute, advance, grid_worker, page):
     dispute = advance(dispute, "awaiting_response")
-    sla.sweep(now=dispute.due_at - timedelta(hours=23))  # the ladder asks for the visit
+    engine.sweep(now=dispute.due_at - timedelta(hours=23))  # the ladder asks for the visit
     html = page(grid_worker).get(f"/disputes/{dispute.pk}/").content.decode()
     assert 'id="home-visit"' in html and "a visit is due" in html
     response = page(grid_worker).post(

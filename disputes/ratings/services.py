@@ -1,4 +1,4 @@
-"""Satisfaction ratings and the supervisor's review of low ones (不满意重办).
+"""Writes of satisfaction ratings ratings and the supervisor's review of low ones (不满意重办).
 
 Each party rates a settled or closed dispute once (1–5 and a comment). A 1 or 2 opens one
 review per dispute for the grid's supervisors, the street-level case handlers over the grid,
@@ -15,56 +15,18 @@ act and in which state, under the dispute's row lock, and record the timeline.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
-from accounts.models import Region, StaffRole, User
+from accounts.models import User
 from core.errors import ServiceError
+from disputes.models import Dispute, Rating, Review
+from disputes.services import record_event
+from disputes.sla.deadlines import start_deadline
 
-from .models import Dispute, Rating, Review
-from .services import record_event
-from .sla import deadline_for
-
-RATEABLE = (Dispute.State.SETTLED, Dispute.State.CLOSED)
-SUPERVISOR_DEPTH = Region.DEPTH[Region.Kind.STREET]
-
-
-def review_sla() -> timedelta:
-    return getattr(settings, "REVIEW_SLA", timedelta(days=5))
-
-
-def party_of(dispute: Dispute, user) -> str | None:
-    if dispute.is_claimant(user):
-        return Rating.Party.CLAIMANT
-    if dispute.is_respondent(user):
-        return Rating.Party.RESPONDENT
-    return None
-
-
-def may_rate(dispute: Dispute, user) -> bool:
-    """Whether to offer the rating form: a party, the right state, not rated yet (display only)."""
-    party = party_of(dispute, user)
-    return (
-        party is not None
-        and dispute.state in RATEABLE
-        and not any(r.party == party for r in dispute.ratings.all())
-    )
-
-
-def supervisors(dispute: Dispute) -> list[User]:
-    """Active case handlers at street level whose street covers the dispute's grid."""
-    return roles.staff_over(dispute.grid, StaffRole.Role.CASE_HANDLER, depth=SUPERVISOR_DEPTH)
-
-
-def is_supervisor(user, dispute: Dispute) -> bool:
-    """A case handler at street level (or above, like take_case) whose region covers the grid."""
-    return roles.holds_role_over(user, StaffRole.Role.CASE_HANDLER, dispute.grid, max_depth=SUPERVISOR_DEPTH)
+from .rules import RATEABLE, is_supervisor, low_raters, party_of, review_sla, supervisors
 
 
 def rate(dispute: Dispute, *, by: User, score: int, comment: str = "") -> Rating:
@@ -109,25 +71,6 @@ def _open_review(dispute: Dispute, rating: Rating) -> Review:
         notify=supervisors(dispute),
     )  # fmt: skip
     return review
-
-
-def reviews_for(user) -> QuerySet[Review]:
-    """The reviews a supervisor may read and answer: disputes in grids under their
-    street- or district-level case handler roles; unanswered first, soonest due."""
-    paths = [p for r, p, depth in roles.staff_roles(user) if r == StaffRole.Role.CASE_HANDLER and depth <= 1]
-    if user.is_superuser:
-        qs = Review.objects.all()
-    elif paths:
-        grids = set()
-        for path in paths:
-            grids.update(roles.grids_of(user, path=path))
-        qs = Review.objects.filter(dispute__grid_id__in=sorted(grids))
-    else:
-        qs = Review.objects.none()
-    # Unanswered (answered_at NULL) first on every database, then the soonest due.
-    return qs.select_related("dispute", "rating", "answered_by", "followup").order_by(
-        F("answered_at").asc(nulls_first=True), "due_at", "id"
-    )
 
 
 def answer_review(review: Review, *, by: User, answer: str, finding: str, followup: bool = False) -> Review:
@@ -179,10 +122,6 @@ def open_followup(review: Review, *, by: User) -> Dispute:
         return _open_followup(review, dispute, by)
 
 
-def low_raters(dispute: Dispute) -> list[User]:
-    return [r.by for r in dispute.ratings.select_related("by").filter(score__lte=Rating.LOW)]
-
-
 def _open_followup(review: Review, original: Dispute, by: User) -> Dispute:
     """A new dispute at intake, same parties, grid and category, linked to the original.
 
@@ -191,6 +130,7 @@ def _open_followup(review: Review, original: Dispute, by: User) -> Dispute:
     reachable through the `follows` link.
     """
     now = timezone.now()
+    due_at, sla_next_at = start_deadline(Dispute.State.FILED, now)
     description = _(
         "Follow-up of %(reference)s after a review found it was handled badly.\n\n"
         "Review: %(answer)s\n\nOriginal description:\n%(description)s"
@@ -203,7 +143,7 @@ def _open_followup(review: Review, original: Dispute, by: User) -> Dispute:
         respondent_address=original.respondent_address, amount_claimed=original.amount_claimed,
         desired_outcome=original.desired_outcome, filed_by=by, follows=original,
         fingerprint=hashlib.sha256(f"followup:{review.pk}".encode()).hexdigest(),
-        created_at=now, due_at=deadline_for(Dispute.State.FILED, now),
+        created_at=now, due_at=due_at, sla_next_at=sla_next_at,
     )  # fmt: skip
     followup.reference = f"TJ-{timezone.localtime(now):%Y}-{followup.pk:06d}"
     Dispute.objects.filter(pk=followup.pk).update(reference=followup.reference)

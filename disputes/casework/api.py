@@ -5,12 +5,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import casework
-from .api import visible_dispute
-from .models import InfoRequest
+from disputes.api import visible_dispute
+from disputes.models import InfoRequest
+from disputes.permissions import IsCaseHandler
+
+from . import info_requests
 
 
 class InfoRequestSerializer(serializers.ModelSerializer):
@@ -38,21 +41,23 @@ class AnswerInput(serializers.Serializer):
 
 
 class InfoRequestListView(APIView):
+    permission_classes = [IsAuthenticated, IsCaseHandler]
+
     @extend_schema(responses={200: InfoRequestSerializer(many=True)})
     def get(self, request, pk: int):
         """Staff see every request; a party sees the ones addressed to them."""
         dispute = visible_dispute(request, pk)
         return Response(
-            InfoRequestSerializer(casework.requests_visible_to(dispute, request.user), many=True).data
+            InfoRequestSerializer(info_requests.requests_visible_to(dispute, request.user), many=True).data
         )
 
     @extend_schema(request=AskInput, responses={201: InfoRequestSerializer})
     def post(self, request, pk: int):
         dispute = visible_dispute(request, pk)
-        casework.check_asker(dispute, request.user)
+        self.check_object_permissions(request, dispute)
         data = AskInput(data=request.data)
         data.is_valid(raise_exception=True)
-        asked = casework.ask_for_information(dispute.pk, by=request.user, **data.validated_data)
+        asked = info_requests.ask_for_information(dispute.pk, by=request.user, **data.validated_data)
         return Response(InfoRequestSerializer(asked).data, status=status.HTTP_201_CREATED)
 
 
@@ -60,10 +65,10 @@ class InfoAnswerView(APIView):
     @extend_schema(request=AnswerInput, responses={200: InfoRequestSerializer})
     def post(self, request, pk: int, request_id: int):
         dispute = visible_dispute(request, pk)
-        casework.check_answerer(dispute, request_id, request.user)
+        info_requests.check_answerer(dispute, request_id, request.user)
         data = AnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        answered = casework.answer_information_request(
+        answered = info_requests.answer_information_request(
             dispute.pk, request_id, by=request.user, answer=data.validated_data["answer"]
         )
         return Response(InfoRequestSerializer(answered).data)

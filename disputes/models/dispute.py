@@ -1,4 +1,4 @@
-"""Disputes, their state machine and their timeline."""
+"""Disputes, their state machine (docs/state-machine.md), their timeline and evidence."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     state = FSMField(_("state"), choices=State.choices, default=State.FILED, protected=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # When the SLA sweeper must next look at this dispute (a reminder point or the deadline);
-    # null once nothing is pending. Kept in step with due_at by disputes.sla.
+    # null once nothing is pending. Set with due_at by disputes.sla.deadlines.schedule.
     sla_next_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the respondent ladder asks the grid worker for a home visit; cleared by the visit.
     home_visit_due_at = models.DateTimeField(_("home visit due"), null=True, blank=True, editable=False)
@@ -185,7 +185,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             # Case handler queues and the overdue sweep: state, soonest due.
             models.Index(fields=["state", "due_at"], name="dispute_state_due"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
-            # The SLA sweeper (disputes.sla.sweep): "sla_next_at <= now, soonest first".
+            # The SLA sweeper (disputes.sla.engine.sweep): "sla_next_at <= now, soonest first".
             models.Index(
                 fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="dispute_sla_next"
             ),
@@ -195,7 +195,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["mediator_assigned", "in_mediation", "awaiting_signatures"]),
                 name="dispute_open_by_mediator",
             ),
-            # Cockpit and stats (disputes.stats): a period of filing dates within the viewer's
+            # Cockpit and stats (disputes.reports.stats): a period of filing dates within the viewer's
             # grids, read from the index alone (GROUP BY grid, state, category; overdue count).
             models.Index(
                 fields=["grid", "created_at"],
@@ -217,7 +217,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 name="dispute_overdue",
             ),
             # The median time to settle: the settled disputes in order of that time, so the
-            # middle one is a short walk from where disputes.tallies says its day starts.
+            # middle one is a short walk from where the tallies say its day starts.
             models.Index(
                 models.F("settled_at") - models.F("created_at"),
                 models.F("grid"),
@@ -572,294 +572,3 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class Rating(models.Model):
-    """A party's satisfaction with how a settled or closed dispute was handled; once per party."""
-
-    Party = Party
-
-    LOW = 2  # a score at or below this opens a supervisor's review
-
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="ratings")
-    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(_("score"))
-    comment = models.TextField(_("comment"), max_length=2000, blank=True)
-    # Copied from the dispute (none of them ever changes) so the cockpit's satisfaction
-    # figures read this table alone, filtered like the disputes (disputes.stats).
-    grid = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
-    filed_at = models.DateTimeField()
-    # The mediator whose average this rating fed (None when no mediator handled it last).
-    mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["dispute", "party"], name="one_rating_per_party"),
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"),
-        ]
-        indexes = [models.Index(fields=["grid", "filed_at"], name="rating_grid_filed")]
-
-    def __str__(self) -> str:
-        return f"{self.dispute_id} {self.party} {self.score}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.grid_id is None:
-            self.grid_id, self.category_id = self.dispute.grid_id, self.dispute.category_id
-            self.filed_at = self.dispute.created_at
-        super().save(*args, **kwargs)
-
-    @property
-    def is_low(self) -> bool:
-        return self.score <= self.LOW
-
-
-class Review(models.Model):
-    """A supervisor's review of a dispute some party rated 1 or 2 (不满意重办); one per dispute."""
-
-    class Finding(models.TextChoices):
-        HANDLED_WELL = "handled_well", _("Handled well")
-        HANDLED_BADLY = "handled_badly", _("Handled badly")
-
-    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="review")
-    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="+")
-    opened_at = models.DateTimeField(default=timezone.now)
-    due_at = models.DateTimeField(_("due"))
-    answer = models.TextField(_("answer"), max_length=5000, blank=True)
-    finding = models.CharField(_("finding"), max_length=20, choices=Finding.choices, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    answered_at = models.DateTimeField(null=True, blank=True)
-    followup = models.OneToOneField(
-        Dispute, on_delete=models.PROTECT, null=True, blank=True, related_name="opened_by_review"
-    )
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        indexes = [
-            # The supervisors' list: unanswered first, soonest due.
-            models.Index(fields=["answered_at", "due_at"], name="review_open_due"),
-        ]
-
-    def __str__(self) -> str:
-        return f"review of {self.dispute_id}"
-
-    @property
-    def is_answered(self) -> bool:
-        return self.answered_at is not None
-
-
-class InfoRequest(models.Model):
-    """A case handler asks one party for more information, with a deadline (casework).
-
-    Answered once, by that party, on the dispute page or through the API. A late answer is
-    still taken (the handler wants it); it is marked late on the timeline. While unanswered,
-    a sweeper reminds the party before the deadline and tells the handler once it passed
-    (reminded_at, overdue_at: each sent once).
-    """
-
-    Party = Party
-
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="info_requests")
-    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
-    question = models.TextField(_("question"), max_length=2000)
-    due_at = models.DateTimeField(_("answer by"))
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    asked_at = models.DateTimeField(default=timezone.now)
-    answer = models.TextField(_("answer"), max_length=5000, blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    answered_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    overdue_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["asked_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="an_answer_has_text"
-            ),
-        ]
-        # The sweeper reads the unanswered requests by deadline.
-        indexes = [
-            models.Index(
-                fields=["due_at"], condition=Q(answered_at__isnull=True), name="info_request_open_due"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dispute_id} → {self.party}"
-
-    @property
-    def is_answered(self) -> bool:
-        return self.answered_at is not None
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.answered_at is None and self.due_at < timezone.now()
-
-    @property
-    def answered_late(self) -> bool:
-        return self.answered_at is not None and self.answered_at > self.due_at
-
-
-# --- deadlines (DESIGN §6; disputes.sla) ------------------------------------------------------
-class SlaPolicy(models.Model):
-    """How long a dispute may wait in one state, the reminders before, and what a breach does."""
-
-    class Unit(models.TextChoices):
-        DAYS = "days", _("days")
-        HOURS = "hours", _("hours")
-
-    class Action(models.TextChoices):
-        TIMEOUT = "timeout", _("Fire the state's timeout transition")
-        ESCALATE = "escalate", _("Escalate")
-        NOTIFY = "notify", _("Notify the responsible staff only")
-
-    state = models.CharField(
-        _("state"),
-        max_length=30,
-        unique=True,
-        choices=[(s.value, s.label) for s in Dispute.State if s not in Dispute.TERMINAL],
-    )
-    duration = models.PositiveIntegerField(_("duration"))
-    unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices, default=Unit.DAYS)
-    working_days = models.BooleanField(
-        _("working days"), default=False, help_text=_("Count only working days (public holidays skipped).")
-    )
-    reminders = models.CharField(
-        _("reminders before the deadline"),
-        max_length=200,
-        blank=True,
-        help_text=_(
-            'For example "2 days, 4 hours". For the respondent\'s answer these are the reminders to the respondent.'
-        ),
-    )
-    home_visit = models.CharField(
-        _("home visit before the deadline"),
-        max_length=50,
-        blank=True,
-        help_text=_('Respondent\'s answer only: when the grid worker is asked to visit, e.g. "1 day".'),
-    )
-    breach_action = models.CharField(_("on breach"), max_length=10, choices=Action.choices)
-    active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("deadline policy")
-        verbose_name_plural = _("deadline policies")
-
-    def __str__(self) -> str:
-        return f"{self.get_state_display()}: {self.duration} {self.get_unit_display()}"
-
-    def clean(self) -> None:
-        from .sla import validate_policy
-
-        validate_policy(self)
-
-
-class Holiday(models.Model):
-    """A day off (public holiday) or a weekend day worked instead (调休上班)."""
-
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("Public holiday")
-        WORKDAY = "workday", _("Adjusted working day")
-
-    date = models.DateField(_("date"), unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
-    name = models.CharField(_("name"), max_length=50)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday")
-        verbose_name_plural = _("holiday calendar")
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name} ({self.get_kind_display()})"
-
-
-class SlaNotice(models.Model):
-    """One SLA step taken for one deadline: a reminder, a ladder step or the breach action.
-
-    Unique per (dispute, deadline, kind, lead), so two sweepers can never take a step twice.
-    """
-
-    class Kind(models.TextChoices):
-        REMINDER = "reminder", _("Reminder")
-        RESPONDENT_REMINDER = "respondent_reminder", _("Reminder to the respondent")
-        HOME_VISIT = "home_visit", _("Home visit")
-        BREACH = "breach", _("Breach")
-
-    dispute = models.ForeignKey(
-        Dispute, on_delete=models.CASCADE, related_name="sla_notices", verbose_name=_("dispute")
-    )
-    due_at = models.DateTimeField(_("due"))
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    lead = models.PositiveIntegerField(_("seconds before the deadline"))
-    at = models.DateTimeField(_("taken at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("SLA step taken")
-        verbose_name_plural = _("SLA steps taken")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["dispute", "due_at", "kind", "lead"], name="one_sla_step_per_deadline"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dispute_id} {self.kind} {self.due_at:%Y-%m-%d %H:%M}"
-
-
-class Tally(models.Model):
-    """How many disputes of a grid and category, filed in a month, are in each state now.
-
-    Derived data for the cockpit (disputes.stats), kept by database triggers on the dispute
-    table (disputes.tallies, installed by a migration): every INSERT, UPDATE and DELETE of a
-    dispute, whatever path it takes, moves its count in the same transaction. `month` is the
-    first day of the filing month in the site's time zone.
-    """
-
-    grid_id = models.BigIntegerField()
-    category_id = models.BigIntegerField()
-    month = models.DateField()
-    state = models.CharField(max_length=30)
-    n = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["grid_id", "month", "category_id", "state"], name="tally_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grid_id} {self.month:%Y-%m} {self.category_id} {self.state}: {self.n}"
-
-
-class SettlementTally(models.Model):
-    """How many settled disputes of a grid and category, filed in a month, took `days` whole
-    days (24 hours each) from filing to settlement. Kept like Tally; read for the settled count
-    and the median time to settle."""
-
-    grid_id = models.BigIntegerField()
-    category_id = models.BigIntegerField()
-    month = models.DateField()
-    days = models.IntegerField()
-    n = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["grid_id", "month", "category_id", "days"], name="settlement_tally_key"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grid_id} {self.month:%Y-%m} {self.category_id} {self.days} days: {self.n}"

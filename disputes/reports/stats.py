@@ -4,7 +4,7 @@ Every figure counts disputes that the dispute list (selectors.dispute_list) retu
 same filters, and carries those filters as `params`, so the cockpit can link each number to
 the list whose row count equals it. The counts come from tallies that database triggers keep
 in the same transaction as every write to a dispute (models.Tally, models.SettlementTally,
-migration 0008), so they are exact at every moment, not a cache:
+migration 0010; read in disputes.reports.tallies), so they are exact at every moment, not a cache:
 
 - total, by state, resolved (settled or closed), per category and per grid: the Tally rows
   of the scope's grids for the whole filing months inside the period, plus the disputes
@@ -28,165 +28,22 @@ another. bench/stats.py measures them on 1,000,000 disputes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cached_property
+from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Func, IntegerField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts import roles
-from accounts.models import Region, StaffRole
+from accounts.models import Region
+from disputes.models import Category, Dispute, Rating, SettlementTally, Tally
 
-from . import selectors
-from .models import Category, Dispute, Rating, SettlementTally, Tally
+from .scope import Filters
+from .tallies import Scope, WholeDays, _union
 
 RESOLVED = (Dispute.State.SETTLED, Dispute.State.CLOSED)
 # Still waiting on someone: neither ended nor settled.
 OPEN_STATES = [s for s in Dispute.State.values if s not in Dispute.TERMINAL and s != Dispute.State.SETTLED]
 TOP_CATEGORIES = 8
-
-
-class NotInScope(Exception):
-    """The region asked for is outside the viewer's regions."""
-
-
-@dataclass
-class Filters:
-    regions: list[Region]  # the scope's root nodes; empty: everything (superusers only)
-    start: date | None = None
-    end: date | None = None
-    category: str | None = None
-
-    @cached_property
-    def grid_ids(self) -> list[int]:
-        return roles.grids_in([r.path for r in self.regions])
-
-    def params(self, **extra) -> dict:
-        """Query parameters of the dispute list that counts a figure (api.ListFilters names)."""
-        out: dict = {"region": [r.pk for r in self.regions]} if self.regions else {}
-        if self.start:
-            out["from"] = self.start.isoformat()
-        if self.end:
-            out["to"] = self.end.isoformat()
-        if self.category:
-            out["category"] = self.category
-        out.update(extra)
-        return out
-
-
-def staff_regions(user) -> list[Region]:
-    """The top region nodes where the user is a grid worker or case handler (cockpit viewers)."""
-    wanted = (StaffRole.Role.GRID_WORKER, StaffRole.Role.CASE_HANDLER)
-    paths = sorted({p for r, p, _ in roles.staff_roles(user) if r in wanted})
-    tops = [p for p in paths if not any(p != other and p.startswith(other) for other in paths)]
-    return list(Region.objects.filter(path__in=tops).order_by("path"))
-
-
-def may_view(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or bool(staff_regions(user)))
-
-
-def scope(user, region: Region | None) -> list[Region]:
-    """The nodes the figures cover: the chosen region, which must lie within the user's own."""
-    own = [] if user.is_superuser else staff_regions(user)
-    if region is None:
-        return own
-    if user.is_superuser or any(region.path.startswith(r.path) for r in own):
-        return [region]
-    raise NotInScope(region.pk)
-
-
-class WholeDays(Func):
-    """Whole 24-hour days in a duration, exactly as the triggers file SettlementTally rows."""
-
-    output_field = IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "floor(extract(epoch FROM %(expressions)s) / 86400)::integer"
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):  # the duration is in microseconds
-        return self.as_sql(compiler, connection, template="(%(expressions)s / 86400000000)", **extra)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def split_period(start: date | None, end: date | None) -> tuple[tuple | None, list[tuple[date, date]]]:
-    """The filing period [start, end] (inclusive days; None: open) as the whole months read
-    from the tallies, (first, stop) with first <= month < stop (None: no bound), or None when
-    no whole month lies inside; and the day ranges [a, b) left at its edges, read from the
-    disputes themselves."""
-    stop_day = end + timedelta(days=1) if end else None
-    first = start if start is None or start.day == 1 else _next_month(start)
-    stop = stop_day.replace(day=1) if stop_day else None
-    if first and stop and first >= stop:
-        return None, [(start, stop_day)]
-    edges = []
-    if start and start < first:
-        edges.append((start, first))
-    if stop_day and stop < stop_day:
-        edges.append((stop, stop_day))
-    return (first, stop), edges
-
-
-class Scope:
-    """The conditions of the figures' queries: on the tallies and on the disputes."""
-
-    def __init__(self, filters: Filters, categories: dict[int, Category]):
-        self.filters = filters
-        where = Q()
-        if filters.regions:
-            where &= Q(grid_id__in=filters.grid_ids)
-        if filters.category:  # an unknown slug matches nothing, as in the list
-            where &= Q(category_id__in=[pk for pk, c in categories.items() if c.slug == filters.category])
-        self.where = where
-        self.months, self.edges = split_period(filters.start, filters.end)
-
-    def tallies(self, model) -> QuerySet | None:
-        """The tally rows of the whole months (None when there are none)."""
-        if self.months is None:
-            return None
-        first, stop = self.months
-        qs = model.objects.filter(self.where).order_by()
-        if first:
-            qs = qs.filter(month__gte=first)
-        if stop:
-            qs = qs.filter(month__lt=stop)
-        return qs
-
-    def edge_disputes(self) -> list[QuerySet[Dispute]]:
-        """The disputes filed on the edge days, one queryset per edge (each a range of the
-        dispute_grid_filed index, read from the index alone)."""
-        return [
-            Dispute.objects.filter(
-                self.where, created_at__gte=selectors.day_start(a), created_at__lt=selectors.day_start(b)
-            ).order_by()
-            for a, b in self.edges
-        ]
-
-    def disputes(self) -> QuerySet[Dispute]:
-        """All the disputes of the scope and period (the list's rows)."""
-        return selectors.filed_between(
-            Dispute.objects.filter(self.where).order_by(), self.filters.start, self.filters.end
-        )
-
-    def ratings(self) -> QuerySet[Rating]:
-        """The ratings of the scope's disputes (filtered on the copies Rating keeps)."""
-        qs = Rating.objects.filter(self.where).order_by()
-        if self.filters.start:
-            qs = qs.filter(filed_at__gte=selectors.day_start(self.filters.start))
-        if self.filters.end:
-            qs = qs.filter(filed_at__lt=selectors.day_start(self.filters.end + timedelta(days=1)))
-        return qs
-
-
-def _union(*parts: QuerySet | None) -> list:
-    """Rows of the non-empty parts, in one query (UNION ALL)."""
-    parts = [p for p in parts if p is not None]
-    return list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
 
 
 @dataclass

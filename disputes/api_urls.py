@@ -1,0 +1,20 @@
+"""API routes of the disputes core; included in the `api` namespace (no app_name here)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("categories/", api.CategoryListView.as_view(), name="categories"),
+    path("disputes/", api.DisputeListView.as_view(), name="disputes"),
+    path("disputes/<int:pk>/", api.DisputeDetailView.as_view(), name="dispute"),
+    path("disputes/<int:pk>/transitions/<str:name>/", api.TransitionView.as_view(), name="transition"),
+    path("disputes/<int:pk>/events/", api.EventListView.as_view(), name="events"),
+    path("disputes/<int:pk>/evidence/", api.EvidenceView.as_view(), name="evidence"),
+    path(
+        "disputes/<int:pk>/evidence/<int:evidence_id>/download/",
+        api.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
+    path("queue/", api.QueueView.as_view(), name="queue"),
+]

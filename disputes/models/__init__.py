@@ -1,0 +1,23 @@
+"""Every model of the disputes app, so `from disputes.models import X` and the migrations
+(`disputes.models.evidence_path`) keep working."""
+
+from .dispute import (
+    TRANSITIONS,
+    Category,
+    Dispute,
+    DisputeEvent,
+    DisputeQuerySet,
+    Evidence,
+    Level,
+    Party,
+    evidence_path,
+)
+from .records import InfoRequest, Rating, Review
+from .sla import Holiday, SlaNotice, SlaPolicy
+from .tallies import SettlementTally, Tally
+
+__all__ = [
+    "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
+    "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
+    "SettlementTally", "Tally",
+]  # fmt: skip

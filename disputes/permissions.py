@@ -1,0 +1,90 @@
+"""DRF permission classes of the disputes API (docs/api.md).
+
+Visibility comes first and answers 404 (disputes.api.visible_dispute): object permissions
+are checked on a dispute the caller may see, by `self.check_object_permissions(request,
+dispute)`, and refuse with 403 and the envelope {"detail", "code": "permission_denied"}.
+Each class names the rule it applies; the rules live with their feature.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from accounts import roles
+from core.errors import ServiceError
+
+from . import services
+from .casework import info_requests
+from .ratings import rules as rating_rules
+from .reports import scope
+
+
+class _Refusal(BasePermission):
+    code = "permission_denied"
+
+
+class MayFireTransition(_Refusal):
+    """Someone who may ever fire the URL's transition on this dispute (disputes.services.may_ever)."""
+
+    message = _("You may not do this to this dispute.")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return services.may_ever(obj, view.kwargs["name"], request.user)
+
+
+class IsParty(_Refusal):
+    """A party of the dispute (ratings.rules.party_of)."""
+
+    message = _("Only the parties can rate a dispute.")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return rating_rules.party_of(obj, request.user) is not None
+
+
+class IsCaseHandler(_Refusal):
+    """For writes: a case handler of the dispute (casework.info_requests.may_ask); reads pass."""
+
+    message = _("You may not do this.")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return info_requests.may_ask(obj, request.user)
+
+
+class IsSupervisor(_Refusal):
+    """A supervisor anywhere (ratings.rules.may_see_reviews)."""
+
+    message = _("Reviews are for supervisors.")
+
+    def has_permission(self, request, view) -> bool:
+        return rating_rules.may_see_reviews(request.user)
+
+
+class MayViewCockpit(_Refusal):
+    """A grid worker or case handler, or a superuser (reports.scope.may_view)."""
+
+    message = _("The cockpit is for grid and case staff.")
+
+    def has_permission(self, request, view) -> bool:
+        return scope.may_view(request.user)
+
+
+class IsStaffMember(_Refusal):
+    """Anyone holding a staff role, or a superuser."""
+
+    message = _("Exports are for staff.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.is_superuser or bool(roles.staff_roles(request.user))
+
+
+class ExportFormat(BasePermission):
+    """Not a permission: the export's file type, checked (400) after sign-in and before the
+    staff rule, the order the export has always answered in."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.query_params.get("format", "csv") not in ("csv", "xlsx"):
+            raise ServiceError(_("Choose csv or xlsx."), code="invalid", field="format")
+        return True

@@ -1,0 +1,11 @@
+"""API routes of the reports; included in the `api` namespace (no app_name here)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("stats/", api.StatsView.as_view(), name="stats"),
+    path("disputes/export/", api.ExportView.as_view(), name="disputes-export"),
+    path("queue/export/", api.ExportView.as_view(queue=True), name="queue-export"),
+]

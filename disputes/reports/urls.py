@@ -1,0 +1,9 @@
+"""The cockpit page, mounted at the site's root with no namespace (URL name `cockpit`)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("cockpit/", views.cockpit, name="cockpit"),
+]
