@@ -108,7 +108,7 @@ def seed(rooms: int) -> list[dict]:
     """`rooms` disputes in mediation, each with its joint room and a session per member.
 
     Rows are bulk-created (FSMField accepts a state given to the constructor); the rooms
-    come from mediation.chat.create_rooms. Returns [{room, members: [session keys]}].
+    come from mediation.chat.rooms.create_rooms. Returns [{room, members: [session keys]}].
     """
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -116,7 +116,7 @@ def seed(rooms: int) -> list[dict]:
 
     from accounts.models import Region, User
     from disputes.models import Category, Dispute
-    from mediation import chat
+    from mediation.chat import rooms as chat
     from mediation.models import Room
 
     if Room.objects.filter(kind="joint", dispute__title="bench").count() < rooms:

@@ -49,7 +49,8 @@ def main() -> None:
     from django.template.loader import render_to_string
 
     from disputes import services
-    from mediation import judicial, pdf, pki, settlements, signing
+    from mediation.settlements import agreements as settlements
+    from mediation.settlements import judicial, pdf, pki, signing
     from tests import factories
 
     regions = factories.region_tree()
@@ -94,7 +95,7 @@ def main() -> None:
     application = judicial.start(sealed, claimant)
 
     def judicial_application() -> bytes:
-        html = render_to_string("mediation/judicial.html", pdf.judicial_context(application))
+        html = render_to_string("mediation/settlements/judicial.html", pdf.judicial_context(application))
         document = pdf.render_html(html)
         for index, (name, role) in enumerate(signers[:2], start=1):
             identity = pki.event_identity(name, role)

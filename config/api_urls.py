@@ -1,9 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from disputes import api as disputes_api
-from mediation import api as mediation_api
 
 app_name = "api"
 
@@ -34,46 +33,16 @@ urlpatterns = [
     path("disputes/<int:pk>/home-visit/", disputes_api.HomeVisitView.as_view(), name="home-visit"),
 ]
 
+# The mediator pool, the chat (docs/chat-protocol.md), settlement agreements and their
+# judicial confirmation (docs/features/settlements.md): each package's own routes.
 urlpatterns += [
-    path("disputes/<int:pk>/candidates/", mediation_api.CandidatesView.as_view(), name="candidates"),
-    path("disputes/<int:pk>/assignments/", mediation_api.AssignmentsView.as_view(), name="assignments"),
-    path("disputes/<int:pk>/recusals/", mediation_api.RecusalListView.as_view(), name="recusals"),
-    path(
-        "disputes/<int:pk>/recusals/<int:recusal_id>/decision/",
-        mediation_api.RecusalDecisionView.as_view(),
-        name="recusal-decision",
-    ),
-    path("mediators/me/availability/", mediation_api.MyAvailabilityView.as_view(), name="my-availability"),
+    path("", include("mediation.pool.api_urls")),
+    path("", include("mediation.chat.api_urls")),
+    path("", include("mediation.settlements.api_urls")),
 ]
 
-# Mediation chat (DESIGN §4): rooms, history and the send fallback, websocket tickets.
-from mediation import chat_api  # noqa: E402
-
-urlpatterns += [
-    path("disputes/<int:pk>/rooms/", chat_api.DisputeRoomsView.as_view(), name="rooms"),
-    path("rooms/<int:room_id>/messages/", chat_api.RoomMessagesView.as_view(), name="room-messages"),
-    path("ws-tickets/", chat_api.WsTicketView.as_view(), name="ws-tickets"),
-]
-
-# Settlement agreements (DESIGN §5): the current version and signing codes.
-from mediation import settlement_api  # noqa: E402
-
-urlpatterns += [
-    path("disputes/<int:pk>/settlement/", settlement_api.SettlementView.as_view(), name="settlement"),
-    path(
-        "disputes/<int:pk>/settlement/sign-code/",
-        settlement_api.SignCodeView.as_view(),
-        name="settlement-sign-code",
-    ),
-    path(
-        "disputes/<int:pk>/settlement/pdf/", settlement_api.SettlementPdfView.as_view(), name="settlement-pdf"
-    ),
-    path("verify/", settlement_api.VerifyView.as_view(), name="verify"),
-]
-
-# Case handling (issue 7): requests for information, the case file and the referral letter.
+# Case handling (docs/features/casework.md): requests for information, the case file and the referral letter.
 from disputes import case_api  # noqa: E402
-from mediation import dossier_api  # noqa: E402
 
 urlpatterns += [
     path("disputes/<int:pk>/info-requests/", case_api.InfoRequestListView.as_view(), name="info-requests"),
@@ -82,10 +51,7 @@ urlpatterns += [
         case_api.InfoAnswerView.as_view(),
         name="info-request-answer",
     ),
-    path("disputes/<int:pk>/dossier/", dossier_api.DossierView.as_view(), name="dossier"),
-    path(
-        "disputes/<int:pk>/referral-letter/", dossier_api.ReferralLetterView.as_view(), name="referral-letter"
-    ),
+    path("", include("mediation.casefile.api_urls")),
 ]
 
 # Satisfaction ratings, supervisor reviews, the cockpit's figures and list exports.
@@ -103,7 +69,7 @@ urlpatterns += [
     path("queue/export/", cockpit.ExportView.as_view(queue=True), name="queue-export"),
 ]
 
-# Notifications (DESIGN §7): the in-app inbox and channel preferences.
+# Notifications (docs/features/notifications.md): the in-app inbox and channel preferences.
 from notifications import api as notifications_api  # noqa: E402
 
 urlpatterns += [
@@ -122,24 +88,5 @@ urlpatterns += [
         "notifications/preferences/",
         notifications_api.PreferenceView.as_view(),
         name="notification-preferences",
-    ),
-]
-
-# Judicial confirmation (司法确认) of a sealed settlement.
-from mediation import judicial_api  # noqa: E402
-
-urlpatterns += [
-    path("disputes/<int:pk>/judicial/", judicial_api.JudicialView.as_view(), name="judicial"),
-    path(
-        "disputes/<int:pk>/judicial/sign-code/",
-        judicial_api.JudicialSignCodeView.as_view(),
-        name="judicial-sign-code",
-    ),
-    path("disputes/<int:pk>/judicial/sign/", judicial_api.JudicialSignView.as_view(), name="judicial-sign"),
-    path("disputes/<int:pk>/judicial/pdf/", judicial_api.JudicialPdfView.as_view(), name="judicial-pdf"),
-    path(
-        "disputes/<int:pk>/judicial/outcome/",
-        judicial_api.JudicialOutcomeView.as_view(),
-        name="judicial-outcome",
     ),
 ]

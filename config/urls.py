@@ -4,7 +4,6 @@ from django.views.generic import TemplateView
 
 from disputes.case_views import answer as answer_info_request
 from disputes.cockpit import cockpit
-from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -14,12 +13,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
     path("cockpit/", cockpit, name="cockpit"),
-    path("mediation/pool/", include("mediation.pool_urls")),
+    path("mediation/pool/", include("mediation.pool.urls")),
     path("mediation/", include("mediation.urls")),
     path("notifications/", include("notifications.urls")),
-    path("verify/<str:code>/", verify_page, name="verify"),
-    path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
-    # Case handling (issue 7): the workspace, and a party's answer to a request for information.
+    # Public verification and the signing-code page (names `verify`, `settlement-sign-code`).
+    path("", include("mediation.settlements.urls")),
+    # Case handling (docs/features/casework.md): the workspace, and a party's answer to a request for information.
     path("cases/", include("disputes.case_urls")),
     path(
         "disputes/<int:pk>/info-requests/<int:request_id>/answer/",

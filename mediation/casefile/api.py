@@ -1,4 +1,4 @@
-"""The case file and the referral letter over HTTP (DESIGN §3: `GET …/dossier/`)."""
+"""The case file and the referral letter over HTTP (docs/api.md: `GET …/dossier/`)."""
 
 from __future__ import annotations
 
@@ -6,25 +6,12 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.views import APIView
 
 from core.errors import ServiceError
-from disputes import casework
-from disputes.api import visible_dispute
 
+from ..permissions import DisputeView, signed_in_and
 from . import dossier
-
-
-def _readable(request, pk: int):
-    """404 if the caller cannot see the dispute, 403 if they see it but may not read its file."""
-    dispute = visible_dispute(request, pk)
-    if not casework.may_read_case_file(dispute, request.user):
-        raise ServiceError(
-            _("Only case handlers and grid workers can download the case file."),
-            code="permission_denied",
-            status=403,
-        )
-    return dispute
+from .permissions import ReadsCaseFile
 
 
 def _pdf(document: bytes, filename: str) -> HttpResponse:
@@ -34,19 +21,24 @@ def _pdf(document: bytes, filename: str) -> HttpResponse:
     return response
 
 
-class DossierView(APIView):
+# 404 if the caller cannot see the dispute, 403 if they see it but may not read its file.
+class DossierView(DisputeView):
+    permission_classes = signed_in_and(ReadsCaseFile)
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         """The case file PDF; every page names the reader, every download is on the timeline."""
-        dispute = _readable(request, pk)
+        dispute = self.dispute(request, pk)
         return _pdf(dossier.download_dossier(dispute, request.user), f"{dispute.reference}-dossier.pdf")
 
 
-class ReferralLetterView(APIView):
+class ReferralLetterView(DisputeView):
+    permission_classes = signed_in_and(ReadsCaseFile)
+
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         """The referral letter with the case file appended; 404 if the dispute was not referred."""
-        dispute = _readable(request, pk)
+        dispute = self.dispute(request, pk)
         document = dossier.download_referral_letter(dispute, request.user)
         if document is None:
             raise ServiceError(_("This dispute was not referred."), code="not_found", status=404)

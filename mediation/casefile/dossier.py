@@ -2,10 +2,10 @@
 
 Here rather than in disputes because it needs three things mediation owns: the joint-room
 transcript, the settlement versions and the WeasyPrint renderer with its safe URL fetcher
-(mediation/pdf.py). mediation may import disputes, never the reverse, so placing it here
-needs no seam.
+(mediation/settlements/pdf.py). mediation may import disputes, never the reverse, so placing
+it here needs no seam (docs/features/casework.md).
 
-Caucus rooms (背对背) are confidential (DESIGN §4): joint_transcript reads the joint room
+Caucus rooms (背对背) are confidential (docs/chat-protocol.md): joint_transcript reads the joint room
 only, and nothing else here touches messages. Every page carries the reader's name and the
 time of download; every download is a `dossier_downloaded` timeline event with the file's
 SHA-256 (disputes.casework.record_download).
@@ -26,8 +26,8 @@ from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
 from disputes.templatetags.dispute_tags import ROLE_LABELS, entitled_to_contact
 
-from . import pdf
-from .models import Message, Room, SettlementSignature
+from ..models import Message, Room, SettlementSignature
+from ..settlements import pdf
 
 LABELS = {
     "zh": {
@@ -355,7 +355,7 @@ def _office(handler: User | None, dispute: Dispute) -> str:
     if handler is None:
         return ""
     roles = StaffRole.objects.filter(user=handler, role=StaffRole.Role.CASE_HANDLER).select_related("region")
-    covering = [r.region for r in roles if dispute.grid.path.startswith(r.region.path)]
+    covering = [r.region for r in roles if r.region.covers(dispute.grid)]
     return max(covering, key=lambda region: len(region.path)).name if covering else ""
 
 

@@ -1,4 +1,4 @@
-"""Chat over plain HTTP (DESIGN §3): room lists, history, the send fallback, websocket tickets."""
+"""Chat over plain HTTP (docs/api.md): room lists, history, the send fallback, websocket tickets."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import ServiceError
-from disputes.api import visible_dispute
 
-from . import chat
+from ..models import Room
+from ..permissions import DisputeView, signed_in_and
+from . import frames, rooms, store, tickets
+from .permissions import RoomMember, UsesChat
 
 
 class ChatPostThrottle(UserRateThrottle):
@@ -31,19 +33,22 @@ class RoomSerializer(serializers.Serializer):
 
 
 def room_data(room) -> dict:
-    return {"id": room.pk, "kind": room.kind, "party": room.party or None, "writable": chat.is_writable(room)}
+    return {
+        "id": room.pk,
+        "kind": room.kind,
+        "party": room.party or None,
+        "writable": rooms.is_writable(room),
+    }
 
 
-class DisputeRoomsView(APIView):
+class DisputeRoomsView(DisputeView):
+    permission_classes = signed_in_and(UsesChat)
+
     @extend_schema(responses={200: RoomSerializer(many=True)})
     def get(self, request, pk: int):
         """The dispute's rooms the caller is a member of; 403 for staff who see the dispute."""
-        dispute = visible_dispute(request, pk)
-        if not (dispute.is_party(request.user) or dispute.is_mediator(request.user)):
-            raise ServiceError(
-                _("Only the parties and the mediator use the chat."), code="permission_denied", status=403
-            )
-        return Response([room_data(room) for room in chat.rooms_for(dispute, request.user)])
+        dispute = self.dispute(request, pk)
+        return Response([room_data(room) for room in rooms.rooms_for(dispute, request.user)])
 
 
 class PostMessageSerializer(serializers.Serializer):
@@ -72,6 +77,14 @@ MESSAGE_SCHEMA = inline_serializer(
 
 
 class RoomMessagesView(APIView):
+    permission_classes = signed_in_and(RoomMember)
+
+    def room(self, request, room_id: int) -> Room:
+        """404 if the room does not exist or its dispute is not visible, 403 if not a member."""
+        room = rooms.visible_room(request.user, room_id)
+        self.check_object_permissions(request, room)
+        return room
+
     def get_throttles(self):
         return [ChatPostThrottle()] if self.request.method == "POST" else []
 
@@ -93,11 +106,11 @@ class RoomMessagesView(APIView):
     )
     def get(self, request, room_id: int):
         """Messages in seq order after `after`; `next` continues from the last one returned."""
-        room = chat.room_for_member(request.user, room_id)
+        room = self.room(request, room_id)
         after, limit = self._int("after", 0), self._int("limit", settings.CHAT_SYNC_BATCH)
         limit = min(max(limit, 1), settings.CHAT_SYNC_BATCH)
-        batch = chat.messages_after(room.pk, after, limit)
-        results = [chat.message_frame(m)["message"] for m in batch]
+        batch = store.messages_after(room.pk, after, limit)
+        results = [frames.message_frame(m)["message"] for m in batch]
         more = len(batch) == limit and batch[-1].seq < room.last_seq
         next_url = None
         if more:
@@ -119,13 +132,13 @@ class RoomMessagesView(APIView):
         "same client_msg_id was already sent by the caller in this room (a retry).",
     )
     def post(self, request, room_id: int):
-        room = chat.room_for_member(request.user, room_id)
+        room = self.room(request, room_id)
         payload = PostMessageSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
-            posted = chat.post_message(room.pk, request.user, data["body"], data["client_msg_id"])
-        except chat.FrameError as exc:
+            posted = store.post_message(room.pk, request.user, data["body"], data["client_msg_id"])
+        except frames.FrameError as exc:
             raise ServiceError(
                 exc.detail, code=exc.code if exc.code == "too_long" else "invalid", field="body"
             ) from exc
@@ -141,4 +154,4 @@ class WsTicketView(APIView):
     )
     def post(self, request):
         """A single-use ticket, valid 60 seconds: open /ws/rooms/{id}/?ticket=... with it."""
-        return Response({"ticket": chat.issue_ticket(request.user)}, status=status.HTTP_201_CREATED)
+        return Response({"ticket": tickets.issue_ticket(request.user)}, status=status.HTTP_201_CREATED)

@@ -1,5 +1,6 @@
-"""The chat socket, /ws/rooms/{room_id}/ (DESIGN §4). It only routes: rules and storage
-live in mediation.chat (shared with the REST fallback), presence in mediation.presence.
+"""The chat socket, /ws/rooms/{room_id}/ (docs/chat-protocol.md). It only routes: membership
+is in chat.rooms, frames in chat.frames, storage in chat.store (shared with the REST
+fallback), socket re-checks in chat.access, presence in chat.presence.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.conf import settings
 
 from core.errors import ServiceError
 
-from . import chat, presence
+from . import access, frames, presence, rooms, store
 from .realtime import user_group
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Writer:
 
     Consumers hand their sends to the event loop's writer and go on reading frames (so the
     rate limit counts frames as they arrive, not as they commit). While one batch is in the
-    database thread the next ones queue up; each batch is one chat.post_batch call (one
+    database thread the next ones queue up; each batch is one store.post_batch call (one
     thread hop, three statements, one commit). Once it has committed, every new message is
     broadcast to its room, encoded once (the sender's copy is its acknowledgement); a repeat
     or a refusal goes back to the sender's consumer alone.
@@ -60,10 +61,10 @@ class Writer:
     MAX_BATCH = 200
 
     def __init__(self):
-        self.pending: list[tuple[chat.Send, RoomConsumer]] = []
+        self.pending: list[tuple[store.Send, RoomConsumer]] = []
         self.running = False
 
-    def submit(self, send: chat.Send, consumer: RoomConsumer) -> None:
+    def submit(self, send: store.Send, consumer: RoomConsumer) -> None:
         self.pending.append((send, consumer))
         if not self.running:
             self.running = True
@@ -74,14 +75,14 @@ class Writer:
             while self.pending:
                 batch, self.pending = self.pending[: self.MAX_BATCH], self.pending[self.MAX_BATCH :]
                 try:
-                    results = await database_sync_to_async(chat.post_batch)([send for send, _ in batch])
+                    results = await database_sync_to_async(store.post_batch)([send for send, _ in batch])
                 except Exception as exc:  # the database is unreachable: nothing was stored
                     log.exception("chat batch failed")
                     results = [exc] * len(batch)
                 layer = get_channel_layer()
                 for (send, consumer), result in zip(batch, results, strict=True):
                     try:
-                        if isinstance(result, chat.Posted) and result.created:
+                        if isinstance(result, store.Posted) and result.created:
                             event = {"type": "chat.frame", "text": result.text}
                             await layer.group_send(f"room-{send.room_id}", event)
                         else:
@@ -165,7 +166,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.accept()  # first, so that a refusal carries its close code
         self.user = self.scope.get("user")  # a plain user object: config/ws.py resolves it
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
-        room, refusal = await database_sync_to_async(chat.open_for)(self.user, room_id)
+        room, refusal = await database_sync_to_async(rooms.open_for)(self.user, room_id)
         if refusal:
             await self.shut(refusal)
             return
@@ -185,7 +186,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         heartbeat().add(self)
 
     def _join(self) -> tuple[int, bool, list[int]]:
-        last_seq, writable = chat.room_state(self.room_id)
+        last_seq, writable = rooms.room_state(self.room_id)
         return last_seq, writable, presence.join(self.room_id, self.user.pk, self.channel_name)
 
     async def disconnect(self, code):
@@ -225,40 +226,40 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         try:
             if text_data is None:
-                raise chat.FrameError("bad_frame", "Frames are JSON text.")
+                raise frames.FrameError("bad_frame", "Frames are JSON text.")
             try:
                 frame = json.loads(text_data)
             except ValueError:
-                raise chat.FrameError("bad_frame", "Frames are JSON text.") from None
-            frame = chat.validate_frame(frame)
-        except chat.FrameError as exc:
+                raise frames.FrameError("bad_frame", "Frames are JSON text.") from None
+            frame = frames.validate_frame(frame)
+        except frames.FrameError as exc:
             await self.send_frame(exc.frame())
             return
         await getattr(self, f"on_{frame['type']}")(frame)
 
     async def on_send(self, frame: dict) -> None:
         # Stored by this process's writer, then broadcast to the room (the sender included).
-        writer().submit(chat.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"]), self)
+        writer().submit(store.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"]), self)
 
     async def not_stored(self, result) -> None:
         """The writer's answer for a send that stored nothing new."""
-        if isinstance(result, chat.Posted):
+        if isinstance(result, store.Posted):
             await self.send_frame_text(result.text)  # a retry: acknowledge it again, to the sender only
         elif isinstance(result, ServiceError) and result.code == "read_only":
             await self.send_frame({"type": "error", "code": "read_only", "detail": result.message})
         elif isinstance(result, ServiceError):
-            await self.shut(chat.NOT_A_MEMBER)  # access was lost since connecting
+            await self.shut(rooms.NOT_A_MEMBER)  # access was lost since connecting
         else:  # a database error: close, so the client reconnects, syncs and sends again
             await self.shut(1011)
 
     async def on_sync(self, frame: dict) -> None:
         after = frame["after"]
         while True:
-            frames, last = await database_sync_to_async(chat.sync_frames)(self.room_id, after)
-            for message in frames:
+            batch, last = await database_sync_to_async(store.sync_frames)(self.room_id, after)
+            for message in batch:
                 await self.send_frame(message)
-            if frames:
-                after = frames[-1]["message"]["seq"]
+            if batch:
+                after = batch[-1]["message"]["seq"]
             if last:
                 break
         await self.send_frame({"type": "synced", "last_seq": after})
@@ -299,7 +300,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- access, again and again --------------------------------------------------------
     async def recheck(self) -> None:
         if not self.closing:
-            await self.apply_access(*await database_sync_to_async(chat.access)(self.user.pk, self.room_id))
+            await self.apply_access(*await database_sync_to_async(access.access)(self.user.pk, self.room_id))
 
     async def apply_access(self, refusal: int | None, writable: bool) -> None:
         if self.closing:
@@ -308,7 +309,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.shut(refusal)
         elif writable != self.writable:
             self.writable = writable
-            last_seq, _ = await database_sync_to_async(chat.room_state)(self.room_id)
+            last_seq, _ = await database_sync_to_async(rooms.room_state)(self.room_id)
             await self.send_frame(
                 {"type": "hello", "room": self.room_id, "last_seq": last_seq, "writable": writable}
             )

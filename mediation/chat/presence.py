@@ -13,7 +13,9 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from .models import Presence
+from ..models import Presence
+from . import sql
+from .access import access_many
 
 
 def _fresh_after():
@@ -42,21 +44,17 @@ def leave(room_id: int, channel_name: str) -> list[int]:
 
 def touch(channel_names: list[str]) -> None:
     """The heartbeat of a process's sockets (every CHAT_PRESENCE_TTL / 3 seconds): plain SQL."""
-    from .chat import _args, _in
-
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE mediation_presence SET seen_at = %s WHERE channel_name {_in(channel_names)}",
-            [connection.ops.adapt_datetimefield_value(timezone.now()), *_args(channel_names)],
+            f"UPDATE mediation_presence SET seen_at = %s WHERE channel_name {sql.in_clause(channel_names)}",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *sql.in_args(channel_names)],
         )
 
 
 def heartbeat(sockets: list[tuple[str, int, int]]) -> list[tuple[int | None, bool]]:
     """Refresh the presence of (channel name, user id, room id) sockets and re-check their
-    access: chat.access_many's answers, in order."""
+    access: access.access_many's answers, in order."""
     if not sockets:
         return []
     touch([channel_name for channel_name, _, _ in sockets])
-    from .chat import access_many
-
     return access_many([(user_id, room_id) for _, user_id, room_id in sockets])

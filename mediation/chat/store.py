@@ -1,4 +1,4 @@
-"""Mediation chat: who may read and write which room, storing messages, reading them back.
+"""The chat log: storing messages (group commit) and reading them back (docs/chat-protocol.md).
 
 Plain synchronous functions shared by the websocket consumer and the REST fallback; the
 consumer calls them through database_sync_to_async. The database is the chat log: a
@@ -12,12 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import NamedTuple
 
-import psycopg
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -26,160 +23,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ServiceError
-from disputes.models import Dispute
 
-from .models import Message, Room
+from ..models import Message
+from . import sql
+from .frames import check_body, check_client_msg_id, user_info
+from .rooms import WRITABLE_STATES, role_in
 
 log = logging.getLogger(__name__)
 
-WRITABLE_STATES = (Dispute.State.IN_MEDIATION, Dispute.State.AWAITING_SIGNATURES)
 
-# Close codes (DESIGN §4): the consumer accepts, then closes with one of these.
-NOT_AUTHENTICATED, NOT_A_MEMBER, NO_SUCH_ROOM = 4401, 4403, 4404
-
-
-# --- rooms and membership ---------------------------------------------------------------------
-def create_rooms(dispute: Dispute) -> list[Room]:
-    """The joint room and one caucus per party; idempotent (a second mediator finds them)."""
-    specs = [
-        (Room.Kind.JOINT, ""),
-        (Room.Kind.CAUCUS, Room.Party.CLAIMANT),
-        (Room.Kind.CAUCUS, Room.Party.RESPONDENT),
-    ]
-    return [Room.objects.get_or_create(dispute=dispute, kind=kind, party=party)[0] for kind, party in specs]
-
-
-def role_in(room: Room, user: User) -> str | None:
-    """The capacity in which `user` is a member of `room` (None: not a member).
-
-    Derived from the dispute as it is now: the current mediator, and the parties by verified
-    phone. A caucus room admits its own party and the mediator, never the other party.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return None
-    dispute = room.dispute
-    if dispute.is_mediator(user):
-        return "mediator"
-    if dispute.is_claimant(user) and room.party in ("", Room.Party.CLAIMANT):
-        return "claimant"
-    if dispute.is_respondent(user) and room.party in ("", Room.Party.RESPONDENT):
-        return "respondent"
-    return None
-
-
-def is_writable(room: Room) -> bool:
-    return room.dispute.state in WRITABLE_STATES
-
-
-def open_for(user: User, room_id: int) -> tuple[Room | None, int | None]:
-    """The room and None if `user` may open it, else (room or None, close code)."""
-    if not user.is_authenticated or not user.is_active:
-        return None, NOT_AUTHENTICATED
-    room = Room.objects.select_related("dispute").filter(pk=room_id).first()
-    if room is None:
-        return None, NO_SUCH_ROOM
-    if role_in(room, user) is None:
-        return room, NOT_A_MEMBER
-    return room, None
-
-
-def rooms_for(dispute: Dispute, user: User) -> list[Room]:
-    """The rooms of a dispute that `user` is a member of (joint first, then caucuses)."""
-    rooms = list(Room.objects.filter(dispute=dispute).order_by("id"))
-    for room in rooms:
-        room.dispute = dispute
-    return [room for room in rooms if role_in(room, user) is not None]
-
-
-def room_for_member(user: User, room_id: int) -> Room:
-    """The room if `user` is a member; ServiceError 404 if it does not exist or the dispute is
-    not visible to them, 403 if they see the dispute but are not a member (REST)."""
-    room = Room.objects.select_related("dispute").filter(pk=room_id).first()
-    if room is None or not Dispute.objects.visible_to(user).filter(pk=room.dispute_id).exists():
-        raise ServiceError(_("Not found."), code="not_found", status=404)
-    if role_in(room, user) is None:
-        raise ServiceError(_("You are not a member of this room."), code="permission_denied", status=403)
-    return room
-
-
-# --- frames -----------------------------------------------------------------------------------
-class FrameError(Exception):
-    """A frame the server refuses; answered with an `error` frame, the socket stays open."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-    def frame(self) -> dict:
-        return {"type": "error", "code": self.code, "detail": self.detail}
-
-
-def _seq(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FrameError("bad_frame", "seq must be a non-negative integer.")
-    return value
-
-
-def check_body(body) -> str:
-    """The body as stored; FrameError too_long or bad_frame (empty after trimming)."""
-    if not isinstance(body, str):
-        raise FrameError("bad_frame", "body must be a string.")
-    if len(body) > settings.CHAT_MAX_BODY:
-        raise FrameError("too_long", f"A message has at most {settings.CHAT_MAX_BODY} characters.")
-    if not body.strip():
-        raise FrameError("bad_frame", "body must not be empty.")
-    if "\x00" in body:  # PostgreSQL cannot store it: refused the same on every database
-        raise FrameError("bad_frame", "body must not contain NUL characters.")
-    return body
-
-
-def check_client_msg_id(value) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= 64:
-        raise FrameError("bad_frame", "client_msg_id must be a string of 1 to 64 characters.")
-    return value
-
-
-def validate_frame(frame) -> dict:
-    """A client frame checked for shape (no database): the normalised frame or FrameError."""
-    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        raise FrameError("bad_frame", "A frame is a JSON object with a type.")
-    kind = frame["type"]
-    if kind == "send":
-        return {
-            "type": "send",
-            "body": check_body(frame.get("body")),
-            "client_msg_id": check_client_msg_id(frame.get("client_msg_id")),
-        }
-    if kind == "sync":
-        return {"type": "sync", "after": _seq(frame.get("after"))}
-    if kind == "read":
-        return {"type": "read", "seq": _seq(frame.get("seq"))}
-    if kind == "typing":
-        return {"type": "typing"}
-    raise FrameError("bad_frame", f"Unknown frame type {kind[:40]!r}.")
-
-
-def user_info(user: User, role: str) -> dict:
-    return {"id": user.pk, "name": user.full_name or user.username, "role": role}
-
-
-def message_frame(message: Message, author: User | None = None) -> dict:
-    author = author or message.author
-    return {
-        "type": "message",
-        "message": {
-            "seq": message.seq,
-            "id": message.pk,
-            "author": user_info(author, message.author_role),
-            "body": message.body,
-            "sent_at": message.sent_at.isoformat(),
-            "client_msg_id": message.client_msg_id,
-        },
-    }
-
-
-# --- writing and reading ----------------------------------------------------------------------
 @dataclass
 class Posted:
     frame: dict  # the `message` frame
@@ -254,20 +106,39 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     stay locked until commit: each message takes the next `seq` of its room, so seqs are
     gap-free and in commit order however many processes send at once. Membership and the
     dispute's state are read after the locks are granted: under READ COMMITTED they see a
-    transition that committed meanwhile, and transitions lock the rooms too (`lock_rooms`),
+    transition that committed meanwhile, and transitions lock the rooms too (rooms.lock_rooms),
     so no message lands after a change of members or state. The same `client_msg_id` from
     the same author returns the stored message (created False) and stores nothing; so does
     a repeat within the batch.
 
     This is the hot path of the chat, hence plain SQL: through the ORM it cost about ten
     times the CPU (bench/chat.py). On PostgreSQL a batch of any size is three statements
-    and a commit.
+    and a commit: read under the locks, decide (_plan, no database), write, answer (_answers).
     """
     room_ids = sorted({send.room_id for send in sends})
     keys = sorted({(send.room_id, send.user.pk, send.client_msg_id) for send in sends})
     now = timezone.now()
     room_rows, stored_rows = _lock_and_read(room_ids, keys)
-    rooms = {row[0]: [_RoomRow(_DisputeRow(*row[3:]), row[2]), row[1]] for row in room_rows}
+    plan = _plan(sends, room_rows, stored_rows)
+    pks = _insert(plan.rows, plan.touched, connection.ops.adapt_datetimefield_value(now)) if plan.rows else {}
+    return _answers(sends, plan, pks, now.isoformat())
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a batch does, decided under the locks before anything is written."""
+
+    results: list  # per send: its refusal, a repeat's key, or None (a new message, in `new`)
+    stored: dict  # (room, author, client id) -> the frame of the message stored before
+    new: dict  # (room, author, client id) -> index in sends, this batch
+    rows: list  # the new messages' rows (room, seq, author, role, body, client id), as `new`
+    touched: dict  # room id -> its last seq once this batch is stored
+
+
+def _plan(sends: list[Send], room_rows: list, stored_rows: list) -> _Plan:
+    """Decide each send from the locked rows: refused (404, 403, 409), a repeat, or new (with
+    its seq). No database."""
+    rooms = {row[0]: [sql.RoomRow(sql.DisputeRow(*row[3:]), row[2]), row[1]] for row in room_rows}
     stored = {}  # (room, author, client id) -> the stored message's frame
     for row in stored_rows:
         frame = _row_frame(row[1:])
@@ -297,9 +168,13 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
         touched[send.room_id] = seq
         new[key] = index
         rows.append((send.room_id, seq, send.user.pk, role, send.body, send.client_msg_id))
-    pks = _insert(rows, touched, connection.ops.adapt_datetimefield_value(now)) if rows else {}
-    sent = now.isoformat()
-    for row, index in zip(rows, new.values(), strict=True):
+    return _Plan(results, stored, new, rows, touched)
+
+
+def _answers(sends: list[Send], plan: _Plan, pks: dict, sent: str) -> list[Posted | Exception]:
+    """Per send, in order: its Posted (new, or the stored message for a repeat) or its refusal."""
+    results, stored, new = plan.results, plan.stored, plan.new
+    for row, index in zip(plan.rows, new.values(), strict=True):
         room_id, seq, author_id, role, body, client_msg_id = row
         user = sends[index].user
         frame = {
@@ -340,16 +215,16 @@ def _lock_and_read(room_ids: list[int], keys: list[tuple]) -> tuple[list, list]:
         with connection.cursor() as cursor:
             # SQLite: a write takes the database's lock before anything is read.
             cursor.execute(
-                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {_in(room_ids)}", room_ids
+                f"UPDATE mediation_room SET last_seq = last_seq WHERE id {sql.in_clause(room_ids)}", room_ids
             )
-            cursor.execute(f"{_ROOMS_SELECT} {_in(room_ids)}", room_ids)
+            cursor.execute(f"{_ROOMS_SELECT} {sql.in_clause(room_ids)}", room_ids)
             rooms = cursor.fetchall()
             cursor.execute(
                 f"{_STORED_SELECT} (VALUES {', '.join(['(%s, %s, %s)'] * len(keys))})",
                 [value for key in keys for value in key],
             )
             return rooms, cursor.fetchall()
-    with _cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(f"{_ROOMS_SELECT} = ANY(%s) ORDER BY r.id FOR NO KEY UPDATE OF r", [room_ids])
         rooms = cursor.fetchall()
         cursor.execute(
@@ -364,7 +239,7 @@ def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[i
     last_seq from `touched`; {(room id, seq): message id}."""
     columns = "room_id, seq, author_id, author_role, body, client_msg_id, sent_at"
     if connection.vendor == "postgresql":
-        with _cursor() as cursor:  # arrays: one statement and a handful of parameters
+        with sql.cursor() as cursor:  # arrays: one statement and a handful of parameters
             cursor.execute(
                 f"WITH new AS (INSERT INTO mediation_message ({columns}) SELECT *, %s FROM unnest(%s::bigint[],"
                 " %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[]) RETURNING room_id, seq, id),"
@@ -382,63 +257,10 @@ def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[i
         pks = {(room_id, seq): pk for room_id, seq, pk in cursor.fetchall()}
         cursor.execute(
             f"UPDATE mediation_room SET last_seq = CASE id {' '.join(['WHEN %s THEN %s'] * len(touched))}"
-            f" END WHERE id {_in(list(touched))}",
+            f" END WHERE id {sql.in_clause(list(touched))}",
             [*(value for item in touched.items() for value in item), *touched],
         )
         return pks
-
-
-class _DisputeRow(NamedTuple):
-    """The fields of a dispute that role_in reads, with the model's own rules (hot path:
-    no model instance)."""
-
-    state: str
-    mediator_id: int | None
-    claimant_phone: str
-    respondent_phone: str
-    served_at: dt.datetime | None
-    is_mediator = Dispute.is_mediator
-    is_claimant = Dispute.is_claimant
-    is_respondent = Dispute.is_respondent
-
-
-class _Prepared(psycopg.Cursor):
-    def execute(self, query, params=None, **kwargs):
-        return super().execute(query, params, prepare=True, **kwargs)
-
-
-@dataclass(slots=True)
-class _RoomRow:
-    dispute: _DisputeRow
-    party: str
-
-
-@contextmanager
-def _cursor():
-    """A cursor for the chat's hot statements. On PostgreSQL a psycopg cursor with
-    server-side binding, each statement prepared once per connection (their text does not
-    change with the batch size; settings.DATABASES allows it and asks for generic plans):
-    Django's cursor quotes every value into the SQL text, which cost more CPU than the rest
-    of the batch. Errors come out as Django's, as usual."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    connection.ensure_connection()
-    with connection.wrap_database_errors, _Prepared(connection.connection) as cursor:
-        yield cursor
-
-
-def _in(values: list) -> str:
-    """`IN (...)` for a list of values: one array parameter on PostgreSQL (so the query's
-    text, and psycopg's parsing of it, stays the same whatever the batch size)."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)"
-    return f"IN ({', '.join(['%s'] * len(values))})"
-
-
-def _args(values: list) -> list:
-    return [list(values)] if connection.vendor == "postgresql" else list(values)
 
 
 def _row_frame(row) -> dict:
@@ -472,7 +294,7 @@ def sync_frames(room_id: int, after: int) -> tuple[list[dict], bool]:
     Plain SQL like _store: a reconnect storm answers many of these at once.
     """
     limit = settings.CHAT_SYNC_BATCH
-    with _cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             f"{_FRAME_SELECT} WHERE m.room_id = %s AND m.seq > %s ORDER BY m.seq LIMIT %s",
             [room_id, after, limit],
@@ -486,125 +308,3 @@ def _aware(value):
     if isinstance(value, str):
         value = parse_datetime(value)
     return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
-
-
-def access(user_id: int, room_id: int) -> tuple[int | None, bool]:
-    """(close code or None, writable) for a user's open socket, from the database as it is
-    now."""
-    return access_many([(user_id, room_id)])[0]
-
-
-def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]:
-    """access() for many (user id, room id) pairs at once: two plain-SQL queries, as every
-    process re-checks all its sockets on each heartbeat."""
-    room_ids = sorted({room_id for _, room_id in sockets})
-    user_ids = sorted({user_id for user_id, _ in sockets})
-    with _cursor() as cursor:
-        cursor.execute(
-            "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
-            f" FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id {_in(room_ids)}",
-            _args(room_ids),
-        )
-        rooms = {row[0]: _RoomRow(_DisputeRow(*row[2:]), row[1]) for row in cursor}
-        cursor.execute(
-            f"SELECT id, is_active, phone, phone_verified FROM accounts_user WHERE id {_in(user_ids)}",
-            _args(user_ids),
-        )
-        users = {
-            pk: User(id=pk, is_active=bool(active), phone=phone, phone_verified=bool(verified))
-            for pk, active, phone, verified in cursor
-        }
-    answers = []
-    for user_id, room_id in sockets:
-        room, user = rooms.get(room_id), users.get(user_id)
-        if room is None or user is None:
-            answers.append((NOT_A_MEMBER, False))
-        elif not user.is_active:
-            answers.append((NOT_AUTHENTICATED, False))
-        elif role_in(room, user) is None:
-            answers.append((NOT_A_MEMBER, False))
-        else:
-            answers.append((None, room.dispute.state in WRITABLE_STATES))
-    return answers
-
-
-def room_state(room_id: int) -> tuple[int, bool]:
-    """(last_seq, writable) of a room as committed now."""
-    room = Room.objects.select_related("dispute").get(pk=room_id)
-    return room.last_seq, is_writable(room)
-
-
-def lock_rooms(dispute: Dispute) -> list[int]:
-    """Lock a dispute's rooms inside a transition's transaction (see _store); their ids.
-
-    In id order, as _store locks them, so the two never deadlock."""
-    rooms = Room.objects.select_for_update().filter(dispute=dispute).order_by("pk")
-    return list(rooms.values_list("pk", flat=True))
-
-
-# --- websocket tickets ------------------------------------------------------------------------
-def _digest(ticket: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(ticket.encode()).hexdigest()
-
-
-def issue_ticket(user: User) -> str:
-    """A single-use ticket valid CHAT_TICKET_TTL seconds; only its digest is stored."""
-    import secrets
-    from datetime import timedelta
-
-    from .models import WsTicket
-
-    now = timezone.now()
-    # Expired tickets are useless: sweep them here rather than in a periodic task.
-    WsTicket.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()
-    ticket = secrets.token_urlsafe(32)
-    WsTicket.objects.create(
-        digest=_digest(ticket), user=user, expires_at=now + timedelta(seconds=settings.CHAT_TICKET_TTL)
-    )
-    return ticket
-
-
-def redeem_ticket(ticket: str) -> User | None:
-    """The ticket's user if it is unused, unexpired and the user active; it is used up either way.
-
-    One conditional UPDATE claims it, so no two sockets (in any processes) share a ticket.
-    """
-    from .models import WsTicket
-
-    if not ticket or len(ticket) > 100:
-        return None
-    now = timezone.now()
-    digest = _digest(ticket)
-    if not WsTicket.objects.filter(digest=digest, used_at=None, expires_at__gt=now).update(used_at=now):
-        return None
-    user = WsTicket.objects.select_related("user").get(digest=digest).user
-    return user if user.is_active else None
-
-
-# --- reacting to the rest of the system (registered in MediationConfig.ready) ----------------
-def on_transition(dispute: Dispute, event) -> None:
-    """After any transition, inside its transaction: open the rooms when the mediator
-    accepts; lock the rooms (so no message lands after a change of members or state) and
-    have their sockets re-check access and writability once this commits."""
-    if event.transition == "mediator_accept":
-        create_rooms(dispute)
-    from .realtime import recheck_rooms_on_commit
-
-    recheck_rooms_on_commit(lock_rooms(dispute))
-
-
-def on_logout(sender, request, user, **kwargs) -> None:
-    """Channels reads the session only at connect: close the user's sockets now."""
-    if user is not None:
-        from .realtime import close_user_sockets_on_commit
-
-        close_user_sockets_on_commit(user.pk, NOT_AUTHENTICATED)
-
-
-def on_user_saved(sender, instance, **kwargs) -> None:
-    if not instance.is_active:
-        from .realtime import close_user_sockets_on_commit
-
-        close_user_sockets_on_commit(instance.pk, NOT_AUTHENTICATED)

@@ -8,11 +8,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from disputes.models import Dispute
 
-from . import chat
-from .models import Room
+from ..models import Room
+from . import rooms
 
 
 def _label(room: Room, role: str) -> str:
@@ -25,34 +24,19 @@ def _label(room: Room, role: str) -> str:
     return _("Private session: respondent")
 
 
-def _members(room: Room) -> dict[int, dict]:
-    dispute = room.dispute
-    phones = {"claimant": dispute.claimant_phone}
-    if dispute.served_at is not None:
-        phones["respondent"] = dispute.respondent_phone
-    members = {}
-    for role, phone in phones.items():
-        if room.party in ("", role):
-            for user in User.objects.filter(phone=phone, phone_verified=True, is_active=True):
-                members[user.pk] = {"name": user.display_name, "role": role}
-    if dispute.mediator is not None:
-        members[dispute.mediator_id] = {"name": dispute.mediator.display_name, "role": "mediator"}
-    return members
-
-
 @login_required
 def room(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("dispute__mediator"), pk=room_id)
     if not Dispute.objects.visible_to(request.user).filter(pk=room.dispute_id).exists():
         raise Http404
-    role = chat.role_in(room, request.user)
+    role = rooms.role_in(room, request.user)
     if role is None:
         raise Http404
-    tabs = [(r, _label(r, role)) for r in chat.rooms_for(room.dispute, request.user)]
+    tabs = [(r, _label(r, role)) for r in rooms.rooms_for(room.dispute, request.user)]
     config = {
         "room": room.pk,
         "me": {"id": request.user.pk, "name": request.user.display_name, "role": role},
-        "members": _members(room),
+        "members": rooms.members(room),
         "ws": f"/ws/rooms/{room.pk}/",
         "maxBody": settings.CHAT_MAX_BODY,
         "text": {
@@ -81,14 +65,14 @@ def room(request, room_id: int):
         "tabs": tabs,
         "config": config,
     }
-    return render(request, "mediation/room.html", context)
+    return render(request, "mediation/chat/room.html", context)
 
 
 @login_required
 def dispute_chat(request, pk: int):
     """The dispute's chat: its first room the caller belongs to (the joint room)."""
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("mediator"), pk=pk)
-    rooms = chat.rooms_for(dispute, request.user)
-    if not rooms:
+    mine = rooms.rooms_for(dispute, request.user)
+    if not mine:
         raise Http404
-    return redirect("mediation:room", room_id=rooms[0].pk)
+    return redirect("mediation:room", room_id=mine[0].pk)

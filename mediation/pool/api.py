@@ -1,4 +1,4 @@
-"""Mediation API: the ranked candidates, assignment history, recusal, availability."""
+"""The pool's API (docs/api.md): the ranked candidates, assignment history, recusal, availability."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from rest_framework.views import APIView
 from core.errors import ServiceError
 from disputes.api import visible_dispute
 
-from . import ranking, services
-from .models import Assignment, MediatorProfile, RecusalRequest
+from ..models import Assignment, MediatorProfile, RecusalRequest
+from ..permissions import DisputeView, signed_in_and
+from . import ranking, recusal, services
+from .permissions import SeesRanking
 from .reasons import describe
-
-
-def _is_staff_over(dispute, user) -> bool:
-    return user.is_superuser or dispute.is_grid_worker(user) or dispute.is_case_handler(user)
 
 
 def candidate_payload(candidate: ranking.Candidate, rank: int | None = None) -> dict:
@@ -27,14 +25,14 @@ def candidate_payload(candidate: ranking.Candidate, rank: int | None = None) -> 
     return data
 
 
-class CandidatesView(APIView):
+class CandidatesView(DisputeView):
     """GET /api/v1/disputes/{id}/candidates/: the ranking with each score's breakdown (staff)."""
+
+    permission_classes = signed_in_and(SeesRanking)
 
     @extend_schema(responses={200: dict})
     def get(self, request, pk: int):
-        dispute = visible_dispute(request, pk)
-        if not _is_staff_over(dispute, request.user):
-            raise ServiceError(str(_("Only staff see the candidates.")), code="permission_denied", status=403)
+        dispute = self.dispute(request, pk)
         result = ranking.rank(dispute)
         return Response({
             "dispute": dispute.pk,
@@ -111,8 +109,8 @@ class RecusalListView(APIView):
         dispute = visible_dispute(request, pk)
         data = RecusalInput(data=request.data)
         data.is_valid(raise_exception=True)
-        recusal = services.request_recusal(dispute, by=request.user, reason=data.validated_data["reason"])
-        return Response(recusal_payload(recusal), status=status.HTTP_201_CREATED)
+        made = recusal.request_recusal(dispute, by=request.user, reason=data.validated_data["reason"])
+        return Response(recusal_payload(made), status=status.HTTP_201_CREATED)
 
 
 class RecusalDecisionView(APIView):
@@ -122,8 +120,8 @@ class RecusalDecisionView(APIView):
         get_object_or_404(dispute.recusals, pk=recusal_id)
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        recusal = services.decide_recusal(recusal_id, by=request.user, **data.validated_data)
-        return Response(recusal_payload(recusal))
+        decided = recusal.decide_recusal(recusal_id, by=request.user, **data.validated_data)
+        return Response(recusal_payload(decided))
 
 
 class AvailabilityInput(serializers.Serializer):

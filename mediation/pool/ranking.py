@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Region, StaffRole, User
 from disputes.models import Dispute
 
-from .models import Assignment, MediatorProfile
+from ..models import Assignment, MediatorProfile
 
 WEIGHTS = {
     "expertise": 30, "proximity": 25, "load": 15, "fairness": 10, "language": 10, "satisfaction": 10,
@@ -79,7 +79,7 @@ class Candidate:
 
     @property
     def reasons(self) -> list:
-        """Why they rank where they do, as [code, params] pairs (mediation.reasons words them)."""
+        """Why they rank where they do, as [code, params] pairs (mediation.pool.reasons words them)."""
         if not self.parts:
             return []
         level = {2: "community", 1: "street", 0: "district"}.get(self.node_depth, "community")
@@ -135,8 +135,12 @@ class Ranking:
 
 def serving_nodes(dispute: Dispute) -> list[int]:
     """Region ids on the grid's path at or above the dispute's level (district first)."""
-    ids = [int(part) for part in dispute.grid.path.strip("/").split("/")]
-    return ids[: dispute.level + 1]
+    return dispute.grid.ancestor_ids()[: dispute.level + 1]
+
+
+def sees_ranking(dispute: Dispute, user) -> bool:
+    """Who sees the candidates and why they rank where they do: superusers and the dispute's staff."""
+    return user.is_superuser or dispute.is_grid_worker(user) or dispute.is_case_handler(user)
 
 
 CANDIDATE_COLUMNS = (

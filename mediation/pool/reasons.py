@@ -14,6 +14,11 @@ def describe(reasons: list) -> str:
     return _(", ").join(filter(None, (_phrase(code, params) for code, params in reasons)))
 
 
+def describe_codes(codes) -> str:
+    """Refusal codes without their parameters (an assignment flag's counts) in words."""
+    return describe([[code, {}] for code in codes]) if codes else ""
+
+
 def _phrase(code: str, params: dict) -> str:
     if code == "proximity":
         return LEVELS.get(params.get("level"), LEVELS["community"])()

@@ -1,8 +1,8 @@
-"""Mediator assignment, recusal and availability.
+"""Mediator assignment and availability (docs/features/assignment.md).
 
-Assignment runs inside the `assign_mediator` transition (registered as its resolver in
-MediationConfig.ready), so the ranking, the Assignment row and the state change commit
-or roll back together.
+Assignment runs inside the `assign_mediator` transition (registered as its resolver by
+mediation.pool.hooks), so the ranking, the Assignment row and the state change commit or
+roll back together. Recusal is in mediation.pool.recusal.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from core.errors import ServiceError
 from disputes import services as dispute_services
 from disputes.models import Dispute
 
+from ..models import Assignment, AssignmentFlag, MediatorProfile
 from . import ranking
-from .models import Assignment, AssignmentFlag, MediatorProfile, RecusalRequest
+from .reasons import describe
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +38,42 @@ def resolve_assignment(dispute: Dispute, by: User | None, payload: dict) -> dict
     if by is None and dispute.state != Dispute.State.AWAITING_MEDIATOR:
         raise ServiceError(_("A mediator is already assigned."), code="conflict", status=409)
     result = ranking.rank(dispute)
+    chosen = choose(result, requested)
+    mediator = record_assignment(dispute, by, result, chosen, auto=requested == "auto")
+    return {"mediator": mediator}
+
+
+def choose(result: ranking.Ranking, requested) -> ranking.Candidate:
+    """The candidate `requested` names ("auto": the best-ranked), who must be eligible; else
+    the ServiceError that refuses it. Decides only: nothing is written."""
     if requested == "auto":
-        chosen = result.best
-        if chosen is None:
+        if result.best is None:
             raise ServiceError(
                 _("No mediator is eligible for this dispute."), code="no_eligible_mediator", status=409
             )
-    else:
-        chosen = next((c for c in result.eligible if c.user_id == requested), None)
-        if chosen is None:
-            refused = next((c for c in result.ineligible if c.user_id == requested), None)
-            from .reasons import describe
+        return result.best
+    chosen = next((c for c in result.eligible if c.user_id == requested), None)
+    if chosen is None:
+        refused = next((c for c in result.ineligible if c.user_id == requested), None)
+        message = (
+            _("This mediator is not eligible: %(why)s.") % {"why": describe(refused.refusals)}
+            if refused
+            else _("Choose a mediator who serves this dispute's area.")
+        )
+        raise ServiceError(message, code="invalid", field="mediator")
+    return chosen
 
-            message = (
-                _("This mediator is not eligible: %(why)s.") % {"why": describe(refused.refusals)}
-                if refused
-                else _("Choose a mediator who serves this dispute's area.")
-            )
-            raise ServiceError(message, code="invalid", field="mediator")
+
+def mediator_choices(dispute: Dispute) -> list[tuple[int, str]]:
+    """The mediators the dispute page offers for `assign_mediator` (hooks.CHOICES["mediator"]):
+    exactly those choose() accepts, the eligible ones, best-ranked first."""
+    return [(c.user_id, c.name) for c in ranking.rank(dispute).eligible]
+
+
+def record_assignment(
+    dispute: Dispute, by: User | None, result: ranking.Ranking, chosen: ranking.Candidate, *, auto: bool
+) -> User:
+    """End the current assignment (overridden) and record the chosen one with its ranking."""
     now = timezone.now()
     Assignment.objects.filter(dispute=dispute, ended_at=None).update(
         ended_at=now, end_reason=Assignment.End.OVERRIDDEN
@@ -63,7 +82,7 @@ def resolve_assignment(dispute: Dispute, by: User | None, payload: dict) -> dict
     Assignment.objects.create(
         dispute=dispute,
         mediator=mediator,
-        method=Assignment.Method.AUTO if requested == "auto" else Assignment.Method.MANUAL,
+        method=Assignment.Method.AUTO if auto else Assignment.Method.MANUAL,
         assigned_by=by,
         rank=result.rank_of(chosen.user_id),
         candidates=len(result.eligible),
@@ -73,7 +92,7 @@ def resolve_assignment(dispute: Dispute, by: User | None, payload: dict) -> dict
     )
     MediatorProfile.objects.filter(user=mediator).update(last_assigned_at=now)
     AssignmentFlag.objects.filter(dispute=dispute).delete()
-    return {"mediator": mediator}
+    return mediator
 
 
 def end_assignment(dispute: Dispute, reason: str) -> None:
@@ -121,46 +140,6 @@ def flag_unassignable(dispute_id: int) -> None:
     AssignmentFlag.objects.update_or_create(
         dispute=dispute, defaults={"reason": reason, "details": counts, "at": timezone.now()}
     )
-
-
-# --- recusal (回避) ---------------------------------------------------------------------------
-@transaction.atomic
-def request_recusal(dispute: Dispute, *, by: User, reason: str) -> RecusalRequest:
-    """A party asks that the current mediator step aside. Caller checked visibility."""
-    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if not dispute.is_party(by):
-        raise ServiceError(_("Only a party can ask for recusal."), code="permission_denied", status=403)
-    if dispute.mediator_id is None or dispute.state not in (
-        Dispute.State.MEDIATOR_ASSIGNED,
-        Dispute.State.IN_MEDIATION,
-    ):
-        raise ServiceError(_("There is no mediator to recuse."), code="conflict", status=409)
-    if RecusalRequest.objects.filter(dispute=dispute, requested_by=by, status="pending").exists():
-        raise ServiceError(_("Your earlier request is still pending."), code="conflict", status=409)
-    return RecusalRequest.objects.create(
-        dispute=dispute, mediator_id=dispute.mediator_id, requested_by=by, reason=reason
-    )
-
-
-def decide_recusal(recusal_id: int, *, by: User, approve: bool, note: str = "") -> RecusalRequest:
-    """A grid worker decides; approval fires replace_mediator with the party's reason."""
-    with transaction.atomic():
-        recusal = (
-            RecusalRequest.objects.select_for_update().select_related("dispute__grid").get(pk=recusal_id)
-        )
-        if not recusal.dispute.is_grid_worker(by):
-            raise ServiceError(
-                _("Only the grid worker decides on recusal."), code="permission_denied", status=403
-            )
-        if recusal.status != RecusalRequest.Status.PENDING:
-            raise ServiceError(_("This request has been decided already."), code="conflict", status=409)
-        if approve and recusal.dispute.mediator_id == recusal.mediator_id:
-            reason = _("Recusal approved: %(reason)s") % {"reason": recusal.reason}
-            dispute_services.fire(recusal.dispute_id, "replace_mediator", by=by, payload={"reason": reason})
-        recusal.status = RecusalRequest.Status.APPROVED if approve else RecusalRequest.Status.REFUSED
-        recusal.decided_by, recusal.decided_at, recusal.decision_note = by, timezone.now(), note
-        recusal.save()
-    return recusal
 
 
 # --- availability ---------------------------------------------------------------------------

@@ -1,14 +1,16 @@
+"""The pool's pages, mounted at mediation/pool/ in the `mediation-pool` namespace."""
+
 from django.urls import path
 
-from . import pool_views
+from . import views
 
 app_name = "mediation-pool"
 urlpatterns = [
-    path("caseload/", pool_views.caseload, name="caseload"),
-    path("disputes/<int:pk>/recusal/", pool_views.request_recusal, name="recusal"),
+    path("caseload/", views.caseload, name="caseload"),
+    path("disputes/<int:pk>/recusal/", views.request_recusal, name="recusal"),
     path(
         "disputes/<int:pk>/recusal/<int:recusal_id>/decision/",
-        pool_views.decide_recusal,
+        views.decide_recusal,
         name="recusal-decision",
     ),
 ]

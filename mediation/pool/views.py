@@ -13,9 +13,9 @@ from rest_framework import serializers
 from core.errors import ServiceError
 from disputes.models import Dispute
 
-from . import services
+from ..models import MediatorProfile
+from . import recusal, services
 from .api import AvailabilityInput, DecisionInput, RecusalInput
-from .models import MediatorProfile
 from .ranking import OPEN_STATES
 
 
@@ -42,7 +42,7 @@ def _run(request, validator: serializers.Serializer, action) -> None:
 def request_recusal(request, pk: int):
     dispute = _visible(request, pk)
     _run(request, RecusalInput(data=request.POST),
-         lambda data: services.request_recusal(dispute, by=request.user, reason=data["reason"]))  # fmt: skip
+         lambda data: recusal.request_recusal(dispute, by=request.user, reason=data["reason"]))  # fmt: skip
     return redirect(dispute)
 
 
@@ -50,9 +50,9 @@ def request_recusal(request, pk: int):
 @login_required
 def decide_recusal(request, pk: int, recusal_id: int):
     dispute = _visible(request, pk)
-    recusal = get_object_or_404(dispute.recusals, pk=recusal_id)
+    asked = get_object_or_404(dispute.recusals, pk=recusal_id)
     _run(request, DecisionInput(data=request.POST),
-         lambda data: services.decide_recusal(recusal.pk, by=request.user, **data))  # fmt: skip
+         lambda data: recusal.decide_recusal(asked.pk, by=request.user, **data))  # fmt: skip
     return redirect(dispute)
 
 
@@ -74,7 +74,7 @@ def caseload(request):
     open_cases = Paginator(
         mine.exclude(state=Dispute.State.MEDIATOR_ASSIGNED).order_by("due_at"), 100
     ).get_page(1)
-    return render(request, "mediation/caseload.html", {
+    return render(request, "mediation/pool/caseload.html", {
         "profile": profile,
         "pending": pending,
         "open_cases": open_cases,

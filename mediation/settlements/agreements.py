@@ -1,7 +1,8 @@
-"""Settlement agreements: versions, whose turn it is to sign, signing codes (DESIGN §5).
+"""Settlement agreements: versions, whose turn it is to sign, signing codes
+(docs/features/settlements.md).
 
 The dispute transitions (propose_settlement, sign, decline_settlement, ...) reach these
-functions through disputes.hooks, registered in MediationConfig.ready().
+functions through disputes.hooks, registered by mediation.settlements.hooks.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from accounts.services import check_phone_code, send_phone_code
 from core.errors import ServiceError
 from disputes.models import Dispute
 
+from ..models import JudicialApplication, Settlement, SettlementSignature
 from . import signing
-from .models import Settlement, SettlementSignature
+from .committee import committee_name
 
 Role = SettlementSignature.Role
 PARTIES = (Role.CLAIMANT, Role.RESPONDENT)
@@ -52,13 +54,21 @@ def signer_role(dispute: Dispute, user: User | None) -> str | None:
     return None
 
 
-def roles_due(settlement: Settlement) -> set[str]:
-    """Who may sign now: each party that has not signed, in any order; then the mediator."""
-    signed = set(settlement.signatures.values_list("role", flat=True))
+def next_signers(signed) -> list[str]:
+    """Whose turn it is to sign, given the roles that have signed: each party that has not
+    (claimant, respondent, in any order between them), then the mediator once both have;
+    [] once the mediator has signed. The one home of this rule."""
     if Role.MEDIATOR in signed:
-        return set()
-    parties_left = {r for r in PARTIES if r not in signed}
-    return parties_left or {Role.MEDIATOR}
+        return []
+    parties_left = [r for r in PARTIES if r not in signed]
+    return parties_left or [Role.MEDIATOR]
+
+
+def roles_to_sign(settlement: Settlement) -> list[str]:
+    """next_signers() of a settlement version, from its signatures; [] once it has ended."""
+    if settlement.ended_at is not None:
+        return []
+    return next_signers(set(settlement.signatures.values_list("role", flat=True)))
 
 
 def check_turn(dispute: Dispute, user: User, version: int | None = None) -> tuple[Settlement, str]:
@@ -81,7 +91,7 @@ def check_turn(dispute: Dispute, user: User, version: int | None = None) -> tupl
         )
     if settlement.signatures.filter(role=role).exists():
         raise ServiceError(_("You have already signed this settlement."), code="conflict", status=409)
-    if role not in roles_due(settlement):
+    if role not in roles_to_sign(settlement):
         raise ServiceError(
             _("The mediator signs after both parties have signed."), code="conflict", status=409
         )
@@ -275,14 +285,6 @@ def _store(settlement: Settlement, document: bytes) -> None:
         transaction.on_commit(partial(storage.delete, old))
 
 
-def committee_name(dispute: Dispute) -> str:
-    """The mediator's committee, or a generic name when the mediator has no profile."""
-    profile = getattr(dispute.mediator, "mediator_profile", None) if dispute.mediator_id else None
-    if profile is not None:
-        return profile.committee.name
-    return _("People's Mediation Committee")
-
-
 # --- signing codes ----------------------------------------------------------------------------------
 def send_sign_code(dispute: Dispute, user: User) -> None:
     """Send a fresh signing code, good for the version open for signing only, to the verified
@@ -301,8 +303,6 @@ def remove_orphan_files(*, older_than: timedelta = timedelta(hours=1), now: date
     """Delete signed PDFs that no row refers to: written just before a transaction that then
     failed to commit (or a process that died in between). Files younger than `older_than` are
     left alone, since their transaction may still be open. Returns how many were deleted."""
-    from .models import JudicialApplication
-
     now = now or timezone.now()
     removed = 0
     for top, model, key in (

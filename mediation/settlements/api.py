@@ -1,5 +1,5 @@
-"""Settlement agreements over HTTP (DESIGN §3, §5): the current version, signing codes,
-the PDF, and public verification of a signed file."""
+"""Settlement agreements over HTTP (docs/api.md, docs/features/settlements.md): the current
+version, signing codes, the PDF, and public verification of a signed file."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from core.api import PayloadTooLarge
 from core.errors import ServiceError
 from disputes.api import visible_dispute
 
-from . import settlements
-from .models import JudicialApplication, Settlement, SettlementSignature
+from ..models import JudicialApplication, Settlement, SettlementSignature
+from . import agreements
 
 VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
@@ -46,7 +46,7 @@ def settlement_data(settlement: Settlement) -> dict:
             }
             for s in settlement.signatures.all()
         ],
-        "awaiting": sorted(settlements.roles_due(settlement)) if not settlement.ended_at else [],
+        "awaiting": agreements.roles_to_sign(settlement),
         "sealed_at": settlement.sealed_at,
         "verification_code": settlement.verification_code,
         "sha256": settlement.sha256 or None,
@@ -68,7 +68,7 @@ class SettlementView(APIView):
     def get(self, request, pk: int):
         """The latest settlement version of a dispute the caller may see."""
         dispute = visible_dispute(request, pk)
-        settlement = settlements.latest(dispute)
+        settlement = agreements.latest(dispute)
         if settlement is None:
             raise ServiceError(_("No settlement has been proposed."), code="not_found", status=404)
         return Response(settlement_data(settlement))
@@ -82,7 +82,7 @@ class SignCodeView(APIView):
         """Send a signing code by SMS to the caller, if it is the caller's turn to sign."""
         dispute = visible_dispute(request, pk)
         with transaction.atomic():
-            settlements.send_sign_code(dispute, request.user)
+            agreements.send_sign_code(dispute, request.user)
         return Response({"sent_to": mask_phone(request.user.phone)})
 
 
@@ -93,7 +93,7 @@ class SettlementPdfView(APIView):
         from . import pdf
 
         dispute = visible_dispute(request, pk)
-        settlement = settlements.latest(dispute)
+        settlement = agreements.latest(dispute)
         if settlement is None:
             raise ServiceError(_("No settlement has been proposed."), code="not_found", status=404)
         if settlement.sealed_at and settlement.pdf:

@@ -29,9 +29,9 @@ from core.errors import ServiceError
 from disputes.models import Dispute
 from disputes.services import record_event
 
+from ..models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
 from . import pki, signing
-from .models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
-from .settlements import read_file
+from .agreements import PARTIES, read_file, signer_role
 
 Status = JudicialApplication.Status
 Role = SettlementSignature.Role
@@ -57,13 +57,9 @@ def application_for(dispute: Dispute) -> JudicialApplication | None:
 
 
 def party_role(dispute: Dispute, user: User | None) -> str | None:
-    if user is None:
-        return None
-    if dispute.is_claimant(user):
-        return Role.CLAIMANT
-    if dispute.is_respondent(user):
-        return Role.RESPONDENT
-    return None
+    """The party a user is on this dispute (agreements.signer_role, the mediator left out)."""
+    role = signer_role(dispute, user)
+    return role if role in PARTIES else None
 
 
 def party_user(dispute: Dispute, role: str) -> User | None:

@@ -1,6 +1,6 @@
 """Judicial confirmation over HTTP: status, start, signing code, signing, the PDF, the court's answer.
 
-Errors follow DESIGN §3: 404 for a dispute the caller cannot see, 403 for someone who may
+Errors follow docs/api.md: 404 for a dispute the caller cannot see, 403 for someone who may
 never do this, 409 for the wrong moment, 400 for a bad payload.
 """
 
@@ -22,8 +22,9 @@ from core.errors import ServiceError
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
+from ..models import JudicialApplication
 from . import judicial
-from .models import JudicialApplication
+from .agreements import read_file
 
 
 def status_data(dispute: Dispute, user) -> dict:
@@ -147,7 +148,6 @@ class JudicialPdfView(APIView):
     def get(self, request, pk: int):
         """The application as signed so far (unsigned before the first signature)."""
         from . import pdf
-        from .settlements import read_file
 
         dispute = visible_dispute(request, pk)
         application = judicial.application_for(dispute)

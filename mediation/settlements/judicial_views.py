@@ -1,7 +1,7 @@
 """Judicial confirmation on the dispute page: start, ask for a code, sign, record the court's answer.
 
 Each view is the page counterpart of an endpoint under /api/v1/disputes/{id}/judicial/ and
-calls the same service in mediation.judicial.
+calls the same service in mediation.settlements.judicial.
 """
 
 from __future__ import annotations

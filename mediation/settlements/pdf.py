@@ -1,4 +1,5 @@
-"""The settlement agreement (调解协议书) as a PDF, rendered by WeasyPrint (DESIGN §5).
+"""The settlement agreement (调解协议书) as a PDF, rendered by WeasyPrint
+(docs/features/settlements.md).
 
 WeasyPrint fetches whatever a document points at by default (HTTP, file:// attachments):
 every render goes through SafeFetcher, which serves data: URIs and the project's own fonts
@@ -20,6 +21,8 @@ from weasyprint.urls import URLFetcher
 from accounts.models import User
 from accounts.phones import mask_id_number, mask_phone
 from core.cache import get_or_compute
+
+from .committee import committee_name
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 FONT_FILE = FONT_DIR / "NotoSansSC-Regular-subset.otf"
@@ -165,8 +168,6 @@ def _party(name: str, phone: str) -> dict:
 
 
 def settlement_context(settlement, *, draft: bool, language: str = "zh") -> dict:
-    from .settlements import committee_name
-
     dispute = settlement.dispute
     url = verify_url(settlement)
     return {
@@ -193,7 +194,8 @@ def document_language(dispute) -> str:
 
 def render_settlement(settlement, *, draft: bool, language: str = "zh") -> bytes:
     html = render_to_string(
-        "mediation/settlement.html", settlement_context(settlement, draft=draft, language=language)
+        "mediation/settlements/settlement.html",
+        settlement_context(settlement, draft=draft, language=language),
     )
     return render_html(html)
 
@@ -213,7 +215,8 @@ def settlement_pdf(settlement, *, draft: bool) -> bytes:
     """The agreement (draft or final, unsigned) in the dispute's language, from the cache when possible."""
     language = document_language(settlement.dispute)
     return render_cached(
-        "mediation/settlement.html", settlement_context(settlement, draft=draft, language=language)
+        "mediation/settlements/settlement.html",
+        settlement_context(settlement, draft=draft, language=language),
     )
 
 
@@ -325,8 +328,6 @@ JUDICIAL_LABELS = {
 
 
 def judicial_context(application) -> dict:
-    from .settlements import committee_name
-
     settlement = application.settlement
     dispute = settlement.dispute
     language = document_language(dispute)
@@ -362,4 +363,4 @@ def judicial_context(application) -> dict:
 
 def judicial_pdf(application) -> bytes:
     """The unsigned application, pre-filled from the sealed agreement (cached by content)."""
-    return render_cached("mediation/judicial.html", judicial_context(application))
+    return render_cached("mediation/settlements/judicial.html", judicial_context(application))

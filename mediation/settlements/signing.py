@@ -1,4 +1,5 @@
-"""PAdES signatures on settlement PDFs with pyHanko, and their verification (DESIGN §5).
+"""PAdES signatures on settlement PDFs with pyHanko, and their verification
+(docs/features/settlements.md).
 
 Every signature is PAdES B-T (an RFC 3161 timestamp from the platform TSA), added as an
 incremental update. The committee seal is the last signature: its field lock forbids any
@@ -107,8 +108,6 @@ def verify(pdf: bytes) -> dict:
     and issued by the platform, and nothing added or changed after the seal.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     embedded = list(reader.embedded_signatures)
@@ -116,36 +115,49 @@ def verify(pdf: bytes) -> dict:
     results = []
     modified_after_seal = False
     for index, sig in enumerate(embedded):
-        context = ValidationContext(trust_roots=[root], allow_fetching=False)
-        try:
-            status = validate_pdf_signature(
-                sig, signer_validation_context=context, ts_validation_context=context
-            )
-        except Exception:  # a malformed signature is simply not valid
-            results.append(
-                {"field": sig.field_name, "signer": "", "signed_at": None, "intact": False, "trusted": False,
-                 "serial": ""}
-            )  # fmt: skip
-            continue
-        cert = status.signing_cert
-        signed_at = (
-            status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
-        )
-        last = index == len(embedded) - 1
-        covers_all = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
-        if sig.field_name == SEAL_FIELD and (not last or not covers_all or status.docmdp_ok is False):
-            modified_after_seal = True
-        results.append(
-            {
-                "field": sig.field_name,
-                "signer": cert.subject.native.get("common_name", "") if cert else "",
-                "signed_at": signed_at,
-                "intact": bool(status.intact and status.valid),
-                "trusted": bool(status.trusted),
-                "serial": format(cert.serial_number, "x") if cert else "",
-                "bottom_line": bool(status.bottom_line),
-            }
-        )
+        result, seal_broken = _check_signature(sig, root, last=index == len(embedded) - 1)
+        results.append(result)
+        modified_after_seal = modified_after_seal or seal_broken
+    return verdict(results, modified_after_seal)
+
+
+def _check_signature(sig, root, *, last: bool) -> tuple[dict, bool]:
+    """One embedded signature validated by pyHanko: its result row, and whether it is the
+    committee seal with something after it or outside it (a broken seal)."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    try:
+        status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
+    except Exception:  # a malformed signature is simply not valid
+        return (
+            {"field": sig.field_name, "signer": "", "signed_at": None, "intact": False, "trusted": False,
+             "serial": ""},
+            False,
+        )  # fmt: skip
+    cert = status.signing_cert
+    signed_at = (
+        status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
+    )
+    covers_all = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    seal_broken = sig.field_name == SEAL_FIELD and (not last or not covers_all or status.docmdp_ok is False)
+    return (
+        {
+            "field": sig.field_name,
+            "signer": cert.subject.native.get("common_name", "") if cert else "",
+            "signed_at": signed_at,
+            "intact": bool(status.intact and status.valid),
+            "trusted": bool(status.trusted),
+            "serial": format(cert.serial_number, "x") if cert else "",
+            "bottom_line": bool(status.bottom_line),
+        },
+        seal_broken,
+    )
+
+
+def verdict(results: list[dict], modified_after_seal: bool) -> dict:
+    """The answer from the signatures' results: no PDF reading, no cryptography."""
     sealed = any(r["field"] == SEAL_FIELD for r in results)
     valid = bool(
         results

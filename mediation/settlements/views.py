@@ -15,8 +15,8 @@ from accounts.phones import mask_name, mask_phone
 from core.errors import ServiceError
 from disputes.models import Dispute
 
-from . import settlements
-from .models import Settlement
+from ..models import Settlement
+from . import agreements
 
 
 def verify_page(request, code: str):
@@ -31,7 +31,7 @@ def verify_page(request, code: str):
     dispute = settlement.dispute
     return render(
         request,
-        "mediation/verify.html",
+        "mediation/settlements/verify.html",
         {
             "claimant": mask_name(dispute.claimant_name),
             "respondent": mask_name(dispute.respondent_name),
@@ -49,7 +49,7 @@ def send_sign_code(request, pk: int):
     dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
     try:
         with transaction.atomic():
-            settlements.send_sign_code(dispute, request.user)
+            agreements.send_sign_code(dispute, request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

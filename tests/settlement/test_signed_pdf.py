@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from mediation import pki, settlements, signing
+from mediation.settlements import agreements as settlements
+from mediation.settlements import pki, signing
 from tests import factories
 
 pytestmark = pytest.mark.django_db
