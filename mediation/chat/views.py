@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from disputes.api import visible_dispute
 from disputes.models import Dispute
 
 from ..models import Room
@@ -71,7 +72,7 @@ def room(request, room_id: int):
 @login_required
 def dispute_chat(request, pk: int):
     """The dispute's chat: its first room the caller belongs to (the joint room)."""
-    dispute = get_object_or_404(Dispute.objects.visible_to(request.user).select_related("mediator"), pk=pk)
+    dispute = visible_dispute(request, pk)
     mine = rooms.rooms_for(dispute, request.user)
     if not mine:
         raise Http404

@@ -11,16 +11,13 @@ from django.views.decorators.http import require_POST
 from rest_framework import serializers
 
 from core.errors import ServiceError
+from disputes.api import visible_dispute
 from disputes.models import Dispute
 
 from ..models import MediatorProfile
 from . import recusal, services
 from .api import AvailabilityInput, DecisionInput, RecusalInput
 from .ranking import OPEN_STATES
-
-
-def _visible(request, pk: int) -> Dispute:
-    return get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
 
 
 def _run(request, validator: serializers.Serializer, action) -> None:
@@ -40,7 +37,7 @@ def _run(request, validator: serializers.Serializer, action) -> None:
 @require_POST
 @login_required
 def request_recusal(request, pk: int):
-    dispute = _visible(request, pk)
+    dispute = visible_dispute(request, pk)
     _run(request, RecusalInput(data=request.POST),
          lambda data: recusal.request_recusal(dispute, by=request.user, reason=data["reason"]))  # fmt: skip
     return redirect(dispute)
@@ -49,7 +46,7 @@ def request_recusal(request, pk: int):
 @require_POST
 @login_required
 def decide_recusal(request, pk: int, recusal_id: int):
-    dispute = _visible(request, pk)
+    dispute = visible_dispute(request, pk)
     asked = get_object_or_404(dispute.recusals, pk=recusal_id)
     _run(request, DecisionInput(data=request.POST),
          lambda data: recusal.decide_recusal(asked.pk, by=request.user, **data))  # fmt: skip

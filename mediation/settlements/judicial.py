@@ -30,7 +30,7 @@ from disputes.models import Dispute
 from disputes.services import record_event
 
 from ..models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
-from . import pki, signing
+from . import parties, pki, signing
 from .agreements import PARTIES, read_file, signer_role
 
 Status = JudicialApplication.Status
@@ -64,7 +64,7 @@ def party_role(dispute: Dispute, user: User | None) -> str | None:
 
 def party_user(dispute: Dispute, role: str) -> User | None:
     phone = dispute.claimant_phone if role == Role.CLAIMANT else dispute.respondent_phone
-    return User.objects.filter(phone=phone, phone_verified=True).first()
+    return parties.account(phone)
 
 
 def other_role(role: str) -> str:

@@ -9,19 +9,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.phones import mask_phone
 from core.errors import ServiceError
+from disputes.api import visible_dispute
 from disputes.models import Dispute
 
 from . import judicial
-
-
-def _dispute(request, pk: int) -> Dispute:
-    return get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
 
 
 def _back(dispute: Dispute):
@@ -31,7 +28,7 @@ def _back(dispute: Dispute):
 @require_POST
 @login_required
 def start(request, pk: int):
-    dispute = _dispute(request, pk)
+    dispute = visible_dispute(request, pk)
     try:
         judicial.start(dispute, request.user)
     except ServiceError as exc:
@@ -46,7 +43,7 @@ def start(request, pk: int):
 @require_POST
 @login_required
 def send_sign_code(request, pk: int):
-    dispute = _dispute(request, pk)
+    dispute = visible_dispute(request, pk)
     try:
         with transaction.atomic():
             judicial.send_sign_code(dispute, request.user)
@@ -62,7 +59,7 @@ def send_sign_code(request, pk: int):
 @require_POST
 @login_required
 def sign(request, pk: int):
-    dispute = _dispute(request, pk)
+    dispute = visible_dispute(request, pk)
     code = request.POST.get("code", "").strip()
     if request.POST.get("agree") != "on":
         messages.error(request, _("You must agree to the application to sign it."))
@@ -81,7 +78,7 @@ def sign(request, pk: int):
 @require_POST
 @login_required
 def record_outcome(request, pk: int):
-    dispute = _dispute(request, pk)
+    dispute = visible_dispute(request, pk)
     confirmed = request.POST.get("confirmed")
     if confirmed not in ("yes", "no"):
         messages.error(request, _("Choose whether the court confirmed the agreement."))

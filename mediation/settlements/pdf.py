@@ -18,10 +18,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint.urls import URLFetcher
 
-from accounts.models import User
 from accounts.phones import mask_id_number, mask_phone
 from core.cache import get_or_compute
 
+from . import parties
 from .committee import committee_name
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -158,7 +158,7 @@ def verify_url(settlement) -> str:
 
 
 def _party(name: str, phone: str) -> dict:
-    user = User.objects.filter(phone=phone, phone_verified=True).first()
+    user = parties.account(phone)
     id_number = user.id_number if user else ""
     return {
         "name": name,

@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.phones import mask_name, mask_phone
 from core.errors import ServiceError
-from disputes.models import Dispute
+from disputes.api import visible_dispute
 
 from ..models import Settlement
 from . import agreements
@@ -46,7 +46,7 @@ def verify_page(request, code: str):
 @login_required
 def send_sign_code(request, pk: int):
     """The page counterpart of POST /api/v1/disputes/{id}/settlement/sign-code/."""
-    dispute = get_object_or_404(Dispute.objects.visible_to(request.user), pk=pk)
+    dispute = visible_dispute(request, pk)
     try:
         with transaction.atomic():
             agreements.send_sign_code(dispute, request.user)
