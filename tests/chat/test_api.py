@@ -1,4 +1,4 @@
-"""Chat over HTTP: room lists, history, the send fallback and websocket tickets (DESIGN §3)."""
+"""Chat over HTTP: room lists, history, the send fallback and websocket tickets (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The chat socket, frame by frame and close code by close code (DESIGN §4)."""
+"""The chat socket, frame by frame and close code by close code (docs/chat-protocol.md)."""
 
 from __future__ import annotations
 

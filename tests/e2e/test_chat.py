@@ -1,7 +1,7 @@
 """The chat in the browser: a party and the mediator talk live; the caucus stays private.
 
 pytest-django's live_server speaks no websockets, so these tests run daphne as a
-subprocess (a fresh process, not a fork: STACK.md) on the file-based SQLite test database.
+subprocess (a fresh process, not a fork: docs/decisions.md) on the file-based SQLite test database.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The signed agreement holds up in poppler's pdfsig and in the project's verifier (DESIGN §5)."""
+"""The signed agreement holds up in poppler's pdfsig and in the project's verifier (docs/features/settlements.md)."""
 
 import io
 import re
