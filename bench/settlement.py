@@ -5,8 +5,8 @@ Runs on a throwaway SQLite database and PKI in a temporary folder. Each round re
 agreement (WeasyPrint), adds the claimant's, respondent's and mediator's PAdES B-T signatures
 (each with a fresh event key and certificate) and the committee seal, as the `sign` transitions
 do; then verifies the result with pyHanko (what POST /api/v1/verify/ runs). The goal
-(docs/features/settlements.md) is under 2 s and 0.3 s median. Then the joint application for judicial confirmation: render
-(uncached) + both applicants' signatures, as judicial.sign does. Results go to
+(docs/features/settlements.md) is under 2 s and 0.3 s median. Then the joint application for
+judicial confirmation: render (uncached) + both applicants' signatures, as judicial.sign does. Results go to
 bench/results/settlement.json.
 """
 

@@ -18,7 +18,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     # Public verification and the signing-code page (names `verify`, `settlement-sign-code`).
     path("", include("mediation.settlements.urls")),
-    # Case handling (docs/features/casework.md): the workspace, and a party's answer to a request for information.
+    # Case handling (docs/features/casework.md): the workspace, and a party's answer to a request
+    # for information.
     path("cases/", include("disputes.case_urls")),
     path(
         "disputes/<int:pk>/info-requests/<int:request_id>/answer/",

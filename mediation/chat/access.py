@@ -26,12 +26,14 @@ def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]
     with sql.cursor() as cursor:
         cursor.execute(
             "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
-            f" FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id {sql.in_clause(room_ids)}",
+            " FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id"
+            f" WHERE r.id {sql.in_clause(room_ids)}",
             sql.in_args(room_ids),
         )
         rooms = {row[0]: sql.RoomRow(sql.DisputeRow(*row[2:]), row[1]) for row in cursor}
         cursor.execute(
-            f"SELECT id, is_active, phone, phone_verified FROM accounts_user WHERE id {sql.in_clause(user_ids)}",
+            "SELECT id, is_active, phone, phone_verified FROM accounts_user"
+            f" WHERE id {sql.in_clause(user_ids)}",
             sql.in_args(user_ids),
         )
         users = {

@@ -1,4 +1,5 @@
-"""The signed agreement holds up in poppler's pdfsig and in the project's verifier (docs/features/settlements.md)."""
+"""The signed agreement holds up in poppler's pdfsig and in the project's verifier
+(docs/features/settlements.md)."""
 
 import io
 import re
