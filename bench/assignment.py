@@ -134,7 +134,7 @@ def measure(rounds: int) -> None:
 
     from accounts.models import Region, User
     from disputes.models import Category, Dispute
-    from mediation import ranking
+    from mediation.pool import ranking
 
     grid = Region.objects.filter(kind="grid", path__startswith=Region.objects.get(name="社区0").path).first()
     filer = User.objects.get(username="filer")

@@ -14,13 +14,13 @@ server process; for the full stack also with its PostgreSQL backends and Redis),
 per second, and send-to-receive latency p50/p99 measured in this (client) process.
 
 Phases: (1) throughput rounds, bare and full alternating; (2) design load, 200 rooms × 3
-members, one message per room every 2 s, for --minutes (the issue's figure is
+members, one message per room every 2 s, for --minutes (docs/features/chat.md's figure is
 `--minutes 10`); (3) an idle period (--idle, 60 s) then one message per room: nothing may
 be lost and no socket closed; (4) a 100-room flood (every member sends a burst of 10 at
 once): nothing may be lost and no consumer killed. Loops are bounded by timeouts.
 
     python bench/chat.py                       # about 6 minutes
-    python bench/chat.py --minutes 10          # the issue's design-load run
+    python bench/chat.py --minutes 10          # the design-load run of docs/features/chat.md
     BENCH_CHAT_DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/chat.py
 """
 
@@ -108,7 +108,7 @@ def seed(rooms: int) -> list[dict]:
     """`rooms` disputes in mediation, each with its joint room and a session per member.
 
     Rows are bulk-created (FSMField accepts a state given to the constructor); the rooms
-    come from mediation.chat.create_rooms. Returns [{room, members: [session keys]}].
+    come from mediation.chat.rooms.create_rooms. Returns [{room, members: [session keys]}].
     """
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -116,7 +116,7 @@ def seed(rooms: int) -> list[dict]:
 
     from accounts.models import Region, User
     from disputes.models import Category, Dispute
-    from mediation import chat
+    from mediation.chat import rooms as chat
     from mediation.models import Room
 
     if Room.objects.filter(kind="joint", dispute__title="bench").count() < rooms:

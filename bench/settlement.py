@@ -5,8 +5,8 @@ Runs on a throwaway SQLite database and PKI in a temporary folder. Each round re
 agreement (WeasyPrint), adds the claimant's, respondent's and mediator's PAdES B-T signatures
 (each with a fresh event key and certificate) and the committee seal, as the `sign` transitions
 do; then verifies the result with pyHanko (what POST /api/v1/verify/ runs). The goal
-is under 2 s and 0.3 s median. Then the joint application for judicial confirmation: render
-(uncached) + both applicants' signatures, as judicial.sign does. Results go to
+(docs/features/settlements.md) is under 2 s and 0.3 s median. Then the joint application for
+judicial confirmation: render (uncached) + both applicants' signatures, as judicial.sign does. Results go to
 bench/results/settlement.json.
 """
 
@@ -49,7 +49,8 @@ def main() -> None:
     from django.template.loader import render_to_string
 
     from disputes import services
-    from mediation import judicial, pdf, pki, settlements, signing
+    from mediation.settlements import agreements as settlements
+    from mediation.settlements import judicial, pdf, pki, signing
     from tests import factories
 
     regions = factories.region_tree()
@@ -94,7 +95,7 @@ def main() -> None:
     application = judicial.start(sealed, claimant)
 
     def judicial_application() -> bytes:
-        html = render_to_string("mediation/judicial.html", pdf.judicial_context(application))
+        html = render_to_string("mediation/settlements/judicial.html", pdf.judicial_context(application))
         document = pdf.render_html(html)
         for index, (name, role) in enumerate(signers[:2], start=1):
             identity = pki.event_identity(name, role)

@@ -9,7 +9,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.ws import TicketOrCookieAuth  # noqa: E402
-from mediation.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
+from mediation.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_urlpatterns  # noqa: E402
 
 websocket_urlpatterns: list = [*chat_urlpatterns, *notification_urlpatterns]

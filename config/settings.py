@@ -127,7 +127,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     # Django turns psycopg's prepared statements off (for transaction-mode poolers). The
-    # chat's hot statements ask for preparation explicitly (mediation.chat._cursor); a
+    # chat's hot statements ask for preparation explicitly (mediation.chat.sql.cursor); a
     # threshold lets them, and Django's own cursors (client-side binding) never prepare.
     # Generic plans: PostgreSQL otherwise re-plans them on every execution (array
     # parameters make a custom plan look cheaper), which cost more than running them.

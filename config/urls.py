@@ -1,8 +1,8 @@
+"""The site's pages: each app or feature package owns its URL module; this file only includes them."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
-
-from mediation.settlement_views import send_sign_code, verify_page
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
@@ -11,15 +11,15 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
+    path("cases/", include("disputes.casework.urls")),
+    # Pages at the site's root without a namespace: the cockpit, a party's answer to a request
+    # for information, public verification and the signing-code page.
     path("", include("disputes.reports.urls")),
-    path("mediation/pool/", include("mediation.pool_urls")),
+    path("", include("disputes.casework.party_urls")),
+    path("", include("mediation.settlements.urls")),
+    path("mediation/pool/", include("mediation.pool.urls")),
     path("mediation/", include("mediation.urls")),
     path("notifications/", include("notifications.urls")),
-    path("verify/<str:code>/", verify_page, name="verify"),
-    path("disputes/<int:pk>/settlement/sign-code/", send_sign_code, name="settlement-sign-code"),
-    # Case handling (docs/features/casework.md): the workspace, and a party's answer to a request.
-    path("cases/", include("disputes.casework.urls")),
-    path("", include("disputes.casework.party_urls")),
 ]
 
 handler404 = "core.views.not_found"

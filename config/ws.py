@@ -42,7 +42,7 @@ class TicketOrCookieAuth:
             return await WebsocketDenier()(scope, receive, send)
         tickets = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket")
         if tickets:
-            from mediation.chat import redeem_ticket
+            from mediation.chat.tickets import redeem_ticket
 
             user = await database_sync_to_async(redeem_ticket)(tickets[0])
             return await self.inner(dict(scope, user=user or AnonymousUser(), auth="ticket"), receive, send)

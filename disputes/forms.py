@@ -14,9 +14,9 @@ from rest_framework import serializers
 
 from accounts import roles
 from accounts.forms import PhoneField, PlainForm
-from accounts.models import Region, StaffRole, User
+from accounts.models import Region
 
-from .hooks import offered
+from .hooks import CHOICES, offered
 from .labels import ACTION_LABELS
 from .models import Category, Dispute
 from .payloads import PAYLOADS
@@ -193,20 +193,6 @@ class AreaFilterForm(PlainForm):
 
 
 # --- transitions ------------------------------------------------------------------------------
-def mediator_choices(dispute: Dispute) -> list[tuple[int, str]]:
-    """Active users holding the mediator role on a region that covers the dispute's grid."""
-    covering = [int(pk) for pk in dispute.grid.path.strip("/").split("/")]
-    mediators = (
-        User.objects.filter(
-            is_active=True, staff_roles__role=StaffRole.Role.MEDIATOR, staff_roles__region__in=covering
-        )
-        .exclude(phone__in=[dispute.claimant_phone, dispute.respondent_phone])
-        .distinct()
-        .order_by("full_name", "pk")
-    )
-    return [(m.pk, m.display_name) for m in mediators]
-
-
 def payload_form(dispute: Dispute, name: str) -> forms.Form:
     """An HTML form for the payload of transition `name`, built from its serializer's fields.
 
@@ -224,7 +210,10 @@ def _html_field(dispute: Dispute, key: str, field: serializers.Field) -> forms.F
             if isinstance(field, serializers.IntegerField)
             else [("auto", _("Automatic: the best-ranked mediator"))]
         )
-        return forms.ChoiceField(choices=[("", _("Choose…")), *auto, *mediator_choices(dispute)], **common)
+        # The app that owns the rule offers exactly the mediators its resolver accepts.
+        offer = CHOICES.get("mediator")
+        mediators = offer(dispute) if offer else []
+        return forms.ChoiceField(choices=[("", _("Choose…")), *auto, *mediators], **common)
     if isinstance(field, serializers.ChoiceField):
         return forms.ChoiceField(choices=[("", _("Choose…")), *field.choices.items()], **common)
     if isinstance(field, serializers.BooleanField):

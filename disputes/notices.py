@@ -190,30 +190,3 @@ def former_mediator(event: DisputeEvent) -> User | None:
         .first()
     )
     return accepted.actor if accepted else None
-
-
-def _sign_targets_from_events(
-    event: DisputeEvent,
-) -> list[tuple[str, str | None]]:  # MERGE: replaced by mediation
-    if event.to_state == "settled":
-        return [
-            ("claimant", "sign:settled"),
-            ("respondent", "sign:settled"),
-            ("grid_workers", "sign:followup"),
-        ]
-    proposed = (
-        DisputeEvent.objects.filter(dispute_id=event.dispute_id, transition="propose_settlement")
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    signed = set(
-        DisputeEvent.objects.filter(
-            dispute_id=event.dispute_id, transition="sign", id__gt=proposed or 0
-        ).values_list("actor_role", flat=True)
-    )
-    parties_left = [r for r in ("claimant", "respondent") if r not in signed]
-    return [(role, None) for role in parties_left] or [("mediator", None)]
-
-
-TARGETS["sign"] = _sign_targets_from_events

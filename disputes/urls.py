@@ -1,6 +1,6 @@
 """Dispute pages, namespace `disputes` (mounted at /disputes/): the core's, then the features'."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .ratings import urls as ratings_urls
@@ -14,6 +14,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
-    *sla_urls.urlpatterns,
-    *ratings_urls.urlpatterns,
+    path("", include(sla_urls)),
+    path("", include(ratings_urls)),
 ]

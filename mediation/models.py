@@ -178,7 +178,7 @@ class RecusalRequest(models.Model):
         return f"{self.dispute_id} recusal of {self.mediator_id}"
 
 
-# --- Mediation chat (DESIGN §4) ---------------------------------------------------------------
+# --- Mediation chat (docs/chat-protocol.md) -------------------------------------------------------
 class Room(models.Model):
     """A chat room of a dispute: the joint room, or one party's caucus (背对背) with the mediator.
 
@@ -280,7 +280,7 @@ class WsTicket(models.Model):
         return f"ticket of {self.user_id}"
 
 
-# --- settlement agreements (DESIGN §5) ----------------------------------------------------------
+# --- settlement agreements (docs/features/settlements.md) -----------------------------------------
 def new_verification_code() -> str:
     import secrets
 

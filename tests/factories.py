@@ -112,8 +112,8 @@ def sign_code(user: User, code: str = "246810", scope: str | None = None) -> str
 
 
 def _open_settlement_scope(user: User) -> str:
-    from mediation import settlements
     from mediation.models import Settlement
+    from mediation.settlements import agreements as settlements
 
     open_versions = (
         Settlement.objects.filter(ended_at=None, dispute__state="awaiting_signatures")

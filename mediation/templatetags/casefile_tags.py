@@ -1,18 +1,14 @@
-"""The case page's record from mediation: the joint-room transcript and every settlement version."""
+"""A thin template-tag shim over mediation.casefile.panels (the case page gets the record
+through the disputes.panels registry)."""
 
 from django import template
-from django.utils.translation import get_language
 
 from disputes.models import Dispute
-from mediation import dossier
+from mediation.casefile import panels
 
 register = template.Library()
 
 
-@register.inclusion_tag("disputes/case/_record.html")
-def case_record(dispute: Dispute) -> dict:
-    """The same record as the case file PDF (mediation.dossier); caucus rooms are never read."""
-    return {
-        "transcript": dossier.joint_transcript(dispute),
-        "settlements": dossier.settlement_history(dispute, get_language()),
-    }
+@register.inclusion_tag(panels.TEMPLATE, takes_context=True)
+def case_record(context, dispute: Dispute) -> dict:
+    return panels.record_context(context["request"], dispute)

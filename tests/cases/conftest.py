@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from disputes import services
-from mediation import chat
+from mediation.chat import store as chat
 from mediation.models import Room
 from tests import factories
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from disputes import services
-from mediation import chat
+from mediation.chat import store as chat
+from mediation.chat import tickets
 from mediation.models import Message, Room, WsTicket
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +152,6 @@ def test_a_ticket_is_issued_to_a_signed_in_user_and_stored_only_as_a_digest(api,
     assert len(ticket) >= 40
     stored = WsTicket.objects.get()
     assert stored.user == claimant and ticket not in stored.digest
-    assert chat.redeem_ticket(ticket) == claimant
-    assert chat.redeem_ticket(ticket) is None  # single use
+    assert tickets.redeem_ticket(ticket) == claimant
+    assert tickets.redeem_ticket(ticket) is None  # single use
     assert api().post("/api/v1/ws-tickets/", {}, format="json").status_code == 401

@@ -1,5 +1,5 @@
 """Group commit: the sends pending in one process are stored in one transaction
-(mediation.chat.post_batch, fed by the consumers' per-process writer)."""
+(mediation.chat.store.post_batch, fed by the consumers' per-process writer)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import DatabaseError, OperationalError, connection, connections
 from accounts.models import User
 from core.errors import ServiceError
 from disputes import services
-from mediation import chat
+from mediation.chat import store as chat
 from mediation.models import Message, Room
 
 from .conftest import close_code, joined, next_of

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from disputes import services
-from mediation import chat
+from mediation.chat import store as chat
+from mediation.chat import tickets
 from mediation.models import Message, Presence
 
 from .conftest import close_code, frames_until, joined, next_of, open_socket
@@ -81,13 +82,13 @@ async def test_a_session_cookie_without_origin_does_not_authenticate(rooms, clai
 async def test_a_foreign_origin_is_refused_at_the_handshake(rooms, claimant):
     socket = await open_socket(rooms["joint"].pk, claimant, origin="http://evil.example")
     assert not socket.connected
-    ticket = await sync_to_async(chat.issue_ticket)(claimant)
+    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin="http://127.0.0.1:9999")
     assert not socket.connected
 
 
 async def test_a_ticket_opens_a_socket_without_origin_once(rooms, claimant):
-    ticket = await sync_to_async(chat.issue_ticket)(claimant)
+    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
     assert (await next_of(socket, "hello"))["room"] == rooms["joint"].pk
     await socket.disconnect()
@@ -96,7 +97,7 @@ async def test_a_ticket_opens_a_socket_without_origin_once(rooms, claimant):
 
 
 async def test_a_ticket_with_an_allowed_origin_works_too(rooms, claimant):
-    ticket = await sync_to_async(chat.issue_ticket)(claimant)
+    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket)
     assert (await next_of(socket, "hello"))["writable"] is True
     await socket.disconnect()
@@ -105,7 +106,7 @@ async def test_a_ticket_with_an_allowed_origin_works_too(rooms, claimant):
 async def test_an_expired_or_made_up_ticket_is_not_authenticated(rooms, claimant):
     from mediation.models import WsTicket
 
-    ticket = await sync_to_async(chat.issue_ticket)(claimant)
+    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
     await WsTicket.objects.all().aupdate(expires_at=timezone.now() - timedelta(seconds=1))
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
     assert await close_code(socket) == 4401
@@ -114,7 +115,7 @@ async def test_an_expired_or_made_up_ticket_is_not_authenticated(rooms, claimant
 
 
 async def test_a_ticket_wins_over_a_session_cookie(rooms, claimant, outsider):
-    ticket = await sync_to_async(chat.issue_ticket)(outsider)
+    ticket = await sync_to_async(tickets.issue_ticket)(outsider)
     socket = await open_socket(rooms["joint"].pk, claimant, ticket=ticket)
     assert await close_code(socket) == 4403
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mediation import chat
+from mediation.chat import store as chat
 
 pytestmark = pytest.mark.django_db
 

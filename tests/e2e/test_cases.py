@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from disputes import services
-from mediation import chat
+from mediation.chat import store as chat
 from mediation.models import Room
 
 from .conftest import sign_in

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from mediation import chat
+from mediation.chat import store as chat
 from mediation.models import Room
 
 from .conftest import PASSWORD, PHONE, page_maker

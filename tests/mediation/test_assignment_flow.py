@@ -76,7 +76,7 @@ def test_a_decline_hands_the_dispute_to_the_next_ranked_mediator(
 
 
 def test_the_system_never_overrides_a_grid_workers_choice(awaiting, grid_worker, mediator, make_mediator):
-    from mediation.services import auto_assign
+    from mediation.pool.services import auto_assign
 
     other = make_mediator()
     services.fire(awaiting.pk, "assign_mediator", by=grid_worker, payload={"mediator": other.pk})

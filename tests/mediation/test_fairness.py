@@ -8,8 +8,8 @@ from django.db.models import Count
 from accounts.models import Region
 from disputes import services
 from disputes.models import Category, Dispute
-from mediation.ranking import OPEN_STATES
-from mediation.services import auto_assign
+from mediation.pool.ranking import OPEN_STATES
+from mediation.pool.services import auto_assign
 from tests import factories
 
 pytestmark = pytest.mark.django_db

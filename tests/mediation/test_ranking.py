@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from disputes import services
-from mediation import ranking
 from mediation.models import Assignment
+from mediation.pool import ranking
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -127,7 +127,7 @@ def test_the_rating_form_on_the_dispute_page(client, finished, claimant):
 
 
 def test_assignment_ranks_a_better_rated_mediator_first(dispute, advance, regions):
-    from mediation import ranking
+    from mediation.pool import ranking
     from tests import factories
 
     awaiting = advance(dispute, "awaiting_mediator")

@@ -4,7 +4,8 @@ import io
 
 import pytest
 
-from mediation import pki, settlements, signing
+from mediation.settlements import agreements as settlements
+from mediation.settlements import pki, signing
 from tests import factories
 from tests.settlement.test_signed_pdf import draw_box_after_the_seal
 
@@ -87,7 +88,7 @@ def test_a_changed_byte_makes_the_file_invalid(settled, api):
 
 
 def test_an_unsigned_pdf_is_answered_not_valid(dispute, advance, api):
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     dispute = advance(dispute, "awaiting_signatures")
     content = pdf.render_settlement(settlements.current(dispute), draft=True)
@@ -101,7 +102,7 @@ def test_an_unsigned_pdf_is_answered_not_valid(dispute, advance, api):
 
 def test_a_pdf_signed_by_someone_else_is_not_valid(tmp_path, settings, api):
     """A random PDF signed under another CA: intact maybe, but not the platform's."""
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     plain = pdf.render_html("<p>hello</p>")
     own = signing.sign(plain, pki.event_identity("张三", "claimant"), field="S1", name="张三", reason="x").pdf

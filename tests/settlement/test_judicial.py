@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import PhoneCode
 from disputes import services
 from disputes.models import DisputeEvent
-from mediation import judicial, pki, settlements
 from mediation.models import JudicialApplication
+from mediation.settlements import agreements as settlements
+from mediation.settlements import judicial, pki
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -351,7 +352,7 @@ def test_two_sweeps_reading_the_same_rows_send_each_reminder_once(started):
 
 
 def test_the_beat_task_sweeps(started):
-    from mediation.tasks import sweep_judicial_deadlines
+    from mediation.settlements.tasks import sweep_judicial_deadlines
 
     JudicialApplication.objects.filter(dispute=started).update(deadline_at=timezone.now() + timedelta(days=3))
     assert sweep_judicial_deadlines() == 1
@@ -422,7 +423,7 @@ def test_no_pdf_before_an_application(settled, claimant, api):
 
 
 def test_the_unsigned_application_is_rendered_once(started, claimant, api, monkeypatch):
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     calls = []
     real = pdf.render_html
@@ -434,7 +435,7 @@ def test_the_unsigned_application_is_rendered_once(started, claimant, api, monke
 
 def test_a_signature_raced_by_another_leaves_no_orphan_file(started, respondent, monkeypatch, settings):
     """The other party's signature lands while this one is being made: 409, and no file left over."""
-    from mediation import signing
+    from mediation.settlements import signing
 
     application = JudicialApplication.objects.get(dispute=started)
     judicial.sign(started, respondent, code=judicial_code(respondent, application))
@@ -468,7 +469,7 @@ def test_the_dispute_page_shows_the_panel(ready, claimant, client):
 
 
 def test_the_application_is_english_when_the_dispute_is(started, monkeypatch, tmp_path):
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     monkeypatch.setattr(pdf, "document_language", lambda dispute: "en")
     application = JudicialApplication.objects.get(dispute=started)
@@ -483,7 +484,7 @@ def test_markup_in_names_and_terms_is_text_and_nothing_is_fetched(
     from django.template.loader import render_to_string
 
     from accounts.models import User
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     hostile = '<link rel="attachment" href="file:///etc/hostname"><img src="http://example.com/x.png">'
     dispute.title = hostile
@@ -497,7 +498,7 @@ def test_markup_in_names_and_terms_is_text_and_nothing_is_fetched(
     application = judicial.start(dispute, claimant)
     fetcher = pdf.SafeFetcher()
     content = pdf.render_html(
-        render_to_string("mediation/judicial.html", pdf.judicial_context(application)), fetcher
+        render_to_string("mediation/settlements/judicial.html", pdf.judicial_context(application)), fetcher
     )
     assert fetcher.refused == []
     assert b"/EmbeddedFile" not in content

@@ -60,7 +60,7 @@ def test_the_joint_application_through_the_pages(
 
 
 def test_signing_without_the_tick_signs_nothing(dispute, advance, claimant, client, outbox):
-    from mediation import judicial
+    from mediation.settlements import judicial
     from tests.settlement.test_judicial import judicial_code
 
     dispute = advance(dispute, "settled")

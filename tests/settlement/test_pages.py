@@ -2,7 +2,7 @@
 
 import pytest
 
-from mediation import settlements
+from mediation.settlements import agreements as settlements
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ import subprocess
 
 import pytest
 
-from mediation import pdf, settlements
+from mediation.settlements import agreements as settlements
+from mediation.settlements import pdf
 from tests import factories
 
 pytestmark = pytest.mark.django_db

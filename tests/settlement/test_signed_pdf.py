@@ -1,4 +1,5 @@
-"""The signed agreement holds up in poppler's pdfsig and in the project's verifier (docs/features/settlements.md)."""
+"""The signed agreement holds up in poppler's pdfsig and in the project's verifier
+(docs/features/settlements.md)."""
 
 import io
 import re
@@ -6,7 +7,8 @@ import subprocess
 
 import pytest
 
-from mediation import pki, settlements, signing
+from mediation.settlements import agreements as settlements
+from mediation.settlements import pki, signing
 from tests import factories
 
 pytestmark = pytest.mark.django_db

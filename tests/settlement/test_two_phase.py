@@ -8,8 +8,9 @@ from django.db import connection
 from django.test import TestCase
 
 from disputes import services
-from mediation import judicial, settlements, signing
 from mediation.models import JudicialApplication, Settlement
+from mediation.settlements import agreements as settlements
+from mediation.settlements import judicial, signing
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_a_judicial_application_code_does_not_sign_a_settlement(
 
 
 def test_the_draft_is_rendered_once_per_version(proposed, claimant, respondent, mediator, api, monkeypatch):
-    from mediation import pdf
+    from mediation.settlements import pdf
 
     renders = []
     real = pdf.render_html

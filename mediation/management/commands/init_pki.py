@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from mediation import pki
+from mediation.settlements import pki
 
 
 class Command(BaseCommand):

@@ -1,0 +1,12 @@
+"""The chat's API routes (docs/chat-protocol.md): rooms, history and the send fallback,
+websocket tickets. Included under the `api` namespace (no app_name: names stay api:<name>)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("disputes/<int:pk>/rooms/", api.DisputeRoomsView.as_view(), name="rooms"),
+    path("rooms/<int:room_id>/messages/", api.RoomMessagesView.as_view(), name="room-messages"),
+    path("ws-tickets/", api.WsTicketView.as_view(), name="ws-tickets"),
+]

@@ -1,0 +1,43 @@
+"""The chat's part in the rest of the system (registered by MediationConfig.ready): rooms open
+when the mediator accepts, sockets re-check after every transition, and close on logout or
+deactivation (docs/chat-protocol.md)."""
+
+from __future__ import annotations
+
+from disputes.models import Dispute
+
+from .realtime import close_user_sockets_on_commit, recheck_rooms_on_commit
+from .rooms import NOT_AUTHENTICATED, create_rooms, lock_rooms
+
+
+def on_transition(dispute: Dispute, event) -> None:
+    """After any transition, inside its transaction: open the rooms when the mediator
+    accepts; lock the rooms (so no message lands after a change of members or state) and
+    have their sockets re-check access and writability once this commits."""
+    if event.transition == "mediator_accept":
+        create_rooms(dispute)
+    recheck_rooms_on_commit(lock_rooms(dispute))
+
+
+def on_logout(sender, request, user, **kwargs) -> None:
+    """Channels reads the session only at connect: close the user's sockets now."""
+    if user is not None:
+        close_user_sockets_on_commit(user.pk, NOT_AUTHENTICATED)
+
+
+def on_user_saved(sender, instance, **kwargs) -> None:
+    if not instance.is_active:
+        close_user_sockets_on_commit(instance.pk, NOT_AUTHENTICATED)
+
+
+def register() -> None:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.signals import user_logged_out
+    from django.db.models.signals import post_save
+
+    from disputes import hooks
+    from disputes.models import TRANSITIONS
+
+    hooks.after(*sorted(TRANSITIONS))(on_transition)
+    user_logged_out.connect(on_logout, dispatch_uid="chat-logout")
+    post_save.connect(on_user_saved, sender=get_user_model(), dispatch_uid="chat-deactivation")

@@ -1,0 +1,79 @@
+"""The chat page: one room, with tabs for the caller's other rooms of the same dispute."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from disputes.api import visible_dispute
+from disputes.models import Dispute
+
+from ..models import Room
+from . import rooms
+
+
+def _label(room: Room, role: str) -> str:
+    if room.kind == Room.Kind.JOINT:
+        return _("Joint session")
+    if role != "mediator":
+        return _("Private session with the mediator")
+    if room.party == Room.Party.CLAIMANT:
+        return _("Private session: claimant")
+    return _("Private session: respondent")
+
+
+@login_required
+def room(request, room_id: int):
+    room = get_object_or_404(Room.objects.select_related("dispute__mediator"), pk=room_id)
+    if not Dispute.objects.visible_to(request.user).filter(pk=room.dispute_id).exists():
+        raise Http404
+    role = rooms.role_in(room, request.user)
+    if role is None:
+        raise Http404
+    tabs = [(r, _label(r, role)) for r in rooms.rooms_for(room.dispute, request.user)]
+    config = {
+        "room": room.pk,
+        "me": {"id": request.user.pk, "name": request.user.display_name, "role": role},
+        "members": rooms.members(room),
+        "ws": f"/ws/rooms/{room.pk}/",
+        "maxBody": settings.CHAT_MAX_BODY,
+        "text": {
+            "connecting": _("Connecting…"),
+            "online": _("Connected"),
+            "offline": _("Connection lost; reconnecting…"),
+            "closed4401": _("You are signed out. Sign in again to continue."),
+            "closed4403": _("You no longer have access to this room."),
+            "closed4404": _("This room does not exist."),
+            "typing": _("%(name)s is typing…"),
+            "readOnly": _("This room is read-only: mediation has ended here. The record stays readable."),
+            "sending": _("Sending…"),
+            "sent": _("Sent"),
+            "read": _("Read"),
+            "tooLong": _("A message has at most %(max)s characters.") % {"max": settings.CHAT_MAX_BODY},
+            "rateLimited": _("You are sending too fast; please wait a moment."),
+            "error": _("The message could not be sent."),
+            "empty": _("No messages yet."),
+            "roles": {"claimant": _("Claimant"), "respondent": _("Respondent"), "mediator": _("Mediator")},
+        },
+    }
+    context = {
+        "room": room,
+        "dispute": room.dispute,
+        "label": _label(room, role),
+        "tabs": tabs,
+        "config": config,
+    }
+    return render(request, "mediation/chat/room.html", context)
+
+
+@login_required
+def dispute_chat(request, pk: int):
+    """The dispute's chat: its first room the caller belongs to (the joint room)."""
+    dispute = visible_dispute(request, pk)
+    mine = rooms.rooms_for(dispute, request.user)
+    if not mine:
+        raise Http404
+    return redirect("mediation:room", room_id=mine[0].pk)

@@ -1,0 +1,2 @@
+"""The mediator pool: ranking, assignment, recusal, availability and caseloads
+(docs/features/assignment.md)."""

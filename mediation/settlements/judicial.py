@@ -1,0 +1,351 @@
+"""Judicial confirmation (司法确认) of a sealed settlement, People's Mediation Law art. 33.
+
+After the agreement takes effect (the committee seal), the parties may jointly apply to the
+basic people's court within 30 days. Either party starts the application and signs it
+first; the other co-signs; then it is ready to file. Each signature is made like the
+agreement's: explicit agreement, a fresh SMS code bound to this application, an event
+certificate whose key is dropped, PAdES B-T. Signing happens before the row lock; the
+locked transaction only checks that nothing changed and stores the result.
+
+A beat task (tasks.sweep_judicial_deadlines) reminds whoever has not signed 7 days and
+1 day before the window closes, and expires what is not signed by then. Staff record
+the court's answer. Services assume the caller may see the dispute (views check that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PhoneCode, User
+from accounts.services import check_phone_code, send_phone_code
+from core.errors import ServiceError
+from disputes.models import Dispute
+from disputes.services import record_event
+
+from ..models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
+from . import parties, pki, signing
+from .agreements import PARTIES, read_file, signer_role
+
+Status = JudicialApplication.Status
+Role = SettlementSignature.Role
+
+
+# --- who and when ---------------------------------------------------------------------------------
+def window() -> timedelta:
+    return timedelta(days=settings.JUDICIAL_WINDOW_DAYS)
+
+
+def sealed_settlement(dispute: Dispute) -> Settlement | None:
+    """The agreement in effect: the sealed version (there is at most one per dispute)."""
+    return dispute.settlements.filter(sealed_at__isnull=False).order_by("-version").first()
+
+
+def application_for(dispute: Dispute) -> JudicialApplication | None:
+    return (
+        JudicialApplication.objects.filter(dispute=dispute)
+        .select_related("settlement")
+        .prefetch_related("signatures")
+        .first()
+    )
+
+
+def party_role(dispute: Dispute, user: User | None) -> str | None:
+    """The party a user is on this dispute (agreements.signer_role, the mediator left out)."""
+    role = signer_role(dispute, user)
+    return role if role in PARTIES else None
+
+
+def party_user(dispute: Dispute, role: str) -> User | None:
+    phone = dispute.claimant_phone if role == Role.CLAIMANT else dispute.respondent_phone
+    return parties.account(phone)
+
+
+def other_role(role: str) -> str:
+    return Role.RESPONDENT if role == Role.CLAIMANT else Role.CLAIMANT
+
+
+def in_force(dispute: Dispute) -> bool:
+    """Settled, or closed because it was fulfilled; a breached agreement (escalated) is not."""
+    return dispute.state == Dispute.State.SETTLED or (
+        dispute.state == Dispute.State.CLOSED and dispute.outcome == Dispute.Outcome.FULFILLED
+    )
+
+
+def signed_roles(application: JudicialApplication) -> list[str]:
+    return [s.role for s in application.signatures.all()]
+
+
+def awaiting_roles(application: JudicialApplication) -> list[str]:
+    """Who must sign next: the initiator first, then the other party."""
+    if application.status != Status.AWAITING_SIGNATURES:
+        return []
+    signed = signed_roles(application)
+    for role in (application.initiator_role, other_role(application.initiator_role)):
+        if role not in signed:
+            return [role]
+    return []
+
+
+def _refuse(message: str, status: int = 409, code: str = "conflict") -> ServiceError:
+    return ServiceError(message, code=code, status=status)
+
+
+# --- starting -----------------------------------------------------------------------------------
+def check_start(dispute: Dispute, user: User, now: datetime) -> tuple[Settlement, str]:
+    role = party_role(dispute, user)
+    if role is None:
+        raise _refuse(_("Only the parties can apply for judicial confirmation."), 403, "permission_denied")
+    settlement = sealed_settlement(dispute)
+    if dispute.state != Dispute.State.SETTLED or settlement is None:
+        raise _refuse(_("Judicial confirmation can be requested only for a settlement in effect."))
+    if JudicialApplication.objects.filter(settlement=settlement).exists():
+        raise _refuse(_("An application for judicial confirmation has already been started."))
+    if now >= settlement.sealed_at + window():
+        raise _refuse(_("The 30 days for applying for judicial confirmation have passed."))
+    return settlement, role
+
+
+def may_start(dispute: Dispute, user: User, now: datetime | None = None) -> bool:
+    try:
+        check_start(dispute, user, now or timezone.now())
+    except ServiceError:
+        return False
+    return True
+
+
+def start(dispute: Dispute, by: User, *, now: datetime | None = None) -> JudicialApplication:
+    """A party starts the joint application; the other party is told to co-sign after the starter."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update(of=("self",)).get(pk=dispute.pk)
+        settlement, role = check_start(dispute, by, now)
+        application = JudicialApplication.objects.create(
+            settlement=settlement, dispute=dispute, initiated_by=by, initiator_role=role, created_at=now,
+            deadline_at=settlement.sealed_at + window(),
+        )  # fmt: skip
+        record_event(
+            dispute, "judicial_applied", by,
+            payload={"settlement_version": settlement.version, "deadline": application.deadline_at.isoformat()},
+            notify=[u for u in [party_user(dispute, other_role(role))] if u],
+        )  # fmt: skip
+    return application
+
+
+# --- signing ------------------------------------------------------------------------------------
+def sign_scope(application: JudicialApplication) -> str:
+    return f"judicial:{application.pk}"
+
+
+def check_turn(dispute: Dispute, user: User, now: datetime) -> tuple[JudicialApplication, str]:
+    """The application and the user's role if it is their turn to sign; else 403 or 409."""
+    role = party_role(dispute, user)
+    if role is None:
+        raise _refuse(_("Only the parties sign the application."), 403, "permission_denied")
+    application = application_for(dispute)
+    if application is None:
+        raise _refuse(_("No application for judicial confirmation has been started."))
+    if role in signed_roles(application):
+        raise _refuse(_("You have already signed the application."))
+    if application.status != Status.AWAITING_SIGNATURES:
+        raise _refuse(_("The application is no longer open for signing."))
+    if now >= application.deadline_at:
+        raise _refuse(_("The 30 days for applying for judicial confirmation have passed."))
+    if not in_force(dispute):
+        raise _refuse(_("The settlement is no longer in effect."))
+    if role not in awaiting_roles(application):
+        raise _refuse(_("The party who started the application signs first."))
+    return application, role
+
+
+def may_sign(dispute: Dispute, user: User, now: datetime | None = None) -> bool:
+    try:
+        check_turn(dispute, user, now or timezone.now())
+    except ServiceError:
+        return False
+    return True
+
+
+def send_sign_code(dispute: Dispute, user: User, *, now: datetime | None = None) -> None:
+    """A fresh 6-digit code by SMS, good for this application only. Caller runs in a transaction."""
+    application, _role = check_turn(dispute, user, now or timezone.now())
+    if not (user.phone_verified and user.phone):
+        raise _refuse(_("Verify your phone number before signing."), 403, "phone_unverified")
+    send_phone_code(
+        user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user,
+        scope=sign_scope(application),
+    )  # fmt: skip
+
+
+def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) -> JudicialApplication:
+    """Sign the application as `by` (the caller has ticked the agreement and given `code`).
+
+    1. Turn and code (a wrong code counts as an attempt, committed). 2. Without any lock:
+    render or read the current file and sign it. 3. Write the new file, then under the row
+    lock check that no signature was added meanwhile (else 409) and record; the new file is
+    deleted if that transaction does not commit, the old one once it does.
+    """
+    now = now or timezone.now()
+    application, role = check_turn(dispute, by, now)
+    with transaction.atomic():
+        ok = by.phone_verified and check_phone_code(
+            by.phone, code, purpose=PhoneCode.Purpose.SIGN, scope=sign_scope(application)
+        )
+    if not ok:
+        raise ServiceError(
+            _("The signing code is wrong or has expired; ask for a new one."), code="invalid", field="code"
+        )
+    from . import pdf  # WeasyPrint is imported only when a document is made
+
+    name = by.full_name or by.username
+    try:
+        document = read_file(application.pdf) if application.pdf else pdf.judicial_pdf(application)
+    except FileNotFoundError as exc:
+        raise _refuse(_("The application changed while you were signing; sign again.")) from exc
+    base = len(signing.field_names(document))  # from the file itself, checked again under the lock
+    identity = pki.event_identity(name, role)
+    signed = signing.sign(
+        document, identity, field=f"Applicant{base + 1}_{role}", name=name,
+        reason=f"{dispute.reference} judicial confirmation {role}",
+    )  # fmt: skip
+    del identity  # the private key existed for this one signature only
+    storage = application.pdf.storage
+    new_name = storage.save(application.pdf.field.generate_filename(application, "application.pdf"),
+                            ContentFile(signed.pdf))  # fmt: skip
+    try:
+        with transaction.atomic():
+            application = _record_signature(dispute, by, role, base, name, signed, new_name, now)
+    except BaseException:
+        storage.delete(new_name)
+        raise
+    return application
+
+
+def _record_signature(dispute, by, role, base, name, signed, new_name, now) -> JudicialApplication:
+    application = JudicialApplication.objects.select_for_update().get(dispute=dispute)
+    dispute = Dispute.objects.get(pk=dispute.pk)
+    locked, locked_role = check_turn(dispute, by, now)
+    if locked.signatures.count() != base or locked_role != role:
+        raise _refuse(_("The application changed while you were signing; sign again."))
+    JudicialSignature.objects.create(
+        application=application, signer=by, signer_name=name, role=role,
+        certificate_serial=signed.serial, certificate_subject=signed.subject, signed_at=now,
+    )  # fmt: skip
+    old = application.pdf.name
+    application.pdf.name = new_name
+    if old:
+        transaction.on_commit(lambda: application.pdf.storage.delete(old))
+    other = party_user(dispute, other_role(role))
+    record_event(
+        dispute, "judicial_signed", by, payload={"signer_role": role, "certificate_serial": signed.serial},
+        notify=[u for u in [other] if u],
+    )  # fmt: skip
+    if base + 1 == 2:
+        application.status = Status.READY
+        application.ready_at = now
+        application.sha256 = hashlib.sha256(signed.pdf).hexdigest()
+        record_event(
+            dispute, "judicial_ready", None, payload={"sha256": application.sha256},
+            notify=[u for u in [party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)] if u],
+        )  # fmt: skip
+    application.save()
+    return application
+
+
+# --- the court's answer -------------------------------------------------------------------------
+def may_record_outcome(dispute: Dispute, user: User) -> bool:
+    return dispute.is_grid_worker(user) or dispute.is_case_handler(user)
+
+
+def record_outcome(dispute: Dispute, by: User, *, confirmed: bool, note: str = "") -> JudicialApplication:
+    """Staff record whether the court confirmed the agreement; once, after the application is ready."""
+    if not may_record_outcome(dispute, by):
+        raise _refuse(_("Only staff of this dispute record the court's answer."), 403, "permission_denied")
+    with transaction.atomic():
+        application = JudicialApplication.objects.select_for_update().filter(dispute=dispute).first()
+        if application is None or application.status != Status.READY:
+            raise _refuse(_("The court's answer can be recorded only for an application ready to file."))
+        application.status = Status.CONFIRMED if confirmed else Status.NOT_CONFIRMED
+        application.outcome_note = note
+        application.outcome_by = by
+        application.outcome_at = timezone.now()
+        application.save()
+        record_event(
+            dispute, "judicial_outcome", by, reason=note, payload={"confirmed": confirmed},
+            notify=[u for u in [party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)] if u],
+        )  # fmt: skip
+    return application
+
+
+# --- reminders and expiry (beat) ----------------------------------------------------------------
+# Days before the window closes → the field that records that reminder was sent.
+REMINDER_FIELDS = {7: "reminded_7d_at", 1: "reminded_1d_at"}
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Remind and expire open applications whose window closes within the first reminder.
+
+    Scans the partial index judicial_open_deadline; each step is claimed by a conditional
+    UPDATE, so running twice, or twice at once, sends every reminder once.
+    """
+    now = now or timezone.now()
+    horizon = now + timedelta(days=max(REMINDER_FIELDS))
+    ids = list(
+        JudicialApplication.objects.filter(status=Status.AWAITING_SIGNATURES, deadline_at__lte=horizon)
+        .order_by("deadline_at")
+        .values_list("pk", flat=True)
+    )
+    return sum(process(pk, now) for pk in ids)
+
+
+def process(application_id: int, now: datetime) -> int:
+    """Expire or remind one application; 1 if something was recorded."""
+    application = JudicialApplication.objects.select_related("dispute").get(pk=application_id)
+    open_ = JudicialApplication.objects.filter(pk=application_id, status=Status.AWAITING_SIGNATURES)
+    dispute = application.dispute
+    with transaction.atomic():
+        if now >= application.deadline_at:
+            if not open_.update(status=Status.EXPIRED, expired_at=now):
+                return 0
+            record_event(
+                dispute, "judicial_expired", None, payload={"deadline": application.deadline_at.isoformat()},
+                notify=_parties(dispute),
+            )  # fmt: skip
+            return 1
+        if not in_force(dispute):
+            return 0
+        days = _reminder_due(application, now)
+        if days is None:
+            return 0
+        claim = {
+            REMINDER_FIELDS[d]: now for d in REMINDER_FIELDS if d >= days
+        }  # a late sweep skips the older one
+        if not open_.filter(**{REMINDER_FIELDS[days]: None}).update(**claim):
+            return 0
+        unsigned = [r for r in (Role.CLAIMANT, Role.RESPONDENT) if r not in signed_roles(application)]
+        record_event(
+            dispute, "judicial_reminder", None,
+            payload={"days_left": days, "deadline": application.deadline_at.isoformat(), "to": unsigned},
+            notify=[u for u in (party_user(dispute, r) for r in unsigned) if u],
+        )  # fmt: skip
+        return 1
+
+
+def _reminder_due(application: JudicialApplication, now: datetime) -> int | None:
+    """The nearest reminder (in days before the deadline) now due and not yet sent."""
+    for days in sorted(REMINDER_FIELDS):
+        if now >= application.deadline_at - timedelta(days=days):
+            if getattr(application, REMINDER_FIELDS[days]) is None:
+                return days
+            return None
+    return None
+
+
+def _parties(dispute: Dispute) -> list[User]:
+    return [u for u in (party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)) if u]

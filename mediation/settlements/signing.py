@@ -1,0 +1,174 @@
+"""PAdES signatures on settlement PDFs with pyHanko, and their verification
+(docs/features/settlements.md).
+
+Every signature is PAdES B-T (an RFC 3161 timestamp from the platform TSA), added as an
+incremental update. The committee seal is the last signature: its field lock forbids any
+change after it, and sign() refuses a sealed document (pyHanko itself would sign it).
+Verification uses pyHanko's validation with its difference analysis, because poppler's
+pdfsig reports an update appended after the signatures as valid.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+
+from . import pki
+
+SEAL_FIELD = "CommitteeSeal"
+
+
+class SealedError(Exception):
+    """The document carries the committee seal: nothing may sign after it."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    pdf: bytes
+    serial: str
+    subject: str
+
+
+def _asn1_cert(cert) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _asn1_key(key) -> asn1_keys.PrivateKeyInfo:
+    return asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+
+
+def field_names(pdf: bytes) -> list[str]:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    return [s.field_name for s in reader.embedded_signatures]
+
+
+def is_sealed(pdf: bytes) -> bool:
+    return SEAL_FIELD in field_names(pdf)
+
+
+def sign(
+    pdf: bytes, identity: pki.Identity, *, field: str, name: str, reason: str, seal: bool = False
+) -> Signed:
+    """Add one PAdES B-T signature as an incremental update; `seal` locks the document."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    if is_sealed(pdf):
+        raise SealedError("The settlement is sealed; nothing may sign after the committee seal.")
+    platform = pki.get()
+    root = _asn1_cert(platform.root.cert)
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(identity.cert),
+        signing_key=_asn1_key(identity.key),
+        cert_registry=SimpleCertificateStore.from_certs([root]),
+    )
+    timestamper = timestamps.DummyTimeStamper(
+        tsa_cert=_asn1_cert(platform.tsa.cert), tsa_key=_asn1_key(platform.tsa.key), certs_to_embed=[root]
+    )
+    spec = fields.SigFieldSpec(sig_field_name=field)
+    if seal:
+        spec = fields.SigFieldSpec(
+            sig_field_name=field,
+            field_mdp_spec=fields.FieldMDPSpec(action=fields.FieldMDPAction.ALL),
+            doc_mdp_update_value=fields.MDPPerm.NO_CHANGES,
+        )
+    meta = signers.PdfSignatureMetadata(
+        field_name=field,
+        name=name,
+        reason=reason,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES if seal else fields.MDPPerm.FILL_FORMS,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper, new_field_spec=spec)
+    return Signed(
+        pdf=out.getvalue(),
+        serial=format(identity.cert.serial_number, "x"),
+        subject=identity.cert.subject.rfc4514_string(),
+    )
+
+
+def verify(pdf: bytes) -> dict:
+    """What a relying party needs to know about a PDF's signatures.
+
+    {valid, signatures: [{field, signer, signed_at, intact, trusted, serial}], modified_after_seal,
+    sealed}. `valid`: at least one signature, the committee seal last, every signature intact
+    and issued by the platform, and nothing added or changed after the seal.
+    """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    embedded = list(reader.embedded_signatures)
+    root = _asn1_cert(pki.get().root.cert)
+    results = []
+    modified_after_seal = False
+    for index, sig in enumerate(embedded):
+        result, seal_broken = _check_signature(sig, root, last=index == len(embedded) - 1)
+        results.append(result)
+        modified_after_seal = modified_after_seal or seal_broken
+    return verdict(results, modified_after_seal)
+
+
+def _check_signature(sig, root, *, last: bool) -> tuple[dict, bool]:
+    """One embedded signature validated by pyHanko: its result row, and whether it is the
+    committee seal with something after it or outside it (a broken seal)."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    try:
+        status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
+    except Exception:  # a malformed signature is simply not valid
+        return (
+            {"field": sig.field_name, "signer": "", "signed_at": None, "intact": False, "trusted": False,
+             "serial": ""},
+            False,
+        )  # fmt: skip
+    cert = status.signing_cert
+    signed_at = (
+        status.timestamp_validity.timestamp if status.timestamp_validity else status.signer_reported_dt
+    )
+    covers_all = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+    seal_broken = sig.field_name == SEAL_FIELD and (not last or not covers_all or status.docmdp_ok is False)
+    return (
+        {
+            "field": sig.field_name,
+            "signer": cert.subject.native.get("common_name", "") if cert else "",
+            "signed_at": signed_at,
+            "intact": bool(status.intact and status.valid),
+            "trusted": bool(status.trusted),
+            "serial": format(cert.serial_number, "x") if cert else "",
+            "bottom_line": bool(status.bottom_line),
+        },
+        seal_broken,
+    )
+
+
+def verdict(results: list[dict], modified_after_seal: bool) -> dict:
+    """The answer from the signatures' results: no PDF reading, no cryptography."""
+    sealed = any(r["field"] == SEAL_FIELD for r in results)
+    valid = bool(
+        results
+        and sealed
+        and not modified_after_seal
+        and results[-1]["field"] == SEAL_FIELD
+        and all(r["intact"] and r["trusted"] and r.get("bottom_line") for r in results)
+    )
+    return {
+        "valid": valid,
+        "signatures": results,
+        "modified_after_seal": modified_after_seal,
+        "sealed": sealed,
+    }

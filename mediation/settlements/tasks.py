@@ -1,0 +1,18 @@
+from celery import shared_task
+
+
+# Named as before the move (the beat schedule in config/settings.py uses the names).
+@shared_task(name="mediation.tasks.sweep_judicial_deadlines", acks_late=True)
+def sweep_judicial_deadlines() -> int:
+    """Beat: reminders before the judicial-confirmation window closes, expiry after (safe to run twice)."""
+    from . import judicial
+
+    return judicial.sweep()
+
+
+@shared_task(name="mediation.tasks.remove_orphan_pdfs", acks_late=True)
+def remove_orphan_pdfs() -> int:
+    """Beat: delete signed PDFs no row refers to (a transaction that failed after writing one)."""
+    from . import agreements
+
+    return agreements.remove_orphan_files()
