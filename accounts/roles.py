@@ -84,3 +84,9 @@ def staff_over(
     ]
     holders = StaffRole.objects.filter(role=role, region_id__in=nodes)
     return list(User.objects.filter(is_active=True, pk__in=holders.values("user_id")).order_by("pk"))
+
+
+def office_of(user, role: str, region: Region) -> Region | None:
+    """The deepest node covering `region` where the user holds `role` (their office for it)."""
+    covering = [path for r, path, _ in staff_roles(user) if r == role and region.path.startswith(path)]
+    return Region.objects.filter(path=max(covering, key=len)).first() if covering else None

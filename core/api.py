@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -79,6 +80,12 @@ def exception_handler(exc, context):
     if response.status_code == 400:
         response.data["errors"] = {}
     return response
+
+
+class Refusal(BasePermission):
+    """Base of the apps' permission classes: a refusal is 403 with code "permission_denied"."""
+
+    code = "permission_denied"
 
 
 class LimitedJSONParser(JSONParser):

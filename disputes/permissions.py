@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from accounts import roles
+from core.api import Refusal
 from core.errors import ServiceError
 
 from . import services
@@ -20,11 +21,7 @@ from .ratings import rules as rating_rules
 from .reports import scope
 
 
-class _Refusal(BasePermission):
-    code = "permission_denied"
-
-
-class MayFireTransition(_Refusal):
+class MayFireTransition(Refusal):
     """Someone who may ever fire the URL's transition on this dispute (disputes.services.may_ever)."""
 
     message = _("You may not do this to this dispute.")
@@ -33,7 +30,7 @@ class MayFireTransition(_Refusal):
         return services.may_ever(obj, view.kwargs["name"], request.user)
 
 
-class IsParty(_Refusal):
+class IsParty(Refusal):
     """A party of the dispute (ratings.rules.party_of)."""
 
     message = _("Only the parties can rate a dispute.")
@@ -42,7 +39,7 @@ class IsParty(_Refusal):
         return rating_rules.party_of(obj, request.user) is not None
 
 
-class IsCaseHandler(_Refusal):
+class IsCaseHandler(Refusal):
     """For writes: a case handler of the dispute (casework.info_requests.may_ask); reads pass."""
 
     message = _("You may not do this.")
@@ -53,7 +50,7 @@ class IsCaseHandler(_Refusal):
         return info_requests.may_ask(obj, request.user)
 
 
-class IsSupervisor(_Refusal):
+class IsSupervisor(Refusal):
     """A supervisor anywhere (ratings.rules.may_see_reviews)."""
 
     message = _("Reviews are for supervisors.")
@@ -62,7 +59,7 @@ class IsSupervisor(_Refusal):
         return rating_rules.may_see_reviews(request.user)
 
 
-class MayViewCockpit(_Refusal):
+class MayViewCockpit(Refusal):
     """A grid worker or case handler, or a superuser (reports.scope.may_view)."""
 
     message = _("The cockpit is for grid and case staff.")
@@ -71,7 +68,7 @@ class MayViewCockpit(_Refusal):
         return scope.may_view(request.user)
 
 
-class IsStaffMember(_Refusal):
+class IsStaffMember(Refusal):
     """Anyone holding a staff role, or a superuser."""
 
     message = _("Exports are for staff.")

@@ -10,14 +10,14 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
+from core.api import Refusal
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
 
-class Rule(BasePermission):
+class Rule(Refusal):
     """Grants the view's object to the users `allows(obj, user)` admits; 403 `message` else."""
 
-    code = "permission_denied"
     message = ""
 
     def allows(self, obj, user) -> bool:

@@ -8,7 +8,7 @@ information, referrals and the case file's audit trail.
 - `hooks`: what DisputesConfig.ready() registers.
 - `api`, `views`, `forms`, `api_urls`, `urls` (namespace `cases`), `party_urls`: over HTTP.
 
-mediation's case file (mediation/dossier.py, dossier_api.py) calls the three names below
+mediation's case file (mediation/casefile/dossier.py, casefile/api.py) calls the three names below
 on this package.
 """
 

@@ -1,6 +1,6 @@
 """Conclude and referrals: where a referred case went, and the audit trail of the case file.
 
-The dossier and the referral letter are PDFs built in mediation/dossier.py, next to the PDF
+The dossier and the referral letter are PDFs built in mediation/casefile/dossier.py, next to the PDF
 renderer and the chat and settlement records they include (disputes never imports mediation).
 """
 
@@ -28,7 +28,7 @@ def resolve_conclude(dispute: Dispute, by: User | None, payload: dict) -> dict:
 def on_conclude(dispute: Dispute, event: DisputeEvent) -> None:
     """A referral records where it went (`referral_sent`) and tells the parties.
 
-    The letter itself is rendered on request (mediation/dossier.py) from this event.
+    The letter itself is rendered on request (mediation/casefile/dossier.py) from this event.
     """
     if event.payload.get("outcome") not in REFERRALS or not event.payload.get("referred_to"):
         return

@@ -189,7 +189,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="dispute_sla_next"
             ),
-            # Open caseload of every mediator (mediation.ranking.rank counts it per ranking).
+            # Open caseload of every mediator (mediation.pool.ranking.rank counts it per ranking).
             models.Index(
                 fields=["mediator"],
                 condition=Q(state__in=["mediator_assigned", "in_mediation", "awaiting_signatures"]),

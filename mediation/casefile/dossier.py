@@ -19,6 +19,7 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts import roles
 from accounts.models import StaffRole, User
 from disputes import casework
 from disputes.contacts import party_contact
@@ -346,9 +347,8 @@ def _office(handler: User | None, dispute: Dispute) -> str:
     """The handler's office: the deepest region where they are a case handler over the dispute."""
     if handler is None:
         return ""
-    roles = StaffRole.objects.filter(user=handler, role=StaffRole.Role.CASE_HANDLER).select_related("region")
-    covering = [r.region for r in roles if r.region.covers(dispute.grid)]
-    return max(covering, key=lambda region: len(region.path)).name if covering else ""
+    office = roles.office_of(handler, StaffRole.Role.CASE_HANDLER, dispute.grid)
+    return office.name if office else ""
 
 
 def download_dossier(dispute: Dispute, reader: User) -> bytes:

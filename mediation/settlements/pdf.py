@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint.urls import URLFetcher
 
-from accounts.phones import mask_id_number, mask_phone
 from core.cache import get_or_compute
+from disputes.contacts import document_contact
 
 from . import parties
 from .committee import committee_name
@@ -157,14 +157,8 @@ def verify_url(settlement) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/verify/{settlement.verification_code}/"
 
 
-def _party(name: str, phone: str) -> dict:
-    user = parties.account(phone)
-    id_number = user.id_number if user else ""
-    return {
-        "name": name,
-        "id_number": mask_id_number(id_number) if id_number else "",
-        "phone": mask_phone(phone),
-    }
+def _party(dispute, party: str) -> dict:
+    return document_contact(dispute, party, parties.account(getattr(dispute, f"{party}_phone")))
 
 
 def settlement_context(settlement, *, draft: bool, language: str = "zh") -> dict:
@@ -177,8 +171,8 @@ def settlement_context(settlement, *, draft: bool, language: str = "zh") -> dict
         "draft": draft,
         "dispute": dispute,
         "settlement": settlement,
-        "claimant": _party(dispute.claimant_name, dispute.claimant_phone),
-        "respondent": _party(dispute.respondent_name, dispute.respondent_phone),
+        "claimant": _party(dispute, "claimant"),
+        "respondent": _party(dispute, "respondent"),
         "mediator": dispute.mediator.full_name if dispute.mediator else "",
         "committee": committee_name(dispute),
         "verify_url": url,
@@ -347,8 +341,8 @@ def judicial_context(application) -> dict:
         "dispute": dispute,
         "settlement": settlement,
         "application": application,
-        "claimant": _party(dispute.claimant_name, dispute.claimant_phone),
-        "respondent": _party(dispute.respondent_name, dispute.respondent_phone),
+        "claimant": _party(dispute, "claimant"),
+        "respondent": _party(dispute, "respondent"),
         "mediator": dispute.mediator.full_name if dispute.mediator else "",
         "committee": committee,
         "sealed_on": sealed_on,

@@ -1,18 +1,11 @@
-"""Thin template-tag shims over mediation.pool (the dispute page gets the panel through the
-disputes.panels registry; these serve mediation's own templates)."""
+"""Filters for mediation's own templates (the dispute page gets mediation's panels through the
+disputes.panels registry, docs/architecture.md)."""
 
 from django import template
 
-from disputes.models import Dispute
-from mediation.pool import panel, reasons
+from mediation.pool import reasons
 
 register = template.Library()
-
-
-@register.inclusion_tag(panel.TEMPLATE, takes_context=True)
-def mediation_panel(context, dispute: Dispute) -> dict:
-    request = context["request"]
-    return {"request": request, "dispute": dispute, **panel.context(request, dispute)}
 
 
 @register.filter

@@ -177,7 +177,7 @@ def demo_signing(dispute: Dispute, user: User) -> dict:
     """The sign payload with a fresh signing code, as if the signer had asked for one by SMS.
 
     The code is bound to the version open for signing, as sign-code/ binds it
-    (mediation.settlements.sign_scope; looked up through the app registry).
+    (mediation.settlements.agreements.sign_scope; looked up through the app registry).
     """
     import secrets
     from datetime import timedelta
