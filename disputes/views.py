@@ -119,22 +119,27 @@ def detail(request, pk: int):
     return render(request, "disputes/detail.html", context)
 
 
+def fire_from_post(request, dispute: Dispute, name: str) -> None:
+    """Validate the posted payload of transition `name` and fire it; the outcome as a message."""
+    payload = PAYLOADS[name](data=request.POST)
+    if not payload.is_valid():
+        report(request, payload.errors, payload.fields)
+        return
+    try:
+        services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[name]})
+
+
 @require_POST
 @login_required
 def transition(request, pk: int, name: str):
     dispute = visible(request, pk)
     if name not in PAYLOADS:
         raise Http404
-    payload = PAYLOADS[name](data=request.POST)
-    if not payload.is_valid():
-        report(request, payload.errors, payload.fields)
-    else:
-        try:
-            services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[name]})
+    fire_from_post(request, dispute, name)
     # A mediator who declines, or a claimant who withdraws, may no longer see the dispute.
     if not Dispute.objects.visible_to(request.user).filter(pk=pk).exists():
         return redirect("disputes:mine")

@@ -19,12 +19,9 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.models import StaffRole
 from core.errors import ServiceError
-from disputes import services
 from disputes.forms import available_actions
-from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
-from disputes.payloads import PAYLOADS
-from disputes.views import report
+from disputes.views import fire_from_post, report
 
 from . import access, info_requests, queues, referrals
 from .forms import AnswerForm, AskForm
@@ -87,16 +84,7 @@ def act(request, pk: int, name: str):
     if name not in CASE_ACTIONS:
         raise Http404
     dispute = _case(request, pk)
-    payload = PAYLOADS[name](data=request.POST)
-    if not payload.is_valid():
-        report(request, payload.errors, payload.fields)
-    else:
-        try:
-            services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[name]})
+    fire_from_post(request, dispute, name)
     return redirect("cases:case", pk=dispute.pk)
 
 
