@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.phones import mask_phone
 from core.errors import ServiceError
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
 from . import judicial
+from .views import send_code_with_message
 
 
 def _back(dispute: Dispute):
@@ -44,15 +43,7 @@ def start(request, pk: int):
 @login_required
 def send_sign_code(request, pk: int):
     dispute = visible_dispute(request, pk)
-    try:
-        with transaction.atomic():
-            judicial.send_sign_code(dispute, request.user)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("A signing code was sent to %(phone)s.") % {"phone": mask_phone(request.user.phone)}
-        )
+    send_code_with_message(request, dispute, judicial.send_sign_code)
     return _back(dispute)
 
 

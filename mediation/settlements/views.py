@@ -47,13 +47,18 @@ def verify_page(request, code: str):
 def send_sign_code(request, pk: int):
     """The page counterpart of POST /api/v1/disputes/{id}/settlement/sign-code/."""
     dispute = visible_dispute(request, pk)
+    send_code_with_message(request, dispute, agreements.send_sign_code)
+    return redirect(dispute)
+
+
+def send_code_with_message(request, dispute, send) -> None:
+    """Send the caller a signing code with `send(dispute, user)`; the outcome as a page message."""
     try:
         with transaction.atomic():
-            agreements.send_sign_code(dispute, request.user)
+            send(dispute, request.user)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request, _("A signing code was sent to %(phone)s.") % {"phone": mask_phone(request.user.phone)}
         )
-    return redirect(dispute)
