@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate, logout, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 
 from . import services
 from .models import Region, User
-from .phones import mask_phone, normalize_phone
+from .phones import ascii_digits, mask_phone, normalize_phone
+from .sessions import token_expired, token_expires_at
 
 
 class PhoneField(serializers.CharField):
@@ -25,6 +26,17 @@ class PhoneField(serializers.CharField):
             return normalize_phone(super().to_internal_value(data))
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
+
+
+class CodeField(serializers.RegexField):
+    """A 6-digit SMS code; digits of any script are read as ASCII (accounts.phones)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": _("Enter the 6-digit code.")})
+        super().__init__(r"^[0-9]{6}\Z", **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(ascii_digits(str(data)).strip() if data is not None else data)
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -46,7 +58,7 @@ class RegisterSerializer(serializers.Serializer):
 
 class VerifyPhoneSerializer(serializers.Serializer):
     phone = PhoneField(max_length=20)
-    code = serializers.RegexField(r"^\d{6}$", error_messages={"invalid": _("Enter the 6-digit code.")})
+    code = CodeField()
 
 
 class TokenSerializer(serializers.Serializer):
@@ -133,16 +145,37 @@ class TokenView(ThrottledAuthView):
     @extend_schema(
         request=TokenSerializer,
         # Not "Token": that name belongs to TokenSerializer's component (a clash breaks the schema).
-        responses={200: inline_serializer("TokenIssued", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenIssued", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+            )
+        },
     )
     def post(self, request):
         data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request: the lockout (django-axes) counts failures on it, and its
+        # middleware answers 429 for a locked-out account or address (accounts.lockout).
+        user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
         token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if token_expired(token):
+            token.delete()
+            token = Token.objects.create(user=user)
+        return Response({"token": token.key, "expires_at": token_expires_at(token).isoformat()})
+
+
+class LogoutView(APIView):
+    """Revokes the caller's API token and ends their session, if they have one."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        # Django's logout tells `user_logged_out` who left (the token goes, sockets close),
+        # also when the caller came with a token rather than the session.
+        request._request.user = request.user
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/send-code/", api.SendCodeView.as_view(), name="send-code"),
     path("auth/verify-phone/", api.VerifyPhoneView.as_view(), name="verify-phone"),
     path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("auth/logout/", api.LogoutView.as_view(), name="logout"),
     path("auth/me/", api.MeView.as_view(), name="me"),
     path("regions/", api.RegionListView.as_view(), name="regions"),
 ]

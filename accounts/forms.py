@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
-from .phones import normalize_phone
+from .phones import ascii_digits, normalize_phone
 
 PHONE_ATTRS = {"type": "tel", "inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
 
@@ -73,10 +73,17 @@ class SignUpForm(PlainForm):
         return data
 
 
+class CodeField(forms.RegexField):
+    """A 6-digit SMS code; digits of any script are read as ASCII (accounts.phones)."""
+
+    def to_python(self, value):
+        return ascii_digits(super().to_python(value))
+
+
 class VerifyForm(PlainForm):
     phone = PhoneField()
-    code = forms.RegexField(
-        r"^\d{6}$",
+    code = CodeField(
+        r"^[0-9]{6}\Z",
         label=_("Code"),
         error_messages={"invalid": _("Enter the 6-digit code.")},
         widget=forms.TextInput(

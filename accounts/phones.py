@@ -1,21 +1,37 @@
 """Phone numbers and personal data as shown to people not entitled to see them."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII only: Python's \d also matches full-width and Arabic-Indic digits (docs/security.md).
+_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+# Separators people type between digit groups: spaces, hyphens and dashes, brackets, dots.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212().]")
+
+
+def ascii_digits(text: str) -> str:
+    """Every Unicode decimal digit (１, ١, ۱, १ ...) as its ASCII digit; other characters kept."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch for ch in text
+    )
 
 
 def normalize_phone(raw: str) -> str:
-    """Mainland mobile number in its 11-digit form; raises ValidationError otherwise."""
-    digits = re.sub(r"[\s\-()]", "", raw or "")
+    """Mainland mobile number in its 11 ASCII digits; raises ValidationError otherwise.
+
+    Full-width forms (NFKC) and any script's decimal digits become ASCII, a leading +86 or
+    0086 and separators are dropped: one phone has one stored form, whatever was typed, so
+    the claimant-respondent and conflict-of-interest checks compare like with like.
+    """
+    digits = _SEPARATORS.sub("", ascii_digits(unicodedata.normalize("NFKC", raw or "")))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
-    if not _MOBILE.match(digits):
+    if not _MOBILE.fullmatch(digits):
         raise ValidationError(_("Enter a mainland China mobile number of 11 digits."), code="phone")
     return digits
 

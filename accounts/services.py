@@ -9,6 +9,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -103,6 +104,12 @@ def check_phone_code(phone: str, code: str, *, purpose: str, scope: str = "") ->
         .first()
     )
     if current is None or current.attempts >= settings.PHONE_CODE_MAX_ATTEMPTS:
+        return None
+    # A fresh code does not buy fresh guesses: wrong ones are also capped per phone an hour.
+    failures = PhoneCode.objects.filter(
+        phone=phone, purpose=purpose, created_at__gte=now - timedelta(hours=1)
+    ).aggregate(n=Sum("attempts"))["n"]
+    if (failures or 0) >= settings.PHONE_CODE_MAX_FAILURES_PER_HOUR:
         return None
     if not check_password(code, current.code_hash):
         PhoneCode.objects.filter(pk=current.pk).update(attempts=current.attempts + 1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from core.errors import ServiceError
 
 from . import services
 from .forms import SignUpForm, VerifyForm
+from .lockout import too_many
 from .models import User
 from .phones import mask_phone
 
@@ -31,9 +34,27 @@ def _add_service_error(form, exc: ServiceError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
+def _throttled(request, scope: str) -> HttpResponse | None:
+    """429 once this client sent more than PAGE_AUTH_LIMIT posts to `scope` in the window."""
+    if request.method != "POST" or not too_many(
+        request, scope, limit=settings.PAGE_AUTH_LIMIT, window=settings.PAGE_AUTH_WINDOW
+    ):
+        return None
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"detail": _("Too many requests from your network. Try again in a few minutes.")},
+        status=429,
+    )
+    response["Retry-After"] = str(settings.PAGE_AUTH_WINDOW)
+    return response
+
+
 def signup(request):
     if request.user.is_authenticated:
         return redirect("disputes:mine")
+    if refused := _throttled(request, "signup"):
+        return refused
     form = SignUpForm(request.POST or None)
     if form.is_valid():
         try:
@@ -52,6 +73,8 @@ def signup(request):
 
 def verify(request):
     """Check the SMS code, then sign the account in; or send a fresh code ("resend")."""
+    if refused := _throttled(request, "verify"):
+        return refused
     resend = "resend" in request.POST
     user = request.user
     initial = {"phone": request.session.get(PHONE_KEY) or (user.phone if user.is_authenticated else "")}

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "accounts",
     "disputes",
     "mediation",
@@ -96,9 +97,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into accounts.lockout's 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -208,6 +212,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "disputes:mine"
 LOGOUT_REDIRECT_URL = "home"
+# The lockout check (django-axes) runs before the password is checked (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Proxies in front of daphne that append to X-Forwarded-For. 0: REMOTE_ADDR is the client
+# and the header is ignored; DJANGO_BEHIND_PROXY alone means one proxy.
+PROXY_COUNT = env_int("TIAOJIE_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0)
+# Sign-in lockout, per account and per client address, on the pages, the admin and the
+# API's token endpoint: after this many failures, refused until the cool-off has passed.
+AXES_FAILURE_LIMIT = env_int("TIAOJIE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TIAOJIE_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout; attempts during it do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Sessions end after this long without a request, and this long after signing in at most;
+# API tokens this long after they were issued, and at logout (accounts.sessions).
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("TIAOJIE_SESSION_IDLE_MINUTES", 30))
+SESSION_MAX_AGE = timedelta(hours=env_int("TIAOJIE_SESSION_MAX_HOURS", 12))
+SESSION_TOKEN_TTL = timedelta(hours=env_int("TIAOJIE_TOKEN_HOURS", 24))
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
+# Sign-up, code and password-reset pages: requests per client address per window (seconds).
+PAGE_AUTH_LIMIT = env_int("TIAOJIE_PAGE_AUTH_LIMIT", 30)
+PAGE_AUTH_WINDOW = 600
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -264,7 +297,8 @@ SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "core.sms.FileSmsBackend")
 PHONE_CODE_TTL = timedelta(minutes=10)
 PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_CODE_MAX_PER_HOUR = 5
-PHONE_CODE_MAX_ATTEMPTS = 5
+PHONE_CODE_MAX_ATTEMPTS = 5  # wrong guesses per code
+PHONE_CODE_MAX_FAILURES_PER_HOUR = 10  # wrong guesses per phone and purpose, over all its codes
 
 # --- Deadlines (docs/features/sla.md) -----------------------------------------------------------------
 # Policies and the holiday calendar live in the database (Django admin → Deadline policies,
@@ -292,7 +326,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     # Token first, so a request without credentials gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -303,6 +337,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Throttles read the client from REMOTE_ADDR unless proxies are configured (PROXY_COUNT).
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("TIAOJIE_AUTH_RATE", "30/min"),

@@ -1,5 +1,7 @@
 """Registration, tokens and /auth/me/ (docs/api.md)."""
 
+from datetime import timedelta
+
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -96,7 +98,8 @@ def test_a_phone_that_belongs_to_a_verified_account_cannot_be_registered_again(a
 def test_a_token_is_issued_for_the_right_password(api, claimant):
     r = api().post(TOKEN, {"username": "claimant", "password": "tiaojie-test-pw"}, format="json")
     assert r.status_code == 200
-    assert r.json() == {"token": Token.objects.get(user=claimant).key}
+    token = Token.objects.get(user=claimant)
+    assert r.json() == {"token": token.key, "expires_at": (token.created + timedelta(hours=24)).isoformat()}
     client = api()
     client.credentials(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
     assert client.get(ME).json()["username"] == "claimant"

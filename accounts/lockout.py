@@ -1,0 +1,65 @@
+"""Who a request comes from, and the answer to a locked-out sign-in (docs/security.md).
+
+django-axes counts failed sign-ins per account and per client address on every sign-in
+form (the pages, the admin, `POST /api/v1/auth/token/`); this module tells it which address
+is the client's and how a lockout looks.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the one TIAOJIE_PROXY_COUNT proxies saw.
+
+    With no proxy configured X-Forwarded-For is ignored (anyone can send it). Behind N
+    proxies each appends the address it received from, so the client is the N-th entry
+    from the right, as DRF's throttles read it with the same NUM_PROXIES.
+    """
+    proxies = settings.PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def cool_off_seconds() -> int:
+    return math.ceil(settings.AXES_COOLOFF_TIME.total_seconds())
+
+
+def lockout_response(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """429 with Retry-After: the API's error envelope under /api/, the lockout page elsewhere."""
+    minutes = math.ceil(cool_off_seconds() / 60)
+    detail = _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        locked = JsonResponse({"detail": detail, "code": "locked_out"}, status=429)
+    else:
+        locked = render(request, "accounts/locked_out.html", {"detail": detail}, status=429)
+    locked["Retry-After"] = str(cool_off_seconds())
+    return locked
+
+
+def too_many(request: HttpRequest, scope: str, *, limit: int, window: int, key: str = "") -> bool:
+    """Count one request of `scope` from this client (or for `key`); True once over `limit`.
+
+    A fixed window of `window` seconds in the cache: the pages' counterpart of the API's
+    DRF throttles, for forms that are not sign-ins (axes counts those).
+    """
+    from django.core.cache import cache
+
+    name = f"limit:{scope}:{key or client_ip(request)}"
+    if cache.add(name, 1, timeout=window):
+        return limit < 1
+    try:
+        return cache.incr(name) > limit
+    except ValueError:  # expired between add and incr
+        cache.add(name, 1, timeout=window)
+        return False
