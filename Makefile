@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats bench-outbox debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats bench-outbox bench-queue debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -101,3 +101,6 @@ bench-settlement: install ## settlement render + four signatures, and verificati
 
 bench-outbox: install ## notifications delivered per second by one worker on Redis, commit→delivery lag
 	$(PY) bench/outbox.py
+
+bench-queue: install ## Celery tasks/s and enqueue→start latency: embedded default beside Redis (db 9)
+	env -u DATABASE_URL $(PY) bench/queue.py --redis-url $${QUEUE_REDIS_URL:-redis://127.0.0.1:6379/9}
