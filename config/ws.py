@@ -25,7 +25,6 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
-
 # Control characters other than tab; a header value carrying one is refused (smuggling).
 _CONTROL = bytes(range(0x20)).replace(b"\t", b"") + b"\x7f"
 
