@@ -5,7 +5,9 @@ or by the session cookie. Cookies are ambient credentials a browser attaches for
 that opens the socket, so a cookie is honoured only with an Origin in ALLOWED_WS_ORIGINS
 (exact scheme://host:port). A ticket carries no ambient authority, so its socket may omit
 Origin; a foreign Origin is refused at the handshake whatever the socket carries.
-Sockets without either credential reach the consumer as anonymous (it closes with 4401).
+A socket with neither a ticket nor an Origin, an Origin of `null` or any header value with
+a control character is refused at the handshake too. Sockets from an allowed origin
+without a valid credential reach the consumer as anonymous (it closes with 4401).
 
 The session is read once, at connect, without Channels' SessionMiddleware: that one wraps
 every frame the socket sends to save an HTTP session, which a websocket never does.
@@ -23,12 +25,51 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 
+# Control characters other than tab; a header value carrying one is refused (smuggling).
+_CONTROL = bytes(range(0x20)).replace(b"\t", b"") + b"\x7f"
+
 
 def _origin(scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"origin":
             return value.decode("latin1").strip().rstrip("/").lower()
     return None
+
+
+def _clean_headers(scope) -> bool:
+    return not any(
+        any(c in _CONTROL for c in value) or any(c in _CONTROL for c in name)
+        for name, value in scope.get("headers", [])
+    )
+
+
+def allow_protocol_close_codes() -> None:
+    """Let applications close with 1008, 1009 and 1011 under daphne.
+
+    daphne closes through autobahn's sendClose, which accepts only 1000 and 3000-4999 (the
+    codes of its client API) and raises for the rest, so a consumer closing with 1011 stayed
+    open and ignored every later frame. RFC 6455 lets a server send these codes; they go out
+    through sendCloseFrame, as daphne does itself when an application crashes.
+    """
+    try:
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:  # not served by daphne
+        return
+    if getattr(WebSocketProtocol.serverClose, "protocol_codes", False):
+        return
+    original = WebSocketProtocol.serverClose
+
+    def server_close(self, code=None):
+        if code in (1008, 1009, 1011):
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            original(self, code)
+
+    server_close.protocol_codes = True
+    WebSocketProtocol.serverClose = server_close
+
+
+allow_protocol_close_codes()
 
 
 class TicketOrCookieAuth:
@@ -38,16 +79,18 @@ class TicketOrCookieAuth:
     async def __call__(self, scope, receive, send):
         origin = _origin(scope)
         allowed = {o.rstrip("/").lower() for o in settings.ALLOWED_WS_ORIGINS}
-        if origin is not None and origin not in allowed:
-            return await WebsocketDenier()(scope, receive, send)
         tickets = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket")
+        if (
+            not _clean_headers(scope)
+            or (origin is not None and origin not in allowed)
+            or (origin is None and not tickets)  # only a ticket's socket may omit Origin
+        ):
+            return await WebsocketDenier()(scope, receive, send)
         if tickets:
             from mediation.chat.tickets import redeem_ticket
 
             user = await database_sync_to_async(redeem_ticket)(tickets[0])
             return await self.inner(dict(scope, user=user or AnonymousUser(), auth="ticket"), receive, send)
-        if origin is None:
-            return await self.inner(dict(scope, user=AnonymousUser(), auth=None), receive, send)
         cookies = {}
         for name, value in scope.get("headers", []):
             if name == b"cookie":
@@ -57,5 +100,7 @@ class TicketOrCookieAuth:
             cookies.get(settings.SESSION_COOKIE_NAME)
         )
         user = await get_user(dict(scope, session=session))
-        scope = dict(scope, cookies=cookies, session=session, user=user, auth="cookie")
+        # The heartbeat re-reads the session by its key, to close the socket once it ends.
+        key = session.session_key if user.is_authenticated else None
+        scope = dict(scope, cookies=cookies, session=session, session_key=key, user=user, auth="cookie")
         return await self.inner(scope, receive, send)

@@ -52,3 +52,25 @@ def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]
         else:
             answers.append((None, room.dispute.state in WRITABLE_STATES))
     return answers
+
+
+def session_alive(session_key: str | None, user_id: int) -> bool:
+    """Whether a cookie socket's session still signs this user in, read from the session
+    store as it is now: gone (logged out, flushed), past its expiry date, or past the
+    idle or absolute timeout of accounts.sessions when that module provides one."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+
+    if not session_key:
+        return False
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(session.get(SESSION_KEY)) != str(user_id):  # load() drops an expired session
+        return False
+    try:
+        from accounts import sessions as timeouts
+    except ImportError:
+        return True
+    expired = getattr(timeouts, "session_expired", None)
+    return expired is None or not expired(session)

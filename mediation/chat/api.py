@@ -7,22 +7,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import ServiceError
 
 from ..models import Room
 from ..permissions import DisputeView, signed_in_and
-from . import frames, rooms, store, tickets
+from . import frames, ratelimit, rooms, store, tickets
 from .permissions import RoomMember, UsesChat
-
-
-class ChatPostThrottle(UserRateThrottle):
-    """The REST fallback's counterpart of the socket's per-connection limit, per user."""
-
-    scope = "chat"
-    rate = "600/min"
 
 
 class RoomSerializer(serializers.Serializer):
@@ -85,9 +77,6 @@ class RoomMessagesView(APIView):
         self.check_object_permissions(request, room)
         return room
 
-    def get_throttles(self):
-        return [ChatPostThrottle()] if self.request.method == "POST" else []
-
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="only messages with a larger seq (default 0)"),
@@ -129,10 +118,14 @@ class RoomMessagesView(APIView):
         request=PostMessageSerializer,
         responses={201: MESSAGE_SCHEMA, 200: MESSAGE_SCHEMA},
         description="201 with the stored message; 200 with the message stored before when the "
-        "same client_msg_id was already sent by the caller in this room (a retry).",
+        "same client_msg_id was already sent by the caller in this room (a retry); 429 "
+        "`rate_limited` past the chat's rate limit, shared with the caller's sockets in the room.",
     )
     def post(self, request, room_id: int):
         room = self.room(request, room_id)
+        # The socket's limit, shared with the user's sockets in this room (chat.ratelimit).
+        if not ratelimit.take_shared(request.user.pk, room.pk):
+            raise ServiceError(_("Too many messages; slow down."), code="rate_limited", status=429)
         payload = PostMessageSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

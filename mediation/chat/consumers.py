@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import weakref
 
+from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,28 +19,12 @@ from django.conf import settings
 
 from core.errors import ServiceError
 
-from . import access, frames, presence, rooms, store
+from . import access, frames, presence, ratelimit, rooms, store
 from .realtime import user_group
 
 log = logging.getLogger(__name__)
 
-
-class Bucket:
-    """A token bucket: `rate` frames a second, bursts of up to `rate`."""
-
-    def __init__(self, rate: float):
-        self.rate = rate
-        self.tokens = rate
-        self.at = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
+TOO_BIG = 1009  # a frame over frames.MAX_FRAME_BYTES (docs/chat-protocol.md#close-codes)
 
 
 def dumps(frame: dict) -> str:
@@ -118,14 +102,27 @@ class Heartbeat:
                 for start in range(0, len(live), self.CHUNK):
                     chunk = live[start : start + self.CHUNK]
                     sockets = [(c.channel_name, c.user.pk, c.room_id) for c in chunk]
+                    sessions = [(c.scope.get("session_key"), c.user.pk) for c in chunk]
                     try:
-                        answers = await database_sync_to_async(presence.heartbeat)(sockets)
+                        answers = await database_sync_to_async(_heartbeat)(sockets, sessions)
                         for consumer, (refusal, writable) in zip(chunk, answers, strict=True):
                             await consumer.apply_access(refusal, writable)
                     except Exception:  # a database hiccup must not end the loop
                         log.exception("chat heartbeat failed")
         finally:
             self.task = None
+
+
+def _heartbeat(sockets, sessions) -> list[tuple[int | None, bool]]:
+    """presence.heartbeat, and a cookie socket whose session ended is closed with 4401:
+    so a socket outlives its session by at most one heartbeat (CHAT_PRESENCE_TTL / 3)."""
+    answers = presence.heartbeat(sockets)
+    return [
+        (rooms.NOT_AUTHENTICATED, False)
+        if refusal is None and key is not None and not access.session_alive(key, user_id)
+        else (refusal, writable)
+        for (refusal, writable), (key, user_id) in zip(answers, sessions, strict=True)
+    ]
 
 
 _per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tests run a loop per test
@@ -170,7 +167,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if refusal:
             await self.shut(refusal)
             return
-        self.bucket = Bucket(settings.CHAT_RATE)
+        self.bucket = ratelimit.local_bucket(self.user.pk, room.pk)  # shared with the user's other sockets
         self.group = room.group_name
         # Join the groups before reading last_seq: whatever commits later is broadcast to us.
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -219,7 +216,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.room_id is None or self.closing:
             return
-        if not self.bucket.take():
+        if frames.frame_too_big(text_data, bytes_data):  # before parsing anything
+            await self.shut(TOO_BIG)
+            return
+        if not await self.within_rate():
             await self.send_frame(
                 {"type": "error", "code": "rate_limited", "detail": "Too many frames; slow down."}
             )
@@ -227,15 +227,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             if text_data is None:
                 raise frames.FrameError("bad_frame", "Frames are JSON text.")
-            try:
-                frame = json.loads(text_data)
-            except ValueError:
-                raise frames.FrameError("bad_frame", "Frames are JSON text.") from None
-            frame = frames.validate_frame(frame)
+            frame = frames.validate_frame(frames.parse(text_data), self.room_id)
         except frames.FrameError as exc:
             await self.send_frame(exc.frame())
             return
         await getattr(self, f"on_{frame['type']}")(frame)
+
+    async def within_rate(self) -> bool:
+        """The user's limit in this room (chat.ratelimit): this process's bucket first, so a
+        flood is refused without I/O, then the count all processes share (off the database
+        thread, which the writer's batches use)."""
+        if not self.bucket.take():
+            return False
+        return await sync_to_async(ratelimit.take_shared, thread_sensitive=False)(self.user.pk, self.room_id)
 
     async def on_send(self, frame: dict) -> None:
         # Stored by this process's writer, then broadcast to the room (the sender included).

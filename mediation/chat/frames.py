@@ -3,6 +3,9 @@ server sends. No database."""
 
 from __future__ import annotations
 
+import json
+import math
+
 from django.conf import settings
 
 from accounts.models import User
@@ -22,9 +25,60 @@ class FrameError(Exception):
         return {"type": "error", "code": self.code, "detail": self.detail}
 
 
+# A frame larger than this (UTF-8 bytes) closes the socket with 1009 before it is parsed.
+MAX_FRAME_BYTES = 64 * 1024
+MAX_SEQ = 2**63 - 1  # the database's bigint: a larger `after` or `seq` cannot match anything
+
+
+def frame_too_big(text: str | None, data: bytes | None) -> bool:
+    """Whether a client frame is over MAX_FRAME_BYTES; counted without encoding when short."""
+    if data is not None:
+        return len(data) > MAX_FRAME_BYTES
+    if text is None or len(text) * 4 <= MAX_FRAME_BYTES:
+        return False
+    return len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES
+
+
+def _no_constant(name: str):
+    raise FrameError("bad_frame", "NaN and Infinity are not JSON.")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e309
+        raise FrameError("bad_frame", "Numbers must be finite.")
+    return value
+
+
+def _object(pairs: list) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):  # which one would win differs between parsers
+        raise FrameError("bad_frame", "A key appears twice in one object.")
+    return found
+
+
+def parse(text: str):
+    """A client frame's JSON (strict: no NaN/Infinity, no duplicate keys) or FrameError.
+    Deep nesting (RecursionError) and over-long integers (ValueError) are bad frames too."""
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite, object_pairs_hook=_object)
+    except FrameError:
+        raise
+    except (ValueError, RecursionError):
+        raise FrameError("bad_frame", "Frames are JSON text.") from None
+
+
+def _text(value: str, name: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): no database can store it
+        raise FrameError("bad_frame", f"{name} must be valid Unicode text.") from None
+    return value
+
+
 def _seq(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FrameError("bad_frame", "seq must be a non-negative integer.")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEQ:
+        raise FrameError("bad_frame", f"seq must be an integer from 0 to {MAX_SEQ}.")
     return value
 
 
@@ -38,19 +92,24 @@ def check_body(body) -> str:
         raise FrameError("bad_frame", "body must not be empty.")
     if "\x00" in body:  # PostgreSQL cannot store it: refused the same on every database
         raise FrameError("bad_frame", "body must not contain NUL characters.")
-    return body
+    return _text(body, "body")
 
 
 def check_client_msg_id(value) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= 64:
         raise FrameError("bad_frame", "client_msg_id must be a string of 1 to 64 characters.")
-    return value
+    if "\x00" in value:
+        raise FrameError("bad_frame", "client_msg_id must not contain NUL characters.")
+    return _text(value, "client_msg_id")
 
 
-def validate_frame(frame) -> dict:
-    """A client frame checked for shape (no database): the normalised frame or FrameError."""
+def validate_frame(frame, room_id: int | None = None) -> dict:
+    """A client frame checked for shape (no database): the normalised frame or FrameError.
+    A frame may name its room; naming another room than the socket's is `wrong_room`."""
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError("bad_frame", "A frame is a JSON object with a type.")
+    if "room" in frame and (room_id is None or frame["room"] != room_id or isinstance(frame["room"], bool)):
+        raise FrameError("wrong_room", "This socket belongs to another room; open a socket for that room.")
     kind = frame["type"]
     if kind == "send":
         return {

@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from config.asgi import application
@@ -32,6 +33,7 @@ def chat_settings(settings):
     """Default chat settings for every test (tests that change them do so explicitly)."""
     settings.CHAT_RATE = 10
     settings.CHAT_PRESENCE_TTL = 60
+    cache.clear()  # the shared rate windows (chat.ratelimit): ids repeat between tests
 
 
 @pytest.fixture
