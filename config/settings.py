@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    "csp",
     "accounts",
     "disputes",
     "mediation",
@@ -91,6 +93,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files carry the headers too (docs/security.md).
+    "core.headers.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -371,6 +376,38 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# X-Forwarded-Proto is the only forwarded header Django trusts, and only with DJANGO_BEHIND_PROXY;
+# USE_X_FORWARDED_HOST and USE_X_FORWARDED_PORT stay False (docs/security.md).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp, docs/security.md): scripts only from this origin or
+# carrying the request's nonce (`{{ request.csp_nonce }}`); never inline handlers. Styles keep
+# 'unsafe-inline': the vendored API docs (Swagger UI, Redoc) inject <style> elements at run
+# time, and a style cannot run script.
+_SELF, _NONE = "'self'", "'none'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, NONCE],
+        "style-src": [_SELF, "'unsafe-inline'"],
+        "img-src": [_SELF, "data:"],
+        "font-src": [_SELF, "data:"],
+        # 'self' covers the same origin's ws:// and wss:// (chat, live notices).
+        "connect-src": [_SELF],
+        "worker-src": [_SELF, "blob:"],
+        "object-src": [_NONE],
+        "base-uri": [_NONE],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+# Browser features the site never uses (core.headers.SecurityHeadersMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
 
 LOGGING = {
     "version": 1,
