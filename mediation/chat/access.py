@@ -6,6 +6,7 @@ dispute (docs/chat-protocol.md); membership is rooms.role_in, read from plain ro
 
 from __future__ import annotations
 
+from accounts import sessions
 from accounts.models import User
 
 from . import sql
@@ -57,7 +58,7 @@ def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]
 def session_alive(session_key: str | None, user_id: int) -> bool:
     """Whether a cookie socket's session still signs this user in, read from the session
     store as it is now: gone (logged out, flushed), past its expiry date, or past the
-    idle or absolute timeout of accounts.sessions when that module provides one."""
+    idle or absolute timeout (accounts.sessions)."""
     from importlib import import_module
 
     from django.conf import settings
@@ -68,9 +69,4 @@ def session_alive(session_key: str | None, user_id: int) -> bool:
     session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     if str(session.get(SESSION_KEY)) != str(user_id):  # load() drops an expired session
         return False
-    try:
-        from accounts import sessions as timeouts
-    except ImportError:
-        return True
-    expired = getattr(timeouts, "session_expired", None)
-    return expired is None or not expired(session)
+    return not sessions.session_expired(session)

@@ -19,6 +19,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The embedded default's broker and database; the stack run (DATABASE_URL set) uses Redis.
+pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded default only")
+
 SETUP = """
 import django
 django.setup()
