@@ -13,7 +13,6 @@ SHA-256 (disputes.casework.record_download).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.template.loader import render_to_string
@@ -318,7 +317,7 @@ def case_file(dispute: Dispute, reader: User, language: str = "zh") -> dict:
 
 
 # --- the PDFs ----------------------------------------------------------------------------------------
-def _render(template: str, dispute: Dispute, reader: User, at: datetime, language: str, **extra) -> bytes:
+def _render(template: str, dispute: Dispute, reader: User, at: datetime, language: str, **extra) -> str:
     lang = _lang(language)
     with translation.override("en" if lang == "en" else "zh-hans"):
         context = {
@@ -334,7 +333,7 @@ def _render(template: str, dispute: Dispute, reader: User, at: datetime, languag
             (LABELS[lang]["claimant"], context["claimant"]),
             (LABELS[lang]["respondent"], context["respondent"]),
         ]
-        return pdf.render_html(render_to_string(template, context))
+        return render_to_string(template, context)
 
 
 def _fresh(dispute: Dispute) -> Dispute:
@@ -351,37 +350,32 @@ def _office(handler: User | None, dispute: Dispute) -> str:
     return office.name if office else ""
 
 
-def download_dossier(dispute: Dispute, reader: User) -> bytes:
-    """The case file for this reader, in their language; the download is recorded.
-
-    The caller has checked casework.may_read_case_file.
-    """
-    at = timezone.now()
-    document = _render("disputes/case/dossier.pdf.html", _fresh(dispute), reader, at, reader.language)
-    casework.record_download(
-        dispute, reader, document="dossier", sha256=hashlib.sha256(document).hexdigest(), at=at
-    )
-    return document
+def dossier_html(dispute: Dispute, reader: User, at: datetime) -> str:
+    """The case file's HTML for this reader, in their language, stamped with the download time."""
+    return _render("disputes/case/dossier.pdf.html", _fresh(dispute), reader, at, reader.language)
 
 
-def download_referral_letter(dispute: Dispute, reader: User) -> bytes | None:
+def referral_letter_html(dispute: Dispute, reader: User, at: datetime) -> str:
     """The referral letter (always in Chinese, the language of the receiving body) with the case
-    file appended as pages; None if the dispute was not referred. The download is recorded."""
+    file appended as pages. The caller has checked that the dispute was referred."""
     sent = casework.referral(dispute)
-    if sent is None:
-        return None
-    at = timezone.now()
     dispute = _fresh(dispute)
     escalations = dispute.events.filter(to_state=Dispute.State.ESCALATED).exclude(
         from_state=Dispute.State.ESCALATED
     )
-    document = _render(
+    return _render(
         "disputes/case/referral_letter.pdf.html", dispute, reader, at, "zh",
         referral=sent, sent_at=timezone.localtime(sent.at), office=_office(sent.actor, dispute),
         outcome_label=LABELS["zh"]["outcomes"].get(sent.payload.get("outcome"), ""),
         escalation_reasons=[e.reason for e in escalations if e.reason],
     )  # fmt: skip
-    casework.record_download(
-        dispute, reader, document="referral_letter", sha256=hashlib.sha256(document).hexdigest(), at=at
-    )
-    return document
+
+
+BUILDERS = {"dossier": dossier_html, "referral_letter": referral_letter_html}
+
+
+def build(document: str, dispute_id: int, reader_id: int):
+    """build(at) -> HTML for the render task (docs/features/casework.md)."""
+    dispute = Dispute.objects.get(pk=dispute_id)
+    reader = User.objects.get(pk=reader_id)
+    return lambda at: BUILDERS[document](dispute, reader, at)

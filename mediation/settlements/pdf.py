@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import re
+import unicodedata
 from pathlib import Path
 
 from django.conf import settings
@@ -132,6 +134,58 @@ class SafeFetcher(URLFetcher):
         return path.is_relative_to(FONT_DIR.resolve()) and path.is_file()
 
 
+# A run this long with no break opportunity gets one every BREAK_EVERY characters. WeasyPrint
+# lays out the whole rest of a paragraph again for every line of an unbreakable word (quadratic):
+# 32 messages of 4,000 unbroken characters took 10.8 s of CPU, with a zero-width space every 16
+# characters 1.8 s (docs/security.md, "PDFs and long documents").
+LONG_RUN = 32
+BREAK_EVERY = 16
+ZWSP = "\u200b"
+# Letters, digits and symbols without an East Asian line break of their own: CJK, kana and
+# hangul already break between characters, spaces are break opportunities.
+_RUN = re.compile(
+    r"[^\s<>&\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]{"
+    + str(LONG_RUN)
+    + ",}"
+)
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def _glues(before: str, after: str) -> bool:
+    """True where a break would split a grapheme: combining marks, joiners, selectors, modifiers."""
+    if unicodedata.category(after)[0] == "M" or unicodedata.category(after) == "Sk":
+        return True
+    if "\u200c" <= before <= "\u200d" or "\u200c" <= after <= "\u200d":
+        return True
+    if "\ufe00" <= after <= "\ufe0f" or "\U0001f3fb" <= after <= "\U0001f3ff":
+        return True
+    return "\U0001f1e6" <= after <= "\U0001f1ff"
+
+
+def _breakable(run: str) -> str:
+    out, since = [], 0
+    for i, char in enumerate(run):
+        if i and since >= BREAK_EVERY and not _glues(run[i - 1], char):
+            out.append(ZWSP)
+            since = 0
+        out.append(char)
+        since += 1
+    return "".join(out)
+
+
+def breakable_html(html: str) -> str:
+    """Break opportunities inside long unbroken runs of the body's text (never in tags, entities
+    or the style sheet); the zero-width space has no glyph and pdftotext does not return it."""
+    head, marker, body = html.partition("<body")
+    if not marker:
+        return html
+
+    def text(match: re.Match) -> str:
+        return ">" + _RUN.sub(lambda run: _breakable(run.group(0)), match.group(1)) + "<"
+
+    return head + marker + _TEXT.sub(text, body)
+
+
 def render_html(html: str, fetcher: SafeFetcher | None = None) -> bytes:
     """Any HTML to PDF bytes through the safe fetcher (base URL: the font folder)."""
     from weasyprint import HTML
@@ -139,6 +193,7 @@ def render_html(html: str, fetcher: SafeFetcher | None = None) -> bytes:
 
     fetcher = fetcher or SafeFetcher()
     font_config = FontConfiguration()
+    html = breakable_html(html)
     document = HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(font_config=font_config)
 
