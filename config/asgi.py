@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.ws import TicketOrCookieAuth  # noqa: E402
+from core.bodylimit import BodyLimit, limit_daphne  # noqa: E402
 from mediation.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from notifications.routing import websocket_urlpatterns as notification_urlpatterns  # noqa: E402
 
@@ -16,11 +17,15 @@ websocket_urlpatterns: list = [*chat_urlpatterns, *notification_urlpatterns]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies above REQUEST_MAX_BYTES are refused before they are read (core/bodylimit.py).
+        "http": BodyLimit(django_asgi_app),
         # Ticket or session cookie; cookies only from ALLOWED_WS_ORIGINS (config/ws.py).
         "websocket": TicketOrCookieAuth(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# daphne buffers a whole body before calling the app: make it refuse oversized ones itself.
+limit_daphne()
 
 # Everything loaded so far lives as long as the process: keep it out of the collector's
 # full passes, which otherwise stall requests that allocate a lot (mediator ranking).

@@ -268,7 +268,19 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 OUTBOX_DIR = VAR_DIR / "outbox"
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
-# Requests may carry a 20 MB file; the evidence view rejects anything larger with 413.
+# Request bodies (docs/security.md, "Uploads"): refused with 413 from Content-Length before
+# they are read, and cut off while streaming (chunked bodies) by core.bodylimit, in the ASGI
+# app and inside daphne. One evidence file plus the form around it; the filing page carries
+# up to 10 files.
+REQUEST_MAX_BYTES = env_int("TIAOJIE_REQUEST_MAX_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024)
+REQUEST_MAX_BYTES_BY_PATH = [(r"^/disputes/new/$", 10 * EVIDENCE_MAX_BYTES + 1024 * 1024)]
+# Images above this many pixels (all frames) are refused before they are decoded.
+UPLOAD_IMAGE_MAX_PIXELS = env_int("TIAOJIE_UPLOAD_IMAGE_MAX_PIXELS", 40_000_000)
+# Malware scan of every upload: a command, the file's path appended; exit 0 clean, 1 infected.
+# Off unless set (clamscan needs a signature database, which freshclam fetches online), e.g.
+# TIAOJIE_UPLOAD_SCANNER=clamscan,--no-summary; skipped with a warning when not installed.
+UPLOAD_SCANNER = env_list("TIAOJIE_UPLOAD_SCANNER", "")
+UPLOAD_SCANNER_TIMEOUT = env_int("TIAOJIE_UPLOAD_SCANNER_TIMEOUT", 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

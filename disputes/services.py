@@ -11,8 +11,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import filetype
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts import roles
 from accounts.models import Region, StaffRole, User
+from core import uploads
 from core.errors import ServiceError
 
 from . import notices
@@ -28,13 +29,8 @@ from .hooks import ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS, handlers_after
 from .models import TRANSITIONS, Category, Dispute, DisputeEvent, Evidence
 from .sla.deadlines import start_deadline
 
-# Evidence kinds accepted, by the type sniffed from the file's first bytes.
-EVIDENCE_TYPES = {
-    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/heif",
-    "application/pdf",
-    "audio/mpeg", "audio/mp4", "audio/m4a", "audio/x-m4a", "audio/x-wav", "audio/wav",
-    "audio/ogg", "audio/amr", "audio/aac", "audio/x-flac", "audio/flac",
-}  # fmt: skip
+# Evidence kinds accepted, by the type sniffed from the file's bytes (core.uploads).
+EVIDENCE_TYPES = uploads.ACCEPTED
 
 
 def transition_permission(name: str):
@@ -220,41 +216,67 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
 
 # --- evidence -------------------------------------------------------------------------------
 def add_evidence(dispute: Dispute, *, by: User, upload: UploadedFile, description: str = "") -> Evidence:
-    """Store an uploaded file as evidence. Type is sniffed from the bytes, never the name."""
+    """Store an uploaded file as evidence (docs/security.md, "Uploads").
+
+    The type is sniffed from the bytes, never the name; images are re-encoded, active PDFs
+    refused (core.uploads). The state is checked again under the dispute's row lock, and the
+    file is written only after that check and removed if the transaction does not commit.
+    """
     if dispute.is_terminal:
-        raise ServiceError(
-            _("This dispute is closed; no more evidence can be added."), code="conflict", status=409
-        )
+        raise _closed()
     if upload.size > settings.EVIDENCE_MAX_BYTES:
         raise ServiceError(_("The file is larger than 20 MB."), code="too_large", status=413, field="file")
-    head = upload.read(8192)
     upload.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in EVIDENCE_TYPES:
-        raise ServiceError(
-            _("Only images, PDF documents and audio recordings are accepted."),
-            code="unsupported_type", status=415, field="file",
-        )  # fmt: skip
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    evidence = Evidence(
-        dispute=dispute,
-        filename=_safe_filename(upload.name or "file", kind.extension),
-        content_type=kind.mime,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        description=description,
-        uploaded_by=by,
-    )
-    evidence.file.save("upload", upload, save=False)
+    data = upload.read(settings.EVIDENCE_MAX_BYTES + 1)
+    if len(data) > settings.EVIDENCE_MAX_BYTES:
+        raise ServiceError(_("The file is larger than 20 MB."), code="too_large", status=413, field="file")
+    inspected = uploads.inspect(data)  # heavy work before the lock is taken
+    stored = None
     try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)
+        with transaction.atomic():
+            locked = Dispute.objects.select_for_update(of=("self",)).get(pk=dispute.pk)
+            if locked.is_terminal:
+                raise _closed()
+            evidence = Evidence(
+                dispute=locked,
+                filename=_safe_filename(upload.name or "file", inspected.extension),
+                content_type=inspected.mime,
+                size=len(inspected.content),
+                sha256=hashlib.sha256(inspected.content).hexdigest(),
+                description=description,
+                uploaded_by=by,
+                uploaded_at=timezone.now(),
+            )
+            evidence.file.save("upload", ContentFile(inspected.content), save=False)
+            stored = evidence.file.name
+            evidence.save()
+    except BaseException:
+        if stored:
+            evidence.file.storage.delete(stored)
         raise
     return evidence
+
+
+def _closed() -> ServiceError:
+    return ServiceError(
+        _("This dispute is closed; no more evidence can be added."), code="conflict", status=409
+    )
+
+
+def declared_length(request) -> int:
+    """The request's Content-Length; a malformed one is refused as invalid input."""
+    value = str(request.META.get("CONTENT_LENGTH") or "0").strip()
+    if not value.isdigit():
+        raise ServiceError(_("Invalid input."), code="invalid", status=400)
+    return int(value)
+
+
+def attachment_header(filename: str) -> str:
+    """Content-Disposition for a download: an ASCII fallback and the UTF-8 name (RFC 6266)."""
+    from urllib.parse import quote
+
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 EXTENSION_ALIASES = {"jpg": {"jpg", "jpeg"}, "tif": {"tif", "tiff"}, "m4a": {"m4a", "mp4"}}

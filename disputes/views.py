@@ -151,7 +151,12 @@ def transition(request, pk: int, name: str):
 def upload_evidence(request, pk: int):
     dispute = visible(request, pk)
     # Refuse oversized uploads from the declared length, before reading the body.
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
+    try:
+        too_large = services.declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(dispute)
+    if too_large:
         messages.error(request, _("The file is larger than 20 MB."))
         return redirect(dispute)
     form = EvidenceForm(request.POST, request.FILES)
