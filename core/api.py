@@ -89,14 +89,18 @@ class Refusal(BasePermission):
 
 
 class LimitedJSONParser(JSONParser):
-    """JSON bodies above 1 MB are refused with 413 before they are read."""
+    """JSON bodies above 1 MB are refused with 413 before they are read; nesting too deep for
+    the decoder is a 400, not a server error (docs/security.md)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         length = int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
         if length > JSON_MAX_BYTES:
             raise PayloadTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from exc
 
 
 class NewestFirst(CursorPagination):

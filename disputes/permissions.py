@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from accounts import roles
 from core.api import Refusal
 from core.errors import ServiceError
 
@@ -68,18 +67,9 @@ class MayViewCockpit(Refusal):
         return scope.may_view(request.user)
 
 
-class IsStaffMember(Refusal):
-    """Anyone holding a staff role, or a superuser."""
-
-    message = _("Exports are for staff.")
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.is_superuser or bool(roles.staff_roles(request.user))
-
-
 class ExportFormat(BasePermission):
     """Not a permission: the export's file type, checked (400) after sign-in and before the
-    staff rule, the order the export has always answered in."""
+    cockpit rule, the order the export has always answered in."""
 
     def has_permission(self, request, view) -> bool:
         if request.query_params.get("format", "csv") not in ("csv", "xlsx"):

@@ -28,6 +28,7 @@ from .models import Dispute
 from .payloads import PAYLOADS
 from .ratings.forms import RatingForm
 from .ratings.serializers import dispute_rating_fields
+from .reports.scope import may_view as may_view_cockpit
 from .sla.forms import HomeVisitForm
 from .sla.home_visit import may_record_home_visit
 
@@ -67,6 +68,7 @@ def queue(request):
             "area_page": Paginator(area.qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "filters": filters,
             "export_query": urlencode(area.params(), doseq=True),
+            "may_export": may_view_cockpit(request.user),
         },
     )
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from disputes import selectors
 from disputes.filters import DisputeFilter
-from disputes.permissions import ExportFormat, IsStaffMember, MayViewCockpit
+from disputes.permissions import ExportFormat, MayViewCockpit
 
 from . import exports, stats
 from .cockpit import scope_filters
@@ -64,10 +64,11 @@ class StatsView(APIView):
 
 
 class ExportView(APIView):
-    """CSV or XLSX of the dispute list (same filters) or of the caller's queue; staff only."""
+    """CSV or XLSX of the dispute list (same filters) or of the caller's queue; for the cockpit's
+    viewers (grid workers, case handlers, superusers), not mediators (docs/security.md)."""
 
     queue = False
-    permission_classes = [IsAuthenticated, ExportFormat, IsStaffMember]
+    permission_classes = [IsAuthenticated, ExportFormat, MayViewCockpit]
 
     def perform_content_negotiation(self, request, force=False):
         # `format` names the file type here, not a DRF renderer; errors are JSON.
