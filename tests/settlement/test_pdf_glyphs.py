@@ -34,7 +34,10 @@ SOURCES = {  # the font each embedded subset was cut from
 def source_cmap(embedded_name: str) -> set[int]:
     """The code points of the font an embedded subset (ABCDEF+Name) was cut from."""
     name = embedded_name.split("+", 1)[1]
-    source = next(path for key, path in SOURCES.items() if name.startswith(key))
+    source = next((path for key, path in SOURCES.items() if name.startswith(key)), None)
+    if source is None:  # a system font fontconfig chose (e.g. DejaVu Sans for an emoji): ask it which file
+        family = name.replace("-", " ")
+        source = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True).stdout
     return set(TTFont(source, lazy=True).getBestCmap())
 
 
