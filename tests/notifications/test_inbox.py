@@ -205,7 +205,8 @@ async def test_socket_closes_on_logout(live_categories):
     user = await sync_to_async(factories.UserFactory)(username="u")
     socket = await _open(user)
     assert (await socket.receive_json_from(timeout=3))["type"] == "hello"
-    from django.contrib.auth.signals import user_logged_out
-
-    await sync_to_async(user_logged_out.send)(sender=type(user), request=None, user=user)
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    response = await sync_to_async(client.post)("/api/v1/auth/logout/")
+    assert response.status_code == 204, response.content
     assert await socket.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}

@@ -45,6 +45,8 @@ EXPECT: dict[str, str] = {
     "POST api/v1/auth/verify-phone/": "400 400 400 400 400 400 400 400 400 400 400",
     "GET api/v1/auth/token/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/auth/token/": "400 400 400 400 400 400 400 400 400 400 400",
+    "GET api/v1/auth/logout/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/auth/logout/": "401 ok ok ok ok ok ok ok ok ok ok",
     "GET api/v1/auth/me/": "401 ok ok ok ok ok ok ok ok ok ok",
     "POST api/v1/auth/me/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/regions/": "ok ok ok ok ok ok ok ok ok ok ok",
