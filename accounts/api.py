@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
+from . import reset, services
 from .models import Region, User
 from .phones import ascii_digits, mask_phone, normalize_phone
 from .sessions import token_expired, token_expires_at
@@ -176,6 +176,46 @@ class LogoutView(APIView):
         request._request.user = request.user
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    login = serializers.CharField(max_length=150, help_text="The username or the verified phone number.")
+
+
+class PasswordResetConfirmSerializer(PasswordResetSerializer):
+    code = CodeField()
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetView(ThrottledAuthView):
+    """Text a reset code to the account's verified phone; the same answer whether or not it exists."""
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: inline_serializer("PasswordResetRequested", {"detail": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reset.request_reset(data.validated_data["login"])
+        return Response({"detail": str(reset.SENT)}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(ThrottledAuthView):
+    """Set a new password with the texted code: every sign-in of the account ends."""
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={200: inline_serializer("PasswordResetDone", {"detail": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            reset.reset_password(**data.validated_data, request=request._request)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response({"detail": str(reset.DONE)})
 
 
 class MeView(APIView):

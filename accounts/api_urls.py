@@ -9,6 +9,10 @@ urlpatterns = [
     path("auth/send-code/", api.SendCodeView.as_view(), name="send-code"),
     path("auth/verify-phone/", api.VerifyPhoneView.as_view(), name="verify-phone"),
     path("auth/token/", api.TokenView.as_view(), name="token"),
+    path("auth/password-reset/", api.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password-reset/confirm/", api.PasswordResetConfirmView.as_view(), name="password-reset-confirm"
+    ),
     path("auth/logout/", api.LogoutView.as_view(), name="logout"),
     path("auth/me/", api.MeView.as_view(), name="me"),
     path("regions/", api.RegionListView.as_view(), name="regions"),

@@ -76,22 +76,55 @@ class SignUpForm(PlainForm):
 class CodeField(forms.RegexField):
     """A 6-digit SMS code; digits of any script are read as ASCII (accounts.phones)."""
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Code"))
+        kwargs.setdefault("error_messages", {"invalid": _("Enter the 6-digit code.")})
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}),
+        )
+        super().__init__(r"^[0-9]{6}\Z", **kwargs)
+
     def to_python(self, value):
         return ascii_digits(super().to_python(value))
 
 
 class VerifyForm(PlainForm):
     phone = PhoneField()
-    code = CodeField(
-        r"^[0-9]{6}\Z",
-        label=_("Code"),
-        error_messages={"invalid": _("Enter the 6-digit code.")},
-        widget=forms.TextInput(
-            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
-        ),
-    )
+    code = CodeField()
 
     def __init__(self, *args, resend: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # Asking for a fresh code needs only the phone.
         self.fields["code"].required = not resend
+
+
+class PasswordResetForm(PlainForm):
+    login = forms.CharField(
+        label=_("Username or mobile phone"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+
+
+class PasswordResetConfirmForm(PasswordResetForm):
+    code = CodeField()
+    new_password = forms.CharField(
+        label=_("New password"),
+        max_length=128,
+        strip=False,
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password2") != data["new_password"]:
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data

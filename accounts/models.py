@@ -122,6 +122,7 @@ class PhoneCode(models.Model):
     class Purpose(models.TextChoices):
         VERIFY = "verify", _("Phone verification")
         SIGN = "sign", _("Signing")
+        RESET = "reset", _("Password reset")
 
     phone = models.CharField(max_length=20)
     # The account the code was issued for: only that account can be verified with it.

@@ -85,6 +85,11 @@ def send_phone_code(
     with override(language):
         if purpose == PhoneCode.Purpose.SIGN:
             body = _("[Tiaojie] Your signing code is %(code)s, valid for 10 minutes. Never share it.")
+        elif purpose == PhoneCode.Purpose.RESET:
+            body = _(
+                "[Tiaojie] Your password reset code is %(code)s, valid for 10 minutes. Never share it; "
+                "if you did not ask for it, ignore this message."
+            )
         else:
             body = _("[Tiaojie] Your verification code is %(code)s, valid for 10 minutes.")
     transaction.on_commit(partial(send_sms, to=phone, body=body % {"code": code}))

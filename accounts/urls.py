@@ -17,6 +17,8 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("password-reset/", views.password_reset, name="password-reset"),
+    path("password-reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set-language"),
 ]

@@ -1,10 +1,11 @@
-"""Sign up and phone verification. Signing in and out are Django's own auth views."""
+"""Sign up, phone verification and password reset. Signing in and out are Django's own auth views."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -14,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ServiceError
 
-from . import services
-from .forms import SignUpForm, VerifyForm
+from . import reset, services
+from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
 from .lockout import too_many
 from .models import User
 from .phones import mask_phone
@@ -23,6 +24,8 @@ from .phones import mask_phone
 # The phone just registered, so the verify page can fill it in.
 PHONE_KEY = "verify_phone"
 PENDING_USER_KEY = "verify_user"
+# What the password-reset request named, so the confirmation page can fill it in.
+RESET_LOGIN_KEY = "reset_login"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -107,6 +110,45 @@ def _resend(request, phone: str):
     request.session[PHONE_KEY] = phone
     messages.info(request, _("If this number awaits verification, a code is on its way."))
     return redirect("accounts:verify")
+
+
+def password_reset(request):
+    """Step 1: a username or phone; a code goes to the account's verified phone, if any."""
+    if request.user.is_authenticated:
+        return redirect("disputes:mine")
+    if refused := _throttled(request, "password-reset"):
+        return refused
+    form = PasswordResetForm(request.POST or None)
+    if form.is_valid():
+        reset.request_reset(form.cleaned_data["login"])
+        request.session[RESET_LOGIN_KEY] = form.cleaned_data["login"]
+        messages.info(request, reset.SENT)
+        return redirect("accounts:password-reset-confirm")
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+def password_reset_confirm(request):
+    """Step 2: the code and a new password; then every sign-in of the account has ended."""
+    if request.user.is_authenticated:
+        return redirect("disputes:mine")
+    if refused := _throttled(request, "password-reset-confirm"):
+        return refused
+    form = PasswordResetConfirmForm(
+        request.POST or None, initial={"login": request.session.get(RESET_LOGIN_KEY)}
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            reset.reset_password(data["login"], data["code"], data["new_password"], request=request)
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            request.session.pop(RESET_LOGIN_KEY, None)
+            messages.success(request, reset.DONE)
+            return redirect("accounts:login")
+    return render(request, "accounts/password_reset_confirm.html", {"form": form})
 
 
 @require_POST

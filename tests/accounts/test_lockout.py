@@ -140,6 +140,22 @@ def test_behind_a_configured_proxy_the_client_is_the_address_it_saw(rf, settings
     assert client_ip(request) == "1.1.1.1"
 
 
+def test_a_missing_or_malformed_address_is_no_address(rf, settings, claimant):
+    from accounts.lockout import client_ip
+
+    settings.PROXY_COUNT = 1
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address")) is None
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="2001:db8::1")) == "2001:db8::1"
+    settings.PROXY_COUNT = 0
+    assert client_ip(rf.get("/", REMOTE_ADDR="")) is None
+    # Signing in without an address (in-process, or a proxy sending junk) still works: on
+    # PostgreSQL django-axes' IP column refused the junk with an error.
+    Client().force_login(claimant)
+    settings.PROXY_COUNT = 1
+    r = Client().post(LOGIN, {"username": "claimant", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="junk")
+    assert r.status_code == 302
+
+
 def test_the_signup_and_code_pages_are_limited_per_address(settings):
     settings.PAGE_AUTH_LIMIT = 3
     client = Client()
