@@ -7,6 +7,7 @@ is the client's and how a lockout looks.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 
 from django.conf import settings
@@ -15,20 +16,29 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address: REMOTE_ADDR, or the one TIAOJIE_PROXY_COUNT proxies saw.
 
     With no proxy configured X-Forwarded-For is ignored (anyone can send it). Behind N
     proxies each appends the address it received from, so the client is the N-th entry
-    from the right, as DRF's throttles read it with the same NUM_PROXIES.
+    from the right, as DRF's throttles read it with the same NUM_PROXIES. None when that is
+    not an IP address (no REMOTE_ADDR, a forged hop): axes stores it in an address column,
+    which PostgreSQL checks (docs/security.md).
     """
     proxies = settings.PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            return _address(hops[-min(proxies, len(hops))])
+    return _address(request.META.get("REMOTE_ADDR", ""))
+
+
+def _address(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def cool_off_seconds() -> int:
@@ -55,7 +65,7 @@ def too_many(request: HttpRequest, scope: str, *, limit: int, window: int, key: 
     """
     from django.core.cache import cache
 
-    name = f"limit:{scope}:{key or client_ip(request)}"
+    name = f"limit:{scope}:{key or client_ip(request) or 'unknown'}"
     if cache.add(name, 1, timeout=window):
         return limit < 1
     try:

@@ -181,3 +181,24 @@ def test_no_hostile_query_or_path_gets_a_5xx(world, quiet_limits):
             )
         assert snapshot(world) == before, f"{hostile.name}: a GET changed the database"
     tally.check()
+
+
+# --- found on PostgreSQL: a sign-in without a valid client address was a 500 -----------------
+@pytest.mark.parametrize("forwarded", ["not-an-address", "x\r\nX-Injected: 1", "1.1.1.1:80", "２.２.２.２"])
+def test_a_sign_in_with_a_forged_forwarded_address_is_logged_without_one(claimant, settings, forwarded):
+    """axes logs every sign-in's address in an inet column: PostgreSQL refused the forwarded
+    hop a client chose (one proxy more configured than there are) and "unknown" (no
+    REMOTE_ADDR, e.g. a Unix socket), so the sign-in answered 500 (docs/security.md)."""
+    from axes.models import AccessLog
+    from django.test import Client
+
+    settings.PROXY_COUNT = 2
+    response = Client().post(
+        "/accounts/login/",
+        {"username": "claimant", "password": "tiaojie-test-pw"},
+        HTTP_X_FORWARDED_FOR=f"{forwarded}, 203.0.113.9",
+    )
+    assert response.status_code == 302, response.content
+    assert AccessLog.objects.get(username="claimant").ip_address is None
+    Client().force_login(claimant)  # a request without REMOTE_ADDR
+    assert list(AccessLog.objects.values_list("ip_address", flat=True)) == [None, None]
