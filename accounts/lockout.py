@@ -34,6 +34,16 @@ def client_ip(request: HttpRequest) -> str | None:
     return _address(request.META.get("REMOTE_ADDR", ""))
 
 
+def client_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes counts failures for (as axes reads it), cut to the longest a username
+    can be: axes stores it in a 255-character column, where PostgreSQL refused a longer one
+    with a 500 (docs/security.md)."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials or getattr(request, "data", None) or getattr(request, "POST", None)
+    value = source.get(field) if hasattr(source, "get") else None
+    return value[:150].replace("\x00", "") if isinstance(value, str) else value
+
+
 def _address(text: str) -> str | None:
     try:
         return str(ipaddress.ip_address(text))

@@ -202,3 +202,15 @@ def test_a_sign_in_with_a_forged_forwarded_address_is_logged_without_one(claiman
     assert AccessLog.objects.get(username="claimant").ip_address is None
     Client().force_login(claimant)  # a request without REMOTE_ADDR
     assert list(AccessLog.objects.values_list("ip_address", flat=True)) == [None, None]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_sign_in_with_a_5000_character_username_is_refused_and_counted(db, url):
+    """axes stores the username of a failed sign-in in a 255-character column: PostgreSQL
+    refused a longer one, so the sign-in page answered 500 (docs/security.md)."""
+    from axes.models import AccessAttempt
+    from django.test import Client
+
+    response = Client().post(url, {"username": "长" * 5000, "password": "x"}, REMOTE_ADDR="203.0.113.5")
+    assert response.status_code == 200 and "长" * 10 in response.content.decode()  # the form again
+    assert [len(a.username) for a in AccessAttempt.objects.all()] == [150]

@@ -67,8 +67,11 @@ def replaced(payload: dict, dotted: str, raw: str) -> bytes:
 def as_text(raw: str) -> str:
     """What a text field stores for a JSON value: a string as is, a number as Python's text
     of it (DRF's CharField takes numbers: 1e-400 is 0.0)."""
-    value = json.loads(raw)
-    return value if isinstance(value, str) else str(value)
+    try:
+        value = json.loads(raw)
+        return value if isinstance(value, str) else str(value)
+    except ValueError:  # a 5,000-digit integer: past Python's limit for int → str
+        return raw
 
 
 def strings_in(value) -> set[str]:
