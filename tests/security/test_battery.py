@@ -5,8 +5,9 @@ Writes are sent as the claimant (a party, so most routes parse the body instead 
 the door) with path parameters from the security world; queries as a role that may read the
 list. No answer may be a 5xx; an API 4xx carries the JSON error envelope; a refused request
 leaves every table's row count and the dispute's row as they were. Requests are rolled back.
-The websocket frames and the web forms are in test_battery_frames.py and test_battery_forms.py;
-the exact round trip of accepted inputs in test_battery_roundtrip.py.
+One field at a time of valid payloads is in test_battery_fields.py, the websocket frames and
+the web forms in test_battery_frames.py and test_battery_forms.py, the exact round trip of
+accepted inputs (the settlement PDF too) in test_battery_roundtrip.py.
 """
 
 from __future__ import annotations
