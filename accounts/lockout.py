@@ -21,22 +21,32 @@ def client_ip(request: HttpRequest) -> str | None:
 
     With no proxy configured X-Forwarded-For is ignored (anyone can send it). Behind N
     proxies each appends the address it received from, so the client is the N-th entry
-    from the right, as DRF's throttles read it with the same NUM_PROXIES. None when there
-    is no address or it is not one (django-axes stores it in an IP column: PostgreSQL
-    refuses anything else, and an in-process sign-in such as `force_login` has none).
+    from the right, as DRF's throttles read it with the same NUM_PROXIES. None when that is
+    not an IP address (no REMOTE_ADDR, a forged hop): axes stores it in an address column,
+    which PostgreSQL checks (docs/security.md).
     """
     proxies = settings.PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return _ip(hops[-min(proxies, len(hops))])
-    return _ip(request.META.get("REMOTE_ADDR", ""))
+            return _address(hops[-min(proxies, len(hops))])
+    return _address(request.META.get("REMOTE_ADDR", ""))
 
 
-def _ip(value: str) -> str | None:
+def client_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes counts failures for (as axes reads it), cut to the longest a username
+    can be: axes stores it in a 255-character column, where PostgreSQL refused a longer one
+    with a 500 (docs/security.md)."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials or getattr(request, "data", None) or getattr(request, "POST", None)
+    value = source.get(field) if hasattr(source, "get") else None
+    return value[:150].replace("\x00", "") if isinstance(value, str) else value
+
+
+def _address(text: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(value))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 

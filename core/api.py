@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.utils import json
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ServiceError
@@ -88,9 +92,17 @@ class Refusal(BasePermission):
     code = "permission_denied"
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
 class LimitedJSONParser(JSONParser):
     """JSON bodies above 1 MB are refused with 413 before they are read; nesting too deep for
-    the decoder is a 400, not a server error (docs/security.md)."""
+    the decoder and numbers out of range (1e309) are a 400, not a server error
+    (docs/security.md)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
@@ -98,9 +110,12 @@ class LimitedJSONParser(JSONParser):
         if length > JSON_MAX_BYTES:
             raise PayloadTooLarge()
         try:
-            return super().parse(stream, media_type, parser_context)
+            text = codecs.getreader(get_encoding(parser_context or {}))(stream)
+            return json.load(text, parse_float=_finite_float)  # NaN and Infinity refused too
         except RecursionError as exc:
             raise exceptions.ParseError(_("The JSON is nested too deeply.")) from exc
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
 
 
 class NewestFirst(CursorPagination):

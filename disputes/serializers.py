@@ -14,6 +14,16 @@ from .hooks import offered
 from .models import Category, Dispute, DisputeEvent, Evidence
 
 
+class CategorySlugField(serializers.SlugRelatedField):
+    """A category by its slug; text with a NUL is refused before the lookup, which PostgreSQL
+    would answer with an error (docs/security.md)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CategorySerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
 
@@ -38,7 +48,7 @@ class OnBehalfInput(serializers.Serializer):
 class FileDisputeSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10000)
-    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    category = CategorySlugField(slug_field="slug", queryset=Category.objects.all())
     grid = serializers.PrimaryKeyRelatedField(queryset=Region.objects.filter(kind=Region.Kind.GRID))
     respondent = RespondentInput()
     amount_claimed = serializers.DecimalField(

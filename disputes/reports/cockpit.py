@@ -92,7 +92,7 @@ def cockpit_filters(user, params) -> tuple[CockpitForm, scope.Filters]:
     data = getattr(form, "cleaned_data", {})
     region = params.get("region", "")
     filters = scope_filters(
-        user, int(region) if region.isdigit() else None, data.get("start"), data.get("end"),
+        user, int(region) if region.isascii() and region.isdigit() and len(region) <= 19 else None, data.get("start"), data.get("end"),
         data["category"].slug if data.get("category") else None,
     )  # fmt: skip
     return form, filters

@@ -110,7 +110,7 @@ class RoomMessagesView(APIView):
         raw = self.request.query_params.get(name, "")
         if raw == "":
             return default
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) < 2**63):
             raise ServiceError(_("Must be a non-negative integer."), code="invalid", field=name)
         return int(raw)
 

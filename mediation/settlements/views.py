@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -18,9 +20,14 @@ from disputes.api import visible_dispute
 from ..models import Settlement
 from . import agreements
 
+# The form of a verification code (mediation.models.new_verification_code: URL-safe base64).
+CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
 
 def verify_page(request, code: str):
     """Confirms that a sealed settlement with this code exists: masked names, date, SHA-256."""
+    if not CODE.fullmatch(code):  # a NUL is a server error on PostgreSQL (docs/security.md)
+        raise Http404
     settlement = (
         Settlement.objects.select_related("dispute")
         .filter(verification_code=code, sealed_at__isnull=False)

@@ -39,14 +39,43 @@ MARKERS = {
 
 # Figures for the terminal summary: name → {"label": count}.
 REPORT: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+# The hostile-input battery's figures (tests/security/test_battery*.py), printed as one line:
+# targets by kind ("write routes", "query routes", "frame types", "forms") and the answers.
+BATTERY: dict[str, int] = defaultdict(int)
+BATTERY_TARGETS = (
+    "write routes",
+    "fields of valid payloads",
+    "query routes",
+    "path routes",
+    "frame types",
+    "forms",
+)
+
+
+def battery_line() -> str:
+    from .hostile import INPUTS
+
+    targets = " + ".join(f"{BATTERY[k]} {k}" for k in BATTERY_TARGETS if BATTERY.get(k))
+    answers = ", ".join(
+        f"{BATTERY[k]} {label}"
+        for k, label in (
+            ("refused", "refused 4xx"),
+            ("accepted", "accepted"),
+            ("5xx", "5xx"),
+            ("changed", "changed"),
+        )
+    )
+    return f"battery: {len(INPUTS)} inputs x {targets}: {BATTERY['requests']} requests, {answers}"
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not REPORT:
+    if not REPORT and not BATTERY:
         return
     terminalreporter.section("security figures")
     for name, figures in REPORT.items():
         terminalreporter.write_line(f"{name}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    if BATTERY:
+        terminalreporter.write_line(battery_line())
 
 
 # --- the routes -------------------------------------------------------------------------------
