@@ -9,8 +9,10 @@ A socket with neither a ticket nor an Origin, an Origin of `null` or any header 
 a control character is refused at the handshake too. Sockets from an allowed origin
 without a valid credential reach the consumer as anonymous (it closes with 4401).
 
-The session is read once, at connect, without Channels' SessionMiddleware: that one wraps
-every frame the socket sends to save an HTTP session, which a websocket never does.
+The session is read at connect without Channels' SessionMiddleware: that one wraps every
+frame the socket sends to save an HTTP session, which a websocket never does. The scope's
+`credential` (the session, or the sign-in a ticket was issued under) is re-read while the
+socket lives (accounts.sockets), which closes the socket once it ends.
 """
 
 from __future__ import annotations
@@ -89,8 +91,13 @@ class TicketOrCookieAuth:
         if tickets:
             from mediation.chat.tickets import redeem_ticket
 
-            user = await database_sync_to_async(redeem_ticket)(tickets[0])
-            return await self.inner(dict(scope, user=user or AnonymousUser(), auth="ticket"), receive, send)
+            user, credential = await database_sync_to_async(redeem_ticket)(tickets[0]) or (
+                AnonymousUser(),
+                None,
+            )
+            # The ticket's socket lives as long as the sign-in that asked for it (accounts.sockets).
+            scope = dict(scope, user=user, credential=credential, auth="ticket")
+            return await self.inner(scope, receive, send)
         cookies = {}
         for name, value in scope.get("headers", []):
             if name == b"cookie":
@@ -100,7 +107,7 @@ class TicketOrCookieAuth:
             cookies.get(settings.SESSION_COOKIE_NAME)
         )
         user = await get_user(dict(scope, session=session))
-        # The heartbeat re-reads the session by its key, to close the socket once it ends.
-        key = session.session_key if user.is_authenticated else None
-        scope = dict(scope, cookies=cookies, session=session, session_key=key, user=user, auth="cookie")
+        # Re-read by its key (accounts.sockets), to close the socket once the session ends.
+        credential = ("session", session.session_key) if user.is_authenticated else None
+        scope = dict(scope, cookies=cookies, session=session, credential=credential, user=user, auth="cookie")
         return await self.inner(scope, receive, send)
