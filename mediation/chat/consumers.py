@@ -13,7 +13,6 @@ import time
 import weakref
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -137,15 +136,6 @@ class RoomConsumer(GuardedConsumer):
     room_id: int | None = None
     group: str = ""
     quiet_until = 0.0  # no further `rate_limited` error before this (time.monotonic())
-
-    async def dispatch(self, message):
-        # Channels 4.2+ hops to a thread before every handler to close stale database
-        # connections. Every database call here goes through database_sync_to_async, which
-        # does that itself, so the broadcast path (chat.frame, chat.relay) stays on the loop.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     # --- connection ---------------------------------------------------------------------
     async def connect(self):

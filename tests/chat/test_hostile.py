@@ -297,6 +297,48 @@ def test_daphne_sends_the_close_codes_the_chat_uses(code):
     assert sent == [code]
 
 
+def test_daphne_sends_nothing_to_a_closing_socket():
+    """Once the client's close frame is read, autobahn raised on each send, killing a
+    consumer broadcasting to that socket; config/ws.py drops those sends."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    protocol = WebSocketProtocol.__new__(WebSocketProtocol)
+    protocol.state = WebSocketProtocol.STATE_CLOSING
+    protocol.serverSend("来晚了", False)
+
+
+async def test_daphne_reads_a_flooding_socket_in_paced_batches(settings):
+    """Under daphne (config/ws.py), frames past twice the rate in one second never reach the
+    application, and the socket is not read for a while (TCP pushes back on the sender)."""
+    import time
+
+    from daphne.ws_protocol import WebSocketProtocol
+
+    from config import ws
+
+    class Transport:  # the TCP connection: only whether it is being read
+        reading = True
+
+        def pauseProducing(self):
+            self.reading = False
+
+        def resumeProducing(self):
+            self.reading = True
+
+    settings.CHAT_RATE = 10
+    protocol = WebSocketProtocol.__new__(WebSocketProtocol)
+    protocol.muted, protocol.client_addr, protocol.state = False, None, WebSocketProtocol.STATE_OPEN
+    protocol.application_queue, protocol.transport = asyncio.Queue(), Transport()
+    await asyncio.sleep(1.02 - time.monotonic() % 1)  # early in a second
+    for n in range(50):
+        protocol.onMessage(f'{{"n": {n}}}'.encode(), False)
+    assert protocol.application_queue.qsize() == 20 and not protocol.transport.reading
+    await asyncio.sleep(ws.PAUSE + 0.05)
+    assert protocol.transport.reading
+    first = [protocol.application_queue.get_nowait()["text"] for _ in range(20)]
+    assert first == [f'{{"n": {n}}}' for n in range(20)]
+
+
 async def test_a_flood_of_2000_frames_over_4_sockets_stores_only_the_users_limit(rooms, claimant):
     """2,000 frames as fast as the test client sends them (in one process that is well under
     1,000 a second) over 4 sockets of one user: only the limit per calendar second is stored,
