@@ -80,9 +80,10 @@ class Writer:
 
 class Heartbeat:
     """Every CHAT_PRESENCE_TTL / 3 seconds, database calls refresh the presence of all this
-    process's sockets and re-check their access, in case an event was lost (the
-    channel layer is at-most-once); their credentials are re-read by accounts.sockets.Watch. In chunks of 25 sockets, so that the writer's batches,
-    which share the database thread, never wait long behind one (100 sockets took ~18 ms)."""
+    process's sockets and re-check their access, in case an event was lost (the channel
+    layer is at-most-once); accounts.sockets.Watch re-reads their credentials. In chunks of
+    25 sockets, so that the writer's batches, which share the database thread, never wait
+    long behind one (100 sockets took ~18 ms)."""
 
     CHUNK = 25
 
