@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-settlement bench-stats bench-outbox bench-queue debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ bench-assignment: install ## mediator ranking with 5,000 mediators and 200,000 d
 
 bench-chat: install ## chat cost and loss: bare websockets beside daphne + Redis + PostgreSQL
 	$(PY) bench/chat.py
+
+bench-chat-flood: install ## other rooms' ack p99 while one user floods 1,000 frames/s (daphne + Redis + PostgreSQL)
+	$(PY) bench/chat_flood.py
 
 bench-settlement: install ## settlement render + four signatures, and verification
 	$(PY) bench/settlement.py

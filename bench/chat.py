@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Not bench/ itself: bench/queue.py would shadow the standard library's queue module.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tiaojie_chat_bench"
 ORIGIN = "http://bench.local"
@@ -114,6 +115,7 @@ def seed(rooms: int) -> list[dict]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
+    from accounts import sessions
     from accounts.models import Region, User
     from disputes.models import Category, Dispute
     from mediation.chat import rooms as chat
@@ -155,6 +157,7 @@ def seed(rooms: int) -> list[dict]:
             session = SessionStore()
             session.update({SESSION_KEY: str(user.pk), HASH_SESSION_KEY: user.get_session_auth_hash(),
                             BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})  # fmt: skip
+            sessions.start(session)  # stamped like a sign-in, or the heartbeat closes it (4401)
             session.create()
             keys.append(session.session_key)
         result.append({"room": room.pk, "members": keys})

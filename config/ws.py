@@ -9,12 +9,16 @@ A socket with neither a ticket nor an Origin, an Origin of `null` or any header 
 a control character is refused at the handshake too. Sockets from an allowed origin
 without a valid credential reach the consumer as anonymous (it closes with 4401).
 
-The session is read once, at connect, without Channels' SessionMiddleware: that one wraps
-every frame the socket sends to save an HTTP session, which a websocket never does.
+The session is read at connect without Channels' SessionMiddleware: that one wraps every
+frame the socket sends to save an HTTP session, which a websocket never does. The scope's
+`credential` (the session, or the sign-in a ticket was issued under) is re-read while the
+socket lives (accounts.sockets), which closes the socket once it ends.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from importlib import import_module
 from urllib.parse import parse_qs
 
@@ -44,7 +48,8 @@ def _clean_headers(scope) -> bool:
 
 
 def allow_protocol_close_codes() -> None:
-    """Let applications close with 1008, 1009 and 1011 under daphne.
+    """Let applications close with 1008, 1009 and 1011 under daphne, and send nothing
+    (rather than raise) to a socket that is closing.
 
     daphne closes through autobahn's sendClose, which accepts only 1000 and 3000-4999 (the
     codes of its client API) and raises for the rest, so a consumer closing with 1011 stayed
@@ -67,9 +72,71 @@ def allow_protocol_close_codes() -> None:
 
     server_close.protocol_codes = True
     WebSocketProtocol.serverClose = server_close
+    original_send = WebSocketProtocol.serverSend
+
+    def server_send(self, content, binary=False):
+        # Once the client's close frame is read, autobahn raises on every send until daphne
+        # learns the connection is gone, killing a consumer that was broadcasting to it.
+        if self.state not in (self.STATE_CLOSING, self.STATE_CLOSED):
+            original_send(self, content, binary)
+
+    WebSocketProtocol.serverSend = server_send
 
 
 allow_protocol_close_codes()
+
+
+def frames_per_second() -> int:
+    """Frames a second a socket is read at; twice the chat's rate limit (per user and room,
+    so per socket at most), which therefore never refuses a frame the limit would pass."""
+    return 2 * settings.CHAT_RATE
+
+
+PAUSE = 0.1  # seconds a flooding socket goes unread at a time
+
+
+def pace_flooding_sockets() -> None:
+    """Under daphne, frames a socket sends beyond frames_per_second() in a second are
+    dropped before the application sees them, unanswered, like the rate limit's refusals
+    (docs/chat-protocol.md#limits), and the socket is read only every PAUSE seconds until
+    the second ends (TCP pushes back on its sender meanwhile).
+
+    Refusing a frame in the consumer still cost ~200 µs of the process's one event loop
+    (a read, parsing, dispatch); paced, a flood is read in ten small batches a second, each
+    short enough not to hold up other sockets (docs/benchmarks.md, "Chat flood").
+    """
+    try:
+        from daphne.ws_protocol import WebSocketProtocol
+    except ImportError:  # not served by daphne
+        return
+    if getattr(WebSocketProtocol.onMessage, "paced", False):
+        return
+    original = WebSocketProtocol.onMessage
+
+    def on_message(self, payload, is_binary):
+        now = time.monotonic()
+        second = int(now)
+        if getattr(self, "paced_second", None) != second:
+            self.paced_second, self.paced_count = second, 0
+        self.paced_count += 1
+        if self.paced_count <= frames_per_second():
+            original(self, payload, is_binary)
+        elif not getattr(self, "paced_paused", False):
+            self.paced_paused = True
+            self.transport.pauseProducing()
+            # daphne runs Twisted on the asyncio loop: this is the reactor's clock too.
+            asyncio.get_running_loop().call_later(min(PAUSE, second + 1 - now), resume, self)
+
+    def resume(self):
+        self.paced_paused = False
+        if self.transport is not None and self.state != self.STATE_CLOSED:
+            self.transport.resumeProducing()
+
+    on_message.paced = True
+    WebSocketProtocol.onMessage = on_message
+
+
+pace_flooding_sockets()
 
 
 class TicketOrCookieAuth:
@@ -89,8 +156,13 @@ class TicketOrCookieAuth:
         if tickets:
             from mediation.chat.tickets import redeem_ticket
 
-            user = await database_sync_to_async(redeem_ticket)(tickets[0])
-            return await self.inner(dict(scope, user=user or AnonymousUser(), auth="ticket"), receive, send)
+            user, credential = await database_sync_to_async(redeem_ticket)(tickets[0]) or (
+                AnonymousUser(),
+                None,
+            )
+            # The ticket's socket lives as long as the sign-in that asked for it (accounts.sockets).
+            scope = dict(scope, user=user, credential=credential, auth="ticket")
+            return await self.inner(scope, receive, send)
         cookies = {}
         for name, value in scope.get("headers", []):
             if name == b"cookie":
@@ -100,7 +172,7 @@ class TicketOrCookieAuth:
             cookies.get(settings.SESSION_COOKIE_NAME)
         )
         user = await get_user(dict(scope, session=session))
-        # The heartbeat re-reads the session by its key, to close the socket once it ends.
-        key = session.session_key if user.is_authenticated else None
-        scope = dict(scope, cookies=cookies, session=session, session_key=key, user=user, auth="cookie")
+        # Re-read by its key (accounts.sockets), to close the socket once the session ends.
+        credential = ("session", session.session_key) if user.is_authenticated else None
+        scope = dict(scope, cookies=cookies, session=session, credential=credential, user=user, auth="cookie")
         return await self.inner(scope, receive, send)

@@ -275,6 +275,9 @@ class WsTicket(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    # The sign-in that asked for the ticket ("session:<key>" or "token:<key>"): the socket
+    # closes once it ends (accounts.sockets). Emptied when the ticket is redeemed.
+    credential = models.CharField(max_length=100, blank=True, default="")
 
     def __str__(self) -> str:
         return f"ticket of {self.user_id}"

@@ -6,7 +6,6 @@ dispute (docs/chat-protocol.md); membership is rooms.role_in, read from plain ro
 
 from __future__ import annotations
 
-from accounts import sessions
 from accounts.models import User
 
 from . import sql
@@ -53,20 +52,3 @@ def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]
         else:
             answers.append((None, room.dispute.state in WRITABLE_STATES))
     return answers
-
-
-def session_alive(session_key: str | None, user_id: int) -> bool:
-    """Whether a cookie socket's session still signs this user in, read from the session
-    store as it is now: gone (logged out, flushed), past its expiry date, or past the
-    idle or absolute timeout (accounts.sessions)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import SESSION_KEY
-
-    if not session_key:
-        return False
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if str(session.get(SESSION_KEY)) != str(user_id):  # load() drops an expired session
-        return False
-    return not sessions.session_expired(session)

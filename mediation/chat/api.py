@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -147,4 +147,8 @@ class WsTicketView(APIView):
     )
     def post(self, request):
         """A single-use ticket, valid 60 seconds: open /ws/rooms/{id}/?ticket=... with it."""
-        return Response({"ticket": tickets.issue_ticket(request.user)}, status=status.HTTP_201_CREATED)
+        credential = tickets.credential_of(request)
+        if credential is None:  # signed in some other way: nothing to tie the socket's life to
+            raise exceptions.NotAuthenticated()
+        ticket = tickets.issue_ticket(request.user, credential)
+        return Response({"ticket": ticket}, status=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 """The chat socket, /ws/rooms/{room_id}/ (docs/chat-protocol.md). It only routes: membership
 is in chat.rooms, frames in chat.frames, storage in chat.store (shared with the REST
-fallback), socket re-checks in chat.access, presence in chat.presence.
+fallback), socket re-checks in chat.access, presence in chat.presence. The frame size limit
+and the credential re-check are every socket's (accounts.sockets).
 """
 
 from __future__ import annotations
@@ -8,15 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import weakref
 
 from asgiref.sync import sync_to_async
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from accounts.sockets import GuardedConsumer
 from core.errors import ServiceError
 
 from . import access, frames, presence, ratelimit, rooms, store
@@ -24,7 +25,7 @@ from .realtime import user_group
 
 log = logging.getLogger(__name__)
 
-TOO_BIG = 1009  # a frame over frames.MAX_FRAME_BYTES (docs/chat-protocol.md#close-codes)
+RATE_LIMITED = json.dumps({"type": "error", "code": "rate_limited", "detail": "Too many frames; slow down."})
 
 
 def dumps(frame: dict) -> str:
@@ -79,9 +80,10 @@ class Writer:
 
 class Heartbeat:
     """Every CHAT_PRESENCE_TTL / 3 seconds, database calls refresh the presence of all this
-    process's sockets and re-check their access, in case an event was lost (the
-    channel layer is at-most-once). In chunks of 25 sockets, so that the writer's batches,
-    which share the database thread, never wait long behind one (100 sockets took ~18 ms)."""
+    process's sockets and re-check their access, in case an event was lost (the channel
+    layer is at-most-once); accounts.sockets.Watch re-reads their credentials. In chunks of
+    25 sockets, so that the writer's batches, which share the database thread, never wait
+    long behind one (100 sockets took ~18 ms)."""
 
     CHUNK = 25
 
@@ -102,27 +104,14 @@ class Heartbeat:
                 for start in range(0, len(live), self.CHUNK):
                     chunk = live[start : start + self.CHUNK]
                     sockets = [(c.channel_name, c.user.pk, c.room_id) for c in chunk]
-                    sessions = [(c.scope.get("session_key"), c.user.pk) for c in chunk]
                     try:
-                        answers = await database_sync_to_async(_heartbeat)(sockets, sessions)
+                        answers = await database_sync_to_async(presence.heartbeat)(sockets)
                         for consumer, (refusal, writable) in zip(chunk, answers, strict=True):
                             await consumer.apply_access(refusal, writable)
                     except Exception:  # a database hiccup must not end the loop
                         log.exception("chat heartbeat failed")
         finally:
             self.task = None
-
-
-def _heartbeat(sockets, sessions) -> list[tuple[int | None, bool]]:
-    """presence.heartbeat, and a cookie socket whose session ended is closed with 4401:
-    so a socket outlives its session by at most one heartbeat (CHAT_PRESENCE_TTL / 3)."""
-    answers = presence.heartbeat(sockets)
-    return [
-        (rooms.NOT_AUTHENTICATED, False)
-        if refusal is None and key is not None and not access.session_alive(key, user_id)
-        else (refusal, writable)
-        for (refusal, writable), (key, user_id) in zip(answers, sessions, strict=True)
-    ]
 
 
 _per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # tests run a loop per test
@@ -144,19 +133,10 @@ def heartbeat() -> Heartbeat:
     return _of_loop()[1]
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(GuardedConsumer):
     room_id: int | None = None
     group: str = ""
-    closing = False
-
-    async def dispatch(self, message):
-        # Channels 4.2+ hops to a thread before every handler to close stale database
-        # connections. Every database call here goes through database_sync_to_async, which
-        # does that itself, so the broadcast path (chat.frame, chat.relay) stays on the loop.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+    quiet_until = 0.0  # no further `rate_limited` error before this (time.monotonic())
 
     # --- connection ---------------------------------------------------------------------
     async def connect(self):
@@ -181,6 +161,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # when the broadcast is published (SUBSCRIBE and PUBLISH use different connections).
         await self.send_presence(online, to_self=True)
         heartbeat().add(self)
+        self.guard()  # the credential, re-read every accounts.sockets.RECHECK_SECONDS
 
     def _join(self) -> tuple[int, bool, list[int]]:
         last_seq, writable = rooms.room_state(self.room_id)
@@ -196,11 +177,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         online = await database_sync_to_async(presence.leave)(self.room_id, self.channel_name)
         await self.send_presence(online)
 
-    async def shut(self, code: int) -> None:
-        if not self.closing:
-            self.closing = True
-            await self.close(code=code)
-
     async def send_frame(self, frame: dict) -> None:
         if not self.closing:
             await self.send(text_data=dumps(frame))
@@ -214,15 +190,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- frames from the client ---------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
+        # A frame over 64 KiB never gets here (GuardedConsumer closes the socket with 1009).
         if self.room_id is None or self.closing:
             return
-        if frames.frame_too_big(text_data, bytes_data):  # before parsing anything
-            await self.shut(TOO_BIG)
-            return
         if not await self.within_rate():
-            await self.send_frame(
-                {"type": "error", "code": "rate_limited", "detail": "Too many frames; slow down."}
-            )
+            await self.rate_limited()
             return
         try:
             if text_data is None:
@@ -240,6 +212,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not self.bucket.take():
             return False
         return await sync_to_async(ratelimit.take_shared, thread_sensitive=False)(self.user.pk, self.room_id)
+
+    async def rate_limited(self) -> None:
+        """A refused frame gets no answer of its own: one `rate_limited` error a second per
+        socket at most, so that a flood costs the server little more than reading it
+        (docs/chat-protocol.md#limits)."""
+        now = time.monotonic()
+        if now >= self.quiet_until:
+            self.quiet_until = now + 1.0
+            await self.send_frame_text(RATE_LIMITED)
 
     async def on_send(self, frame: dict) -> None:
         # Stored by this process's writer, then broadcast to the room (the sender included).

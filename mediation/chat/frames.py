@@ -25,18 +25,7 @@ class FrameError(Exception):
         return {"type": "error", "code": self.code, "detail": self.detail}
 
 
-# A frame larger than this (UTF-8 bytes) closes the socket with 1009 before it is parsed.
-MAX_FRAME_BYTES = 64 * 1024
 MAX_SEQ = 2**63 - 1  # the database's bigint: a larger `after` or `seq` cannot match anything
-
-
-def frame_too_big(text: str | None, data: bytes | None) -> bool:
-    """Whether a client frame is over MAX_FRAME_BYTES; counted without encoding when short."""
-    if data is not None:
-        return len(data) > MAX_FRAME_BYTES
-    if text is None or len(text) * 4 <= MAX_FRAME_BYTES:
-        return False
-    return len(text) > MAX_FRAME_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES
 
 
 def _no_constant(name: str):

@@ -10,9 +10,12 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
+from accounts import sockets
 from config.asgi import application
 from disputes.models import Category
+from mediation.chat import tickets
 from mediation.models import Room
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -37,6 +40,12 @@ def chat_settings(settings):
 
 
 @pytest.fixture
+def recheck_every_second(monkeypatch):
+    """Sockets re-read their credential every second instead of every 20 (accounts.sockets)."""
+    monkeypatch.setattr(sockets, "RECHECK_SECONDS", 1.0)
+
+
+@pytest.fixture
 def mediating(dispute, advance):
     """The fixture dispute in mediation, with its three rooms."""
     return advance(dispute, "in_mediation")
@@ -53,6 +62,12 @@ def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def token_ticket(user) -> str:
+    """A ticket asked for with the user's API token (as a mobile app does)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return tickets.issue_ticket(user, ("token", token.key))
 
 
 async def open_socket(room_id, user=None, *, origin=ORIGIN, ticket=None, cookie=None):

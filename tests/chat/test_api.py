@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.authtoken.models import Token
 
 from disputes import services
 from mediation.chat import store as chat
@@ -152,6 +153,7 @@ def test_a_ticket_is_issued_to_a_signed_in_user_and_stored_only_as_a_digest(api,
     assert len(ticket) >= 40
     stored = WsTicket.objects.get()
     assert stored.user == claimant and ticket not in stored.digest
-    assert tickets.redeem_ticket(ticket) == claimant
+    token = Token.objects.get(user=claimant)
+    assert tickets.redeem_ticket(ticket) == (claimant, ("token", token.key))
     assert tickets.redeem_ticket(ticket) is None  # single use
     assert api().post("/api/v1/ws-tickets/", {}, format="json").status_code == 401

@@ -16,10 +16,9 @@ from django.utils import timezone
 from core.errors import ServiceError
 from disputes import services
 from mediation.chat import store as chat
-from mediation.chat import tickets
 from mediation.models import Message, Presence
 
-from .conftest import close_code, frames_until, joined, next_of, open_socket
+from .conftest import close_code, frames_until, joined, next_of, open_socket, token_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,13 +81,13 @@ async def test_a_session_cookie_without_origin_is_refused_at_the_handshake(rooms
 async def test_a_foreign_origin_is_refused_at_the_handshake(rooms, claimant):
     socket = await open_socket(rooms["joint"].pk, claimant, origin="http://evil.example")
     assert not socket.connected
-    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
+    ticket = await sync_to_async(token_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin="http://127.0.0.1:9999")
     assert not socket.connected
 
 
 async def test_a_ticket_opens_a_socket_without_origin_once(rooms, claimant):
-    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
+    ticket = await sync_to_async(token_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
     assert (await next_of(socket, "hello"))["room"] == rooms["joint"].pk
     await socket.disconnect()
@@ -97,7 +96,7 @@ async def test_a_ticket_opens_a_socket_without_origin_once(rooms, claimant):
 
 
 async def test_a_ticket_with_an_allowed_origin_works_too(rooms, claimant):
-    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
+    ticket = await sync_to_async(token_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, ticket=ticket)
     assert (await next_of(socket, "hello"))["writable"] is True
     await socket.disconnect()
@@ -106,7 +105,7 @@ async def test_a_ticket_with_an_allowed_origin_works_too(rooms, claimant):
 async def test_an_expired_or_made_up_ticket_is_not_authenticated(rooms, claimant):
     from mediation.models import WsTicket
 
-    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
+    ticket = await sync_to_async(token_ticket)(claimant)
     await WsTicket.objects.all().aupdate(expires_at=timezone.now() - timedelta(seconds=1))
     socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
     assert await close_code(socket) == 4401
@@ -115,7 +114,7 @@ async def test_an_expired_or_made_up_ticket_is_not_authenticated(rooms, claimant
 
 
 async def test_a_ticket_wins_over_a_session_cookie(rooms, claimant, outsider):
-    ticket = await sync_to_async(tickets.issue_ticket)(outsider)
+    ticket = await sync_to_async(token_ticket)(outsider)
     socket = await open_socket(rooms["joint"].pk, claimant, ticket=ticket)
     assert await close_code(socket) == 4403
 
@@ -310,8 +309,9 @@ async def test_more_than_ten_frames_a_second_are_rate_limited(rooms, claimant):
         frames.append(await socket.receive_json_from())
     limited = [f for f in frames if f["type"] == "error"]
     stored = [f for f in frames if f["type"] == "message"]
-    assert limited and all(f["code"] == "rate_limited" for f in limited)
-    assert 10 <= len(stored) <= 11 and len(stored) + len(limited) == 15
+    assert 10 <= len(stored) <= 11
+    # One error for the refused frames, not one each (docs/chat-protocol.md#limits).
+    assert [f["code"] for f in limited] == ["rate_limited"]
     await asyncio.sleep(1.1)
     await socket.send_json_to(send_frame("慢一点", "r-late"))  # the socket is still open
     assert (await next_of(socket, "message"))["message"]["body"] == "慢一点"

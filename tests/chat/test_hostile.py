@@ -14,12 +14,12 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.db import connections
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from config.asgi import application
-from mediation.chat import tickets
 from mediation.models import Message
 
-from .conftest import ORIGIN, close_code, joined, next_of, open_socket, session_cookie
+from .conftest import ORIGIN, close_code, joined, next_of, open_socket, session_cookie, token_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -127,7 +127,7 @@ async def test_a_frame_just_under_64_kib_is_answered(rooms, claimant):
 async def test_a_foreign_look_alike_or_null_origin_is_refused_before_accept(rooms, claimant, origin):
     socket = await open_socket(rooms["joint"].pk, claimant, origin=origin)
     assert not socket.connected
-    ticket = await sync_to_async(tickets.issue_ticket)(claimant)
+    ticket = await sync_to_async(token_ticket)(claimant)
     socket = await open_socket(rooms["joint"].pk, origin=origin, ticket=ticket)
     assert not socket.connected
 
@@ -167,26 +167,88 @@ def expire_sessions() -> None:
     Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
 
 
-async def test_a_socket_closes_within_a_heartbeat_after_its_session_expires(rooms, claimant, settings):
-    settings.CHAT_PRESENCE_TTL = 3  # a heartbeat a second
+async def test_a_socket_closes_within_a_recheck_after_its_session_expires(
+    rooms, claimant, recheck_every_second
+):
     socket = await joined(rooms["joint"].pk, claimant)
     await still_alive(socket)
     await sync_to_async(expire_sessions)()
     assert await close_code(socket, timeout=4) == 4401
 
 
-async def test_a_socket_closes_when_its_session_is_deleted(rooms, claimant, settings):
-    settings.CHAT_PRESENCE_TTL = 3
+async def test_a_socket_closes_when_its_session_is_deleted(rooms, claimant, recheck_every_second):
     socket = await joined(rooms["joint"].pk, claimant)
     await sync_to_async(Session.objects.all().delete)()
     assert await close_code(socket, timeout=4) == 4401
 
 
-async def test_a_live_session_keeps_its_socket_across_heartbeats(rooms, claimant, settings):
-    settings.CHAT_PRESENCE_TTL = 3
+async def test_a_live_session_keeps_its_socket_across_rechecks(rooms, claimant, recheck_every_second):
     socket = await joined(rooms["joint"].pk, claimant)
     await asyncio.sleep(2.5)
     await still_alive(socket)
+    await socket.disconnect()
+
+
+# --- tickets live as long as the sign-in that asked for them ----------------------------------
+def revoke_tokens() -> None:
+    Token.objects.all().delete()  # what logging out does (accounts.signals)
+
+
+def age_tokens(settings) -> None:
+    Token.objects.update(created=timezone.now() - settings.SESSION_TOKEN_TTL - timezone.timedelta(seconds=1))
+
+
+async def test_a_ticket_socket_closes_within_a_recheck_after_its_token_is_revoked(
+    rooms, claimant, recheck_every_second
+):
+    ticket = await sync_to_async(token_ticket)(claimant)
+    socket = await joined(rooms["joint"].pk, None, ticket=ticket, origin=None)
+    await asyncio.sleep(1.5)  # a recheck or more with the token alive
+    await still_alive(socket)
+    await sync_to_async(revoke_tokens)()
+    assert await close_code(socket, timeout=4) == 4401
+
+
+async def test_a_ticket_socket_closes_within_a_recheck_after_its_token_expires(
+    rooms, claimant, recheck_every_second, settings
+):
+    ticket = await sync_to_async(token_ticket)(claimant)
+    socket = await joined(rooms["joint"].pk, None, ticket=ticket, origin=None)
+    await sync_to_async(age_tokens)(settings)
+    assert await close_code(socket, timeout=4) == 4401
+
+
+async def test_a_ticket_socket_closes_when_the_session_that_asked_for_it_ends(
+    rooms, claimant, recheck_every_second
+):
+    from django.test import Client
+
+    def ticket_from_the_session():
+        client = Client()
+        client.force_login(claimant)
+        return client.post("/api/v1/ws-tickets/", {}, content_type="application/json").json()["ticket"]
+
+    ticket = await sync_to_async(ticket_from_the_session)()
+    socket = await joined(rooms["joint"].pk, None, ticket=ticket, origin=None)
+    await still_alive(socket)
+    await sync_to_async(expire_sessions)()
+    assert await close_code(socket, timeout=4) == 4401
+
+
+async def test_a_ticket_asked_for_with_a_since_revoked_token_opens_nothing(rooms, claimant):
+    ticket = await sync_to_async(token_ticket)(claimant)
+    await sync_to_async(revoke_tokens)()
+    socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
+    assert await close_code(socket) == 4401
+
+
+async def test_a_redeemed_ticket_forgets_its_credential(rooms, claimant):
+    from mediation.models import WsTicket
+
+    ticket = await sync_to_async(token_ticket)(claimant)
+    assert (await WsTicket.objects.aget()).credential.startswith("token:")
+    socket = await joined(rooms["joint"].pk, None, ticket=ticket, origin=None)
+    assert (await WsTicket.objects.aget()).credential == ""
     await socket.disconnect()
 
 
@@ -235,10 +297,53 @@ def test_daphne_sends_the_close_codes_the_chat_uses(code):
     assert sent == [code]
 
 
+def test_daphne_sends_nothing_to_a_closing_socket():
+    """Once the client's close frame is read, autobahn raised on each send, killing a
+    consumer broadcasting to that socket; config/ws.py drops those sends."""
+    from daphne.ws_protocol import WebSocketProtocol
+
+    protocol = WebSocketProtocol.__new__(WebSocketProtocol)
+    protocol.state = WebSocketProtocol.STATE_CLOSING
+    protocol.serverSend("来晚了", False)
+
+
+async def test_daphne_reads_a_flooding_socket_in_paced_batches(settings):
+    """Under daphne (config/ws.py), frames past twice the rate in one second never reach the
+    application, and the socket is not read for a while (TCP pushes back on the sender)."""
+    import time
+
+    from daphne.ws_protocol import WebSocketProtocol
+
+    from config import ws
+
+    class Transport:  # the TCP connection: only whether it is being read
+        reading = True
+
+        def pauseProducing(self):
+            self.reading = False
+
+        def resumeProducing(self):
+            self.reading = True
+
+    settings.CHAT_RATE = 10
+    protocol = WebSocketProtocol.__new__(WebSocketProtocol)
+    protocol.muted, protocol.client_addr, protocol.state = False, None, WebSocketProtocol.STATE_OPEN
+    protocol.application_queue, protocol.transport = asyncio.Queue(), Transport()
+    await asyncio.sleep(1.02 - time.monotonic() % 1)  # early in a second
+    for n in range(50):
+        protocol.onMessage(f'{{"n": {n}}}'.encode(), False)
+    assert protocol.application_queue.qsize() == 20 and not protocol.transport.reading
+    await asyncio.sleep(ws.PAUSE + 0.05)
+    assert protocol.transport.reading
+    first = [protocol.application_queue.get_nowait()["text"] for _ in range(20)]
+    assert first == [f'{{"n": {n}}}' for n in range(20)]
+
+
 async def test_a_flood_of_2000_frames_over_4_sockets_stores_only_the_users_limit(rooms, claimant):
     """2,000 frames as fast as the test client sends them (in one process that is well under
-    1,000 a second) over 4 sockets of one user: only the limit per calendar second is stored.
-    Other rooms' latency under a flood is not asserted here (docs/security.md)."""
+    1,000 a second) over 4 sockets of one user: only the limit per calendar second is stored,
+    and each socket gets at most one `rate_limited` error a second, not one per refused frame.
+    Other rooms' latency under a flood is measured by bench/chat_flood.py (docs/benchmarks.md)."""
     import math
     import time
 
@@ -253,4 +358,10 @@ async def test_a_flood_of_2000_frames_over_4_sockets_stores_only_the_users_limit
     stored = await sync_to_async(Message.objects.filter(room=rooms["claimant"]).count)()
     assert 10 <= stored <= 10 * (math.ceil(elapsed) + 1)
     for socket in flooders:
+        errors = []
+        while not await socket.receive_nothing(timeout=0.2):
+            frame = await socket.receive_json_from()
+            if frame["type"] == "error":
+                errors.append(frame["code"])
+        assert set(errors) == {"rate_limited"} and len(errors) <= math.ceil(elapsed) + 1
         await socket.disconnect()
