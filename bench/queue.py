@@ -13,7 +13,7 @@ knows the probe task, then publishes from a separate producer process:
 - notices behind others (three times): one commit of `--behind` / 2 reminders to a resident
   with a phone and an email (`--behind` SMS and email rows), then one reminder to another
   resident in its own commit: commit → that SMS's file in var/outbox/sms (its mtime), and
-  the `--behind` rows per second (rows / (last sent_at − their commit));
+  the `--behind` rows per second (rows / (last sent_at − first sent_at));
 - notices one by one: `--notices` reminders, one commit each, `--notice-rate` per second:
   commit → SMS file p50 / p95 / max.
 
@@ -97,7 +97,7 @@ def sms_file_time(outbox: Path, row_id: int, timeout: float) -> float | None:
 def notices(args, work: Path) -> dict:
     """Notification delivery through the real path: timeline events, outbox rows, the worker."""
     from django.db import transaction
-    from django.db.models import Max
+    from django.db.models import Max, Min
 
     from disputes import services
     from notifications.models import Notification
@@ -130,16 +130,16 @@ def notices(args, work: Path) -> dict:
     behind = []
     for _ in range(3):
         before = set(outgoing.values_list("pk", flat=True))
-        ahead = remind(resident, args.behind // 2)
+        remind(resident, args.behind // 2)
         committed = remind(late)
         written = sms_file_time(outbox, last_sms(late), args.timeout)
         drained(args.timeout)
         rows = outgoing.exclude(pk__in=before).exclude(user=late)
-        last = rows.aggregate(last=Max("sent_at"))["last"]
+        span = rows.aggregate(first=Min("sent_at"), last=Max("sent_at"))
         behind.append(
             {
                 "latency_ms": round((written - committed) * 1000, 1) if written else None,
-                "rows_per_s": round(rows.count() / (last.timestamp() - ahead), 1),
+                "rows_per_s": round(rows.count() / (span["last"] - span["first"]).total_seconds(), 1),
             }
         )
     lat = []
