@@ -1,6 +1,6 @@
 """Celery queue: tasks per second, enqueue → start latency and notices delivered, embedded default beside Redis.
 
-Usage: python bench/queue.py [--burst 1000] [--trickle 200] [--rate 20] [--behind 300]
+Usage: python bench/celery_queue.py [--burst 1000] [--trickle 200] [--rate 20] [--behind 300]
        [--notices 100] [--notice-rate 10] [--only embedded|redis]
 
 For each broker it starts a real worker (`celery -A config worker`, the options of
@@ -26,29 +26,24 @@ bench/results/queue.json.
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path, where this file would shadow
-# the standard library's `queue` (which kombu imports): put the repository there instead.
+from celery import shared_task
+
 ROOT = Path(__file__).resolve().parent.parent
-if sys.path and Path(sys.path[0] or ".").resolve() == ROOT / "bench":
-    sys.path[0] = str(ROOT)
-
-import argparse  # noqa: E402 - after the sys.path fix above
-import json  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from celery import shared_task  # noqa: E402
 
 REDIS_DEFAULT = "redis://127.0.0.1:6379/9"
 
 
-@shared_task(name="bench.queue.probe", ignore_result=True, acks_late=True)
+@shared_task(name="bench.celery_queue.probe", ignore_result=True, acks_late=True)
 def probe(sent: float, out: str, hold: float = 0.0) -> None:
     """Record (published at, started at) on one line: O_APPEND writes this small are atomic.
 
@@ -112,10 +107,13 @@ def notices(args, work: Path) -> dict:
     outgoing = Notification.objects.exclude(channel="in_app")
 
     def remind(user, times: int = 1) -> float:
+        """The commit's time: the first after-commit callback, before the live pushes."""
+        committed: list[float] = []
         with transaction.atomic():
+            transaction.on_commit(lambda: committed.append(time.time()))
             for _ in range(times):
                 services.record_event(dispute, "sla_reminder", None, notify=[user])
-        return time.time()
+        return committed[0]
 
     def last_sms(user) -> int:
         return outgoing.filter(user=user, channel="sms").latest("id").pk
@@ -245,7 +243,7 @@ def run_broker(name: str, args) -> dict:
                    check=True, capture_output=True)  # fmt: skip
     log = open(work / "worker.log", "wb")  # noqa: SIM115 - closed with the process
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--include", "bench.queue",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--include", "bench.celery_queue",
          "--concurrency", str(args.concurrency), "--loglevel", "WARNING"],
         cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
     )  # fmt: skip
