@@ -105,5 +105,5 @@ bench-settlement: install ## settlement render + four signatures, and verificati
 bench-outbox: install ## notifications delivered per second by one worker on Redis, commit→delivery lag
 	$(PY) bench/outbox.py
 
-bench-queue: install ## Celery tasks/s and enqueue→start latency: embedded default beside Redis (db 9)
-	env -u DATABASE_URL $(PY) bench/queue.py --redis-url $${QUEUE_REDIS_URL:-redis://127.0.0.1:6379/9}
+bench-queue: install ## Celery tasks/s, enqueue→start latency, notices: embedded default beside Redis (db 9)
+	env -u DATABASE_URL $(PY) bench/celery_queue.py --redis-url $${QUEUE_REDIS_URL:-redis://127.0.0.1:6379/9}

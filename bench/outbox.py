@@ -122,13 +122,20 @@ def main() -> None:
         wait_all_sent(120)
 
         # Burst: everything committed at once.
-        before = set(outgoing.values_list("pk", flat=True))
-        with transaction.atomic():
-            for _ in range(args.burst):
-                services.record_event(dispute, "sla_reminder", None, notify=[resident])
         from django.utils import timezone
 
-        committed = timezone.now()
+        def stamp(into: list) -> None:
+            """Registered first, so it runs first after commit: the commit's time, before the
+            other after-commit work (queuing the delivery, the live pushes)."""
+            transaction.on_commit(lambda: into.append(timezone.now()))
+
+        before = set(outgoing.values_list("pk", flat=True))
+        burst_commit: list = []
+        with transaction.atomic():
+            stamp(burst_commit)
+            for _ in range(args.burst):
+                services.record_event(dispute, "sla_reminder", None, notify=[resident])
+        committed = burst_commit[0]
         wait_all_sent()
         burst = outgoing.exclude(pk__in=before)
         last = burst.aggregate(last=Max("sent_at"))["last"]
@@ -141,9 +148,11 @@ def main() -> None:
         interval = 1 / args.rate
         start = time.monotonic()
         for i in range(args.trickle):
+            at: list = []
             with transaction.atomic():
+                stamp(at)
                 event = services.record_event(dispute, "sla_reminder", None, notify=[resident])
-            commits[event.pk] = timezone.now()
+            commits[event.pk] = at[0]
             pause = start + (i + 1) * interval - time.monotonic()
             if pause > 0:
                 time.sleep(pause)

@@ -308,6 +308,8 @@ NOTIFY_MAX_COUNTDOWN = 300  # longer waits are left to the sweeper, not a Celery
 NOTIFY_SWEEP_SECONDS = env_int("TIAOJIE_NOTIFY_SWEEP_SECONDS", 60)  # how often beat sweeps
 NOTIFY_SWEEP_GRACE = env_int("TIAOJIE_NOTIFY_SWEEP_GRACE", 60)  # a queued row is re-queued after this
 NOTIFY_SWEEP_BATCH = 5000  # rows queued per sweep at most
+# Rows one delivery task claims and sends together (the rows of one commit, in tasks of this many).
+NOTIFY_BATCH = env_int("TIAOJIE_NOTIFY_BATCH", 50)
 # Celery closes Django's database connections after every task unless this is set: a new
 # PostgreSQL connection per delivery cut a worker to ~30 deliveries/s (bench/outbox.py).
 # notifications.tasks closes broken or aged connections after each task instead, as Django

@@ -15,6 +15,11 @@ from django.utils import timezone
 
 
 class FileEmailBackend(EmailBackend):
+    def open(self) -> bool:
+        """Each message is its own file: no shared log file to open (a sender that opens the
+        connection once for a batch, as for SMTP, gets no stray `.log` file)."""
+        return False
+
     def send_messages(self, email_messages) -> int:
         folder = Path(self.file_path)
         sent = 0

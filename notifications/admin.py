@@ -29,14 +29,13 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry_now(self, request, queryset):
         from django.utils import timezone
 
-        from .tasks import deliver
+        from .tasks import queue
 
         rows = list(queryset.filter(status__in=["failed", "pending"]).values_list("pk", flat=True))
         queryset.filter(pk__in=rows).update(
             status="pending", next_attempt_at=timezone.now(), queued_at=timezone.now()
         )
-        for pk in rows:
-            deliver.delay(pk)
+        queue(rows)
         self.message_user(
             request, ngettext("%d notification queued.", "%d notifications queued.", len(rows)) % len(rows)
         )

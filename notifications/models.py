@@ -15,7 +15,8 @@ class Notification(models.Model):
     In-app rows are delivered by being written (the inbox is the channel; the live push is a
     courtesy). SMS and email rows wait as `pending` until a worker claims one (`sending`,
     with a lease), sends it and marks it `sent`; a failure puts it back to `pending` with a
-    later `next_attempt_at`, and after NOTIFY_MAX_ATTEMPTS it is `failed`.
+    later `next_attempt_at`, and after NOTIFY_MAX_ATTEMPTS it is `failed`. The rows of one
+    commit are delivered together (docs/features/notifications.md).
     """
 
     class Channel(models.TextChoices):
@@ -58,6 +59,8 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The Celery task that holds the row while `sending` (notifications.delivery.claim).
+    claimed_by = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

@@ -9,16 +9,21 @@ preferences and delivery; it knows nothing of disputes (docs/features/notificati
 
 from __future__ import annotations
 
+import itertools
 import logging
+import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 
-from . import push, texts
+from . import delivery, push, texts
 from .models import Notification, Preference
 
 log = logging.getLogger(__name__)
@@ -75,12 +80,56 @@ def notify(
         if r.email and (legal or pref is None or pref.email):
             rows.append(Notification(channel=Channel.EMAIL, address=r.email, **common))
     created = Notification.objects.bulk_create(rows)
-    transaction.on_commit(partial(after_commit, created))
+    # The SMS and email rows of the whole transaction go out together: the first of its
+    # after_commit calls queues them all, in tasks of NOTIFY_BATCH rows.
+    seq = next(_written)
+    outgoing(transaction.get_connection()).append(
+        (seq, [r.pk for r in created if r.channel != Channel.IN_APP])
+    )
+    transaction.on_commit(partial(after_commit, created, seq))
     return created
 
 
-def after_commit(rows: list[Notification]) -> None:
-    """Push in-app notices to open sockets; queue one delivery task per SMS/email row.
+_written = itertools.count()
+
+
+def outgoing(connection) -> list[tuple[int, list[int]]]:
+    """(sequence number, SMS and email row ids) of each `notify` on this connection whose
+    rows are not queued yet."""
+    if not hasattr(connection, "tiaojie_outgoing"):
+        connection.tiaojie_outgoing = []
+    return connection.tiaojie_outgoing
+
+
+def take_outgoing(since: int) -> list[int]:
+    """The ids written since `since` (the first after_commit of a commit takes its whole
+    transaction's rows). Older entries are dropped: their transaction rolled back, since a
+    committed one would have taken them. Entries of a savepoint rolled back inside this
+    transaction are taken too, and harmless: a task finds nothing to claim under their ids
+    (or, where SQLite reused an id, a row of this transaction, claimed once).
+    """
+    pending = outgoing(transaction.get_connection())
+    ids = dict.fromkeys(pk for seq, group in pending if seq >= since for pk in group)
+    pending.clear()
+    return list(ids)
+
+
+_inline = ContextVar("notifications_inline", default=False)
+
+
+@contextmanager
+def delivered_inline():
+    """Notices committed inside this block are sent by this process, not queued for the
+    worker: the demo seed's hundreds of notices (docs/features/notifications.md)."""
+    reset = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(reset)
+
+
+def after_commit(rows: list[Notification], seq: int) -> None:
+    """Push in-app notices to open sockets; queue the transaction's SMS and email rows.
 
     If the broker is down the rows stay pending and the sweeper queues them later.
     """
@@ -90,16 +139,25 @@ def after_commit(rows: list[Notification]) -> None:
                 push.notify_user(row)
             except Exception:  # noqa: BLE001 - a push is a courtesy; the inbox has the notice
                 log.warning("live push failed for notification %s", row.pk, exc_info=True)
-    from .tasks import deliver
+    ids = take_outgoing(seq)
+    if not ids:
+        return
+    if _inline.get():
+        deliver_now(ids)
+        return
+    from .tasks import queue
 
-    for row in rows:
-        if row.channel == Channel.IN_APP:
-            continue
-        try:
-            deliver.delay(row.pk)
-        except Exception:  # noqa: BLE001 - the broker is unreachable: the sweeper will queue them
-            log.warning("broker unreachable; notification %s left to the sweeper", row.pk, exc_info=True)
-            return
+    try:
+        queue(ids)
+    except Exception:  # noqa: BLE001 - the broker is unreachable: the sweeper will queue them
+        log.warning("broker unreachable; %d notifications left to the sweeper", len(ids), exc_info=True)
+
+
+def deliver_now(ids: list[int]) -> None:
+    """Send rows in this process, in batches; failures wait for the sweeper."""
+    size = settings.NOTIFY_BATCH
+    for start in range(0, len(ids), size):
+        delivery.deliver(ids[start : start + size], token=f"inline-{uuid.uuid4().hex}")
 
 
 # --- the inbox ------------------------------------------------------------------------------------

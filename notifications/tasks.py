@@ -1,8 +1,9 @@
-"""Celery tasks: deliver one outbox row; sweep for rows that are due and undelivered."""
+"""Celery tasks: deliver a batch of outbox rows; sweep for rows that are due and undelivered."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 from celery import shared_task
 from celery.signals import task_postrun
@@ -14,18 +15,34 @@ from . import delivery
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True)
-def deliver(self, notification_id: int) -> None:
-    """Idempotent by the row id: a redelivered or duplicate task finds the row claimed or sent."""
-    delay = delivery.deliver(notification_id)
-    # Short waits are Celery retries; longer ones wait in the database for the sweeper
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def deliver(self, notification_ids: list[int] | int) -> None:
+    """Deliver a batch of rows (an id alone is a batch of one: tasks queued before batches).
+
+    Idempotent by the rows: a duplicate task finds them claimed or sent; this task redelivered
+    after its process died takes back the rows it held (delivery.claim).
+    """
+    ids = [notification_ids] if isinstance(notification_ids, int) else list(notification_ids)
+    retry = delivery.deliver(ids, token=self.request.id or uuid.uuid4().hex)
+    if self.request.is_eager:
+        return  # inline (tests, the demo seed): retries are left to the sweeper
+    # Short waits are Celery countdowns; longer ones wait in the database for the sweeper
     # (on Redis an ETA past the visibility timeout would run twice).
-    if (
-        delay is not None
-        and not self.request.is_eager
-        and delay.total_seconds() <= settings.NOTIFY_MAX_COUNTDOWN
-    ):
-        raise self.retry(countdown=delay.total_seconds())
+    for delay, group in retry.items():
+        if delay.total_seconds() <= settings.NOTIFY_MAX_COUNTDOWN:
+            try:
+                deliver.apply_async((group,), countdown=delay.total_seconds())
+            except Exception:  # noqa: BLE001 - the broker is unreachable: the sweeper will queue them
+                log.warning(
+                    "broker unreachable; %d notifications left to the sweeper", len(group), exc_info=True
+                )
+
+
+def queue(ids: list[int]) -> None:
+    """One delivery task per NOTIFY_BATCH rows. Raises when the broker is unreachable."""
+    size = settings.NOTIFY_BATCH
+    for start in range(0, len(ids), size):
+        deliver.delay(ids[start : start + size])
 
 
 @shared_task(ignore_result=True)
@@ -36,8 +53,7 @@ def sweep() -> int:
     publish, a worker killed mid-task and retries longer than a Celery countdown.
     """
     ids = delivery.due_ids(settings.NOTIFY_SWEEP_BATCH)
-    for pk in ids:
-        deliver.delay(pk)
+    queue(ids)
     if ids:
         log.info("notifications sweep queued %d", len(ids))
     return len(ids)

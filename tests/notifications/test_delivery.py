@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from disputes import services
@@ -151,9 +152,48 @@ def test_a_claimed_row_is_not_sent_by_a_second_worker(stranger_dispute, grid_wor
 
     services.fire(stranger_dispute.pk, "accept", by=grid_worker)
     row = sent("accept", channel="sms", address="13999990000")[0]
-    assert delivery.claim(row.pk) is not None  # another worker is sending it now
+    assert delivery.claim([row.pk], token="another-task")  # another worker is sending it now
     tasks.deliver.delay(row.pk)
     assert counting == []
+
+
+def test_the_rows_of_one_commit_go_out_together_in_batches(
+    stranger_dispute, grid_worker, counting, settings, django_capture_on_commit_callbacks
+):
+    from celery.signals import task_prerun
+
+    settings.NOTIFY_BATCH = 2
+    batches = []
+
+    def record(sender=None, args=None, **_kwargs):
+        if sender.name == tasks.deliver.name:
+            batches.append(args[0])
+
+    task_prerun.connect(record)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            services.fire(stranger_dispute.pk, "accept", by=grid_worker)
+            services.record_event(stranger_dispute, "sla_reminder", None, notify=[grid_worker])
+    finally:
+        task_prerun.disconnect(record)
+    rows = [r.pk for r in sent() if r.channel != "in_app" and r.kind in ("accept", "sla_reminder")]
+    # Two notices, four SMS and email rows (respondent SMS and email, claimant SMS, grid worker
+    # SMS): one commit, so two tasks of two rows, in the order they were written.
+    assert len(rows) == 4 and batches == [rows[:2], rows[2:]]
+    assert {r.status for r in sent() if r.pk in rows} == {"sent"} and len(counting) == 3
+
+
+def test_a_task_run_again_after_its_process_died_takes_back_its_rows(stranger_dispute, grid_worker, counting):
+    from notifications import delivery
+
+    services.fire(stranger_dispute.pk, "accept", by=grid_worker)
+    row = sent("accept", channel="sms", address="13999990000")[0]
+    assert delivery.claim([row.pk], token="task-1")  # then its pool process was killed
+    tasks.deliver.apply(args=([row.pk],), task_id="task-2")  # another task: not its row
+    assert counting == []
+    tasks.deliver.apply(args=([row.pk],), task_id="task-1")  # the same task, redelivered
+    row.refresh_from_db()
+    assert row.status == "sent" and row.attempts == 2 and len(counting) == 1
 
 
 # --- preferences ------------------------------------------------------------------------------------

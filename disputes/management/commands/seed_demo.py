@@ -25,6 +25,7 @@ from disputes import services
 from disputes.management import demo_data as data
 from disputes.models import Category, Dispute, Level
 from disputes.payloads import PAYLOADS
+from notifications.services import delivered_inline
 
 
 @dataclass
@@ -200,8 +201,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         # Automatic assignment stays off while seeding: the demo keeps disputes waiting for a
-        # grid worker to choose a mediator, instead of a worker assigning them later.
-        with override_settings(TIAOJIE_AUTO_ASSIGN=False), transaction.atomic():
+        # grid worker to choose a mediator, instead of a worker assigning them later. The
+        # seed's notices (about 700 SMS and email rows) are sent by this command after its
+        # commit, so the worker starts with an empty queue (docs/features/notifications.md).
+        with delivered_inline(), override_settings(TIAOJIE_AUTO_ASSIGN=False), transaction.atomic():
             world = World(regions=self.seed_regions(), users={})
             world.users = self.seed_users(world)
             self.seed_mediation_pool(world)
