@@ -50,15 +50,22 @@ def frame_too_big(text: str | None, data: bytes | None) -> bool:
 def session_alive(session_key: str | None, user_id: int) -> bool:
     """Whether a session still signs this user in, read from the session store as it is
     now: not gone (logged out, flushed), not past its expiry date, nor past the idle or
-    absolute timeout (accounts.sessions)."""
-    from django.contrib.auth import SESSION_KEY
+    absolute timeout (accounts.sessions), and made under the user's current password (a
+    password reset ends every session this way, as Django's own sign-in check does)."""
+    from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.utils.crypto import constant_time_compare
 
     if not session_key:
         return False
     session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     if str(session.get(SESSION_KEY)) != str(user_id):  # load() drops an expired session
         return False
-    return not sessions.session_expired(session)
+    if sessions.session_expired(session):
+        return False
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and constant_time_compare(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
 
 
 def credentials_alive(pairs: list[tuple[Credential | None, int]]) -> list[bool]:

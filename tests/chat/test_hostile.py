@@ -242,6 +242,23 @@ async def test_a_ticket_asked_for_with_a_since_revoked_token_opens_nothing(rooms
     assert await close_code(socket) == 4401
 
 
+async def test_a_ticket_asked_for_by_a_session_opens_nothing_after_a_password_change(rooms, claimant):
+    """A password reset keeps the session row but ends its sign-in (Django's session hash)."""
+    from django.test import Client
+
+    def ticket_then_new_password():
+        client = Client()
+        client.force_login(claimant)
+        ticket = client.post("/api/v1/ws-tickets/", {}, content_type="application/json").json()["ticket"]
+        claimant.set_password("a-new-password-9")
+        claimant.save(update_fields=["password"])
+        return ticket
+
+    ticket = await sync_to_async(ticket_then_new_password)()
+    socket = await open_socket(rooms["joint"].pk, ticket=ticket, origin=None)
+    assert await close_code(socket) == 4401
+
+
 async def test_a_redeemed_ticket_forgets_its_credential(rooms, claimant):
     from mediation.models import WsTicket
 
