@@ -243,8 +243,11 @@ class ChatClient:
     """Speaks docs/chat-protocol.md as a mobile app would: connects with a fresh ticket (to
     another of `ports` while one is down), keeps every message by seq, syncs after each
     reconnect and on any gap, and resends its unacknowledged messages with their
-    client_msg_id. `on_ack(client, message)` is called for each of its own messages the
-    server acknowledged (its own copy of the message frame)."""
+    client_msg_id after a reconnect or ACK_TIMEOUT seconds without an acknowledgement (the
+    broadcast that carries it is at most once). `on_ack(client, message)` is called for each
+    of its own messages the server acknowledged (its own copy of the message frame)."""
+
+    ACK_TIMEOUT = 5.0
 
     def __init__(self, ports: list[int], user: dict, room: int, port: int, who: str = "", on_ack=None):
         self.ports, self.user, self.room, self.port = ports, user, room, port
@@ -255,6 +258,8 @@ class ChatClient:
         self.max_seen = 0
         self.syncing = False
         self.unacked: dict[str, str] = {}
+        self.sent_at: dict[str, float] = {}
+        self.resends = 0
         self.presence: list[list[int]] = []
         self.ws = None
         self.connected = asyncio.Event()
@@ -299,14 +304,27 @@ class ChatClient:
             if not self.closed:
                 self.reconnects += 1
 
+    async def resend_late(self) -> None:
+        while not self.closed:
+            await asyncio.sleep(1)
+            if not self.connected.is_set():
+                continue
+            now = time.monotonic()
+            for client_msg_id, body in list(self.unacked.items()):
+                if now - self.sent_at.get(client_msg_id, now) > self.ACK_TIMEOUT:
+                    self.resends += 1
+                    await self.send_message(client_msg_id, body)
+
     def start(self) -> None:
         self.task = asyncio.create_task(self.run())
+        self.resender = asyncio.create_task(self.resend_late())
 
     async def stop(self) -> None:
         self.closed = True
         if self.ws is not None:
             await self.ws.close()
         self.task.cancel()
+        self.resender.cancel()
 
     async def send(self, frame: dict) -> None:
         import websockets
@@ -330,6 +348,7 @@ class ChatClient:
             self.messages[message["seq"]] = message
             self.max_seen = max(self.max_seen, message["seq"])
             if message["author"]["id"] == self.user["id"]:
+                self.sent_at.pop(message["client_msg_id"], None)
                 if self.unacked.pop(message["client_msg_id"], None) is not None and self.on_ack:
                     self.on_ack(self, message)
             while self.last + 1 in self.messages:
@@ -341,7 +360,7 @@ class ChatClient:
             if not self.connected.is_set():
                 self.connected.set()
                 for client_msg_id, body in list(self.unacked.items()):
-                    await self.send({"type": "send", "body": body, "client_msg_id": client_msg_id})
+                    await self.send_message(client_msg_id, body)
             if self.max_seen > self.last:
                 await self.sync()
         elif kind == "presence":
@@ -349,11 +368,15 @@ class ChatClient:
         elif kind == "error":
             raise AssertionError(f"{self.who}: {frame}")
 
+    async def send_message(self, client_msg_id: str, body: str) -> None:
+        self.sent_at[client_msg_id] = time.monotonic()
+        await self.send({"type": "send", "body": body, "client_msg_id": client_msg_id})
+
     async def say(self, body: str) -> str:
         client_msg_id = str(uuid.uuid4())
         self.unacked[client_msg_id] = body
         if self.connected.is_set():
-            await self.send({"type": "send", "body": body, "client_msg_id": client_msg_id})
+            await self.send_message(client_msg_id, body)
         return client_msg_id
 
     def abort(self) -> None:

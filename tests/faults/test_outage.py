@@ -81,7 +81,7 @@ def test_stop_redis_during_200_transitions_and_restart_it_after_60_s(stack, repo
         ("list", "GET", "/api/v1/disputes/?page_size=5", claimant, None),
         ("ticket", "POST", "/api/v1/ws-tickets/", claimant, {}),
         ("queue", "GET", "/api/v1/queue/", token, None),
-        ("case file", "GET", f"/api/v1/disputes/{stack.data['dossiers'][-1]}/dossier/", token, None),
+        ("case file", "GET", f"/api/v1/disputes/{stack.data['chat']['dispute']}/dossier/", token, None),
     ]
     grid = stack.data["grid"]
 
