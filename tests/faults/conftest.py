@@ -106,7 +106,9 @@ class FaultStack:
         self.env = production_env(
             self.db.url, self.redis.url(), self.var,
             TIAOJIE_NOTIFY_SWEEP_SECONDS="2",  # sweep every 2 s
-            TIAOJIE_NOTIFY_SWEEP_GRACE="3",  # re-queue rows queued 3 s ago and still pending
+            # Re-queue rows queued 20 s ago and still pending (a killed worker's prefetched tasks).
+            # Shorter, the sweeper re-queues the whole backlog every sweep (docs/security.md).
+            TIAOJIE_NOTIFY_SWEEP_GRACE="20",
             TIAOJIE_NOTIFY_LEASE="5",  # a dead worker's claim expires after 5 s
             TIAOJIE_AUTO_ASSIGN="0",
             TIAOJIE_CHAT_RATE="1000",  # the per-user rate has its own tests; here it would slow the stream
