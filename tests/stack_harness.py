@@ -74,11 +74,12 @@ async def until(condition, timeout: float, what: str) -> None:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 class Database:
-    """A database of its own on DATABASE_URL's server, named `<prefix>_<pid>`."""
+    """A database of its own on DATABASE_URL's server, named after DATABASE_URL's own:
+    `<its name>_<prefix>_<pid>`."""
 
     def __init__(self, prefix: str):
         parts = urlsplit(DATABASE_URL)
-        self.name = f"{prefix}_{os.getpid()}"
+        self.name = f"{parts.path.strip('/') or 'tiaojie'}_{prefix}_{os.getpid()}"
         self.admin_url = urlunsplit(parts._replace(path="/postgres"))
         self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
 

@@ -67,7 +67,7 @@ def categories():
 
 class Stack:
     def __init__(self, logs: Path):
-        self.db = Database("tiaojie_chat_stack")
+        self.db = Database("chat_stack")
         self.env = dict(
             os.environ,
             DATABASE_URL=self.db.url,

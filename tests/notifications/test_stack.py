@@ -74,7 +74,7 @@ print(time.monotonic() - started)
 
 class Stack:
     def __init__(self, tmp: Path):
-        self.db = Database("tiaojie_notify_stack")
+        self.db = Database("notify_stack")
         self.var = tmp / "var"
         self.var.mkdir()
         self.redis = RedisServer(tmp / "redis.log")
