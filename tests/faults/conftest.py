@@ -127,6 +127,7 @@ class FaultStack:
         self.ports = ports
         self.daphnes = {port: Daphne(self.env, self.logs / f"daphne-{port}.log", port) for port in ports}
         self.worker = Worker(self.env, self.logs / "worker.log", self.var / "beat-schedule")
+        self.worker_exits = 0
 
     def setup(self) -> None:
         self.db.create()
@@ -166,8 +167,19 @@ class FaultStack:
             return []
         return [line.split(" ", 1)[1] for line in self.journal.read_text().splitlines() if line]
 
+    def supervise(self) -> None:
+        """What the deployment's supervisor does (systemd's Restart=always): start the worker
+        again if it exited on its own (docs/security.md: it may, when Redis goes away)."""
+        if self.worker.reap():
+            self.worker_exits += 1
+            self.worker.start()
+
     def wait_all_sent(self, timeout: float) -> None:
-        wait_until(lambda: self.unsent() == 0, timeout, "every notification sent", log=self.worker.log)
+        def done() -> bool:
+            self.supervise()
+            return self.unsent() == 0
+
+        wait_until(done, timeout, "every notification sent", log=self.worker.log)
 
 
 def key(pk: int, created) -> str:
