@@ -122,16 +122,20 @@ def test_a_worker_killed_between_sending_and_recording(stack, report):
     doomed = rows[:3]  # SMS, email, SMS of 6 rows: each kills its worker once
     stack.doomed.write_text("\n".join(doomed) + "\n")
     stack.worker.start()
+    deaths = 0
     deadline = time.monotonic() + 180
     while stack.unsent() and time.monotonic() < deadline:
         if stack.worker.reap():  # it killed itself after the provider accepted a doomed row
-            ledger.fault("worker killed after a send, before recording it")
+            deaths += 1
             stack.worker.start()
         time.sleep(0.2)
     stack.wait_all_sent(5)
     killed = sorted(p.name.split(".")[-2] for p in stack.doomed.parent.glob(f"{stack.doomed.name}.*.killed"))
     assert killed == sorted(doomed)  # every doomed row was sent and its worker died before recording
-    assert len(ledger.faults) == len(doomed)
+    for row in killed:  # two pool processes may die in one kill: one fault per row, not per death
+        ledger.fault(f"worker killed after sending row {row}, before recording it")
+    assert 1 <= deaths <= len(doomed)
+    ledger.notes.append(f"worker deaths {deaths}")
     journal = Counter(stack.journal_keys())
     resent = {k for k, n in journal.items() if n > 1}
     assert {k.rsplit("-n", 1)[1] for k in resent} >= set(doomed)  # sent again after the lease expired...
