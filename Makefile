@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -72,8 +72,13 @@ test-e2e: install ## the browser tests (chromium), in their own pytest run
 		echo "tests/e2e has no browser tests yet"; rc=0; \
 	fi; exit $$rc
 
-test-stack: install ## the non-browser suite on PostgreSQL and Redis (PG_URL, REDIS_URL)
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(BIN)/pytest -m "not e2e"
+test-stack: install ## the non-browser suite on PostgreSQL and Redis (PG_URL, REDIS_URL), faults aside
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(BIN)/pytest -m "not e2e and not faults"
+
+# Real daphne and Celery processes, a redis-server of its own on a free port (PG_URL's server holds
+# the suite's database); TIAOJIE_FAULTS_OUTAGE_SECONDS shortens the 60 s Redis outage.
+test-faults: install ## the fault suite and its ledger: kills, Redis outages, nothing lost (PG_URL, REDIS_URL)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_URL) $(BIN)/pytest tests/faults -m faults
 
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .

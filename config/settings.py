@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Redis (cache, broker) down: 503 with Retry-After, not 500 (docs/security.md, "Faults and the ledger").
+    "core.unavailable.UnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into accounts.lockout's 429.
@@ -456,6 +458,10 @@ PKI_EVENT_CERT_LIFETIME = timedelta(days=1)
 # --- Settlements: PDF cache and judicial confirmation (司法确认) -------------------------
 # Rendered PDFs (drafts, unsigned applications) are cached by the SHA-256 of their HTML.
 PDF_CACHE_SECONDS = env_int("TIAOJIE_PDF_CACHE_SECONDS", 7 * 24 * 3600)
+# The case file and referral letter render off the request (docs/security.md, "PDFs and long
+# documents"): seconds of CPU and wall clock per render; a job still pending 60 s after that
+# (its worker died) is queued again when its reader asks.
+PDF_RENDER_SECONDS = env_int("TIAOJIE_PDF_RENDER_SECONDS", 120)
 # People's Mediation Law art. 33: the parties apply jointly within 30 days of the agreement
 # taking effect (reminders 7 days and 1 day before it closes).
 JUDICIAL_WINDOW_DAYS = 30

@@ -143,7 +143,13 @@ def collect(kind: str, dispute_id: int, reader_id: int, enqueue) -> tuple[str, b
             return "pending", None, None
         at = timezone.now()
         job.write(status="pending", at=at.isoformat(), queued=time.time())
-        enqueue(at)
+        try:
+            enqueue(at)
+        except Exception:
+            # The broker is down: no job waits, so the next ask queues it again (the view
+            # answers 503 with Retry-After, core.unavailable).
+            shutil.rmtree(job.folder, ignore_errors=True)
+            raise
     return "pending", None, None
 
 

@@ -72,8 +72,10 @@ class Writer:
                             await layer.group_send(f"room-{send.room_id}", event)
                         else:
                             await consumer.not_stored(result)
-                    except Exception:  # stored all the same: clients get it by `sync`
+                    except Exception:  # stored all the same: the others get it by `sync`
                         log.exception("chat broadcast failed")
+                        if isinstance(result, store.Posted):
+                            await consumer.acknowledge(result.text)
         finally:
             self.running = False
 
@@ -225,6 +227,14 @@ class RoomConsumer(GuardedConsumer):
     async def on_send(self, frame: dict) -> None:
         # Stored by this process's writer, then broadcast to the room (the sender included).
         writer().submit(store.Send(self.room_id, self.user, frame["body"], frame["client_msg_id"]), self)
+
+    async def acknowledge(self, text: str) -> None:
+        """The sender's own copy when the broadcast that carries it failed (Redis down or
+        restarting): it committed, so the sender is told (docs/chat-protocol.md)."""
+        try:
+            await self.send_frame_text(text)
+        except Exception:  # the socket is gone: the client resends and gets it again
+            log.warning("chat acknowledgement failed", exc_info=True)
 
     async def not_stored(self, result) -> None:
         """The writer's answer for a send that stored nothing new."""

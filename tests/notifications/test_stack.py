@@ -10,30 +10,26 @@ folder, where messages are counted by notification id.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
-REDIS_URL = os.environ.get("REDIS_URL", "")
-pytestmark = [
-    pytest.mark.stack,
-    pytest.mark.skipif(
-        not (DATABASE_URL.startswith(("postgres://", "postgresql://")) and REDIS_URL),
-        reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL",
-    ),
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
-]
-ROOT = Path(__file__).resolve().parents[2]
+from tests.stack_harness import (
+    Database,
+    RedisServer,
+    Worker,
+    migrate,
+    needs_redis_server,
+    needs_stack,
+    production_env,
+    python,
+    python_json,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.stack, needs_stack, needs_redis_server]
 BATCH = 10
 
 SETUP = """
@@ -77,30 +73,14 @@ print(time.monotonic() - started)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     def __init__(self, tmp: Path):
-        parts = urlsplit(DATABASE_URL)
-        base = parts.path.strip("/") or "tiaojie"
-        self.db_name = f"{base}_notify_stack_{os.getpid()}"
-        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
-        self.db_url = urlunsplit(parts._replace(path=f"/{self.db_name}"))
-        self.redis_port = free_port()
+        self.db = Database("notify_stack")
         self.var = tmp / "var"
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("TIAOJIE_", "DJANGO_", "CELERY"))
-        }
-        self.env.update(
-            DATABASE_URL=self.db_url,
-            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
-            DJANGO_SETTINGS_MODULE="config.settings",
-            DJANGO_SECRET_KEY="stack-test-secret-key-" + "x" * 40,
-            TIAOJIE_VAR_DIR=str(self.var),
+        self.var.mkdir()
+        self.redis = RedisServer(tmp / "redis.log")
+        self.env = production_env(
+            self.db.url, self.redis.url(), self.var,
             TIAOJIE_NOTIFY_SWEEP_SECONDS="2",  # sweep every 2 s
             TIAOJIE_NOTIFY_SWEEP_GRACE="3",  # re-queue rows queued 3 s ago and still pending
             TIAOJIE_NOTIFY_LEASE="5",  # a dead worker's claim expires after 5 s
@@ -108,72 +88,40 @@ class Stack:
             # 50 ms a message, as a provider takes: the worker is killed mid-burst.
             TIAOJIE_SMS_BACKEND="tests.notifications.gateways.SlowSms",
             TIAOJIE_AUTO_ASSIGN="0",
-        )
-        self.redis: subprocess.Popen | None = None
-        self.worker: subprocess.Popen | None = None
-
-    def sql(self, statement: str, url: str | None = None):
-        import psycopg
-
-        with psycopg.connect(url or self.admin_url, autocommit=True) as conn:
-            cursor = conn.execute(statement)
-            return cursor.fetchall() if cursor.description else None
+        )  # fmt: skip
+        self.worker = Worker(self.env, self.var / "worker.log", self.var / "beat-schedule")
 
     def rows(self, where: str = "TRUE") -> list[tuple]:
-        return self.sql(
-            f"SELECT id, channel, status, attempts FROM notifications_notification WHERE {where}", self.db_url
+        return self.db.sql(
+            f"SELECT id, channel, status, attempts FROM notifications_notification WHERE {where}"
         )
 
     def python(self, script: str, *args) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script, *map(str, args)],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr.decode()[-3000:]
-        return done.stdout.decode()
+        return python(script, self.env, *args, timeout=120)
 
     def setup(self) -> dict:
-        self.sql(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-        self.sql(f'CREATE DATABASE "{self.db_name}"')
-        self.start_redis()
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=self.env,
-                       check=True, capture_output=True)  # fmt: skip
-        return json.loads(self.python(SETUP).strip().splitlines()[-1])
+        self.db.create()
+        self.redis.start()
+        migrate(self.env)
+        return python_json(SETUP, self.env)
 
     def start_redis(self) -> None:
-        self.redis = subprocess.Popen(
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for_port(self.redis_port)
+        self.redis.start()
 
     def stop_redis(self) -> None:
-        self.redis.send_signal(signal.SIGKILL)
-        self.redis.wait()
+        self.redis.kill()
 
     def start_worker(self) -> None:
-        log = open(self.var / "worker.log", "ab")  # noqa: SIM115 - closed with the process
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--concurrency", "2",
-             "--loglevel", "INFO", "--schedule", str(self.var / "beat-schedule")],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True,
-        )  # fmt: skip
+        self.worker.start()
 
     def kill_worker(self) -> None:
         """SIGKILL to the worker, its pool and its beat: a crash, no warm shutdown."""
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait()
+        self.worker.kill()
 
     def teardown(self) -> None:
-        if self.worker and self.worker.poll() is None:
-            self.kill_worker()
-        if self.redis and self.redis.poll() is None:
-            self.stop_redis()
-        self.sql(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        self.worker.kill()
+        self.redis.kill()
+        self.db.drop()
 
     def outbox_ids(self, channel: str) -> list[int]:
         """Notification ids of the messages in the file outbox (one file per message)."""
@@ -182,24 +130,7 @@ class Stack:
         return sorted(int(m.group(1)) for f in files if (m := re.search(r"-n(\d+)$", f.stem)))
 
     def wait_until(self, check, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return
-            time.sleep(0.5)
-        log = (self.var / "worker.log").read_text(errors="replace")[-4000:]
-        raise AssertionError(f"timed out waiting for {what}\n{log}")
-
-
-def wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
+        wait_until(check, timeout, what, log=self.worker.log)
 
 
 @pytest.fixture
@@ -245,7 +176,7 @@ def test_a_transition_commits_while_redis_is_down_and_its_notices_follow(stack):
         stack.python(ACCEPT, stack.data["dispute"], stack.data["worker"]).strip().splitlines()[-1]
     )
     assert seconds < 10  # the broker's absence costs the request little
-    state = stack.sql(f"SELECT state FROM disputes_dispute WHERE id = {stack.data['dispute']}", stack.db_url)
+    state = stack.db.sql(f"SELECT state FROM disputes_dispute WHERE id = {stack.data['dispute']}")
     assert state == [("awaiting_response",)]  # the transition committed
     outgoing = "channel <> 'in_app' AND kind = 'accept'"
     rows = stack.rows(outgoing)
@@ -271,6 +202,4 @@ def test_a_transition_commits_while_redis_is_down_and_its_notices_follow(stack):
 
 
 def stack_claimant_phone(stack) -> str:
-    return stack.sql(f"SELECT phone FROM accounts_user WHERE id = {stack.data['claimant']}", stack.db_url)[0][
-        0
-    ]
+    return stack.db.sql(f"SELECT phone FROM accounts_user WHERE id = {stack.data['claimant']}")[0][0]
