@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .phones import validate_id_number
+
 
 class User(AbstractUser):
     class Language(models.TextChoices):
@@ -17,7 +19,7 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     address = models.CharField(_("address"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
