@@ -49,11 +49,14 @@ def test_two_sweepers_at_once_act_on_each_deadline_once(
             answering.append(d.pk)
         else:
             intake.append(d.pk)
-    due = max(Dispute.objects.filter(pk__in=answering).values_list("due_at", flat=True))
     # Intake reminders come 4 hours before their (working-day) deadlines.
     reminder_time = min(Dispute.objects.filter(pk__in=intake).values_list("due_at", flat=True)) - timedelta(
         hours=3
     )
+    # The respondents were served earlier: by reminder_time they are 12 hours into day 2 of their
+    # 7, whatever the weekday (2 working days of intake span 48 to 96 hours of the calendar).
+    due = reminder_time + timedelta(days=5, hours=-12)
+    Dispute.objects.filter(pk__in=answering).update(due_at=due, sla_next_at=due - timedelta(days=5))
 
     handled = race(lambda: engine.sweep(now=reminder_time), lambda: engine.sweep(now=reminder_time))
     assert sum(handled) == len(intake) + len(answering)  # each dispute handled by one of the two
