@@ -5,13 +5,16 @@ same key overwrites, as a provider that de-duplicates would. These subclasses al
 the key to a journal (one line per send call, `TIAOJIE_FAULTS_JOURNAL`), so the checker sees
 resends the files hide. A row listed in `TIAOJIE_FAULTS_DOOMED` (one notification id a line)
 kills its whole worker with SIGKILL right after the provider accepted it and before the row is
-recorded as sent, once per row: "a worker killed between sending and recording".
+recorded as sent, once per row: "a worker killed between sending and recording". While the file
+`TIAOJIE_FAULTS_SLOW` exists, each message takes 50 ms, as a real provider's call does, so that
+kills fall among the sends instead of after them.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 from core.mail import FileEmailBackend
@@ -26,6 +29,12 @@ def _journal(channel: str, key: str | None) -> None:
             os.write(fd, f"{channel} {key}\n".encode())
         finally:
             os.close(fd)
+
+
+def _pace() -> None:
+    slow = os.environ.get("TIAOJIE_FAULTS_SLOW")
+    if slow and os.path.exists(slow):
+        time.sleep(0.05)
 
 
 def _die_if_doomed(key: str | None) -> None:
@@ -44,6 +53,7 @@ def _die_if_doomed(key: str | None) -> None:
 
 class JournalSmsBackend(FileSmsBackend):
     def send(self, *, to: str, body: str, key: str | None = None) -> str:
+        _pace()
         message_id = super().send(to=to, body=body, key=key)
         _journal("sms", key)
         _die_if_doomed(key)
@@ -54,6 +64,7 @@ class JournalEmailBackend(FileEmailBackend):
     def send_messages(self, email_messages) -> int:
         sent = 0
         for message in email_messages:
+            _pace()
             sent += super().send_messages([message])
             key = message.extra_headers.get("X-Tiaojie-Key")
             _journal("email", key)

@@ -103,6 +103,7 @@ class FaultStack:
         self.redis = RedisServer(self.logs / "redis.log")
         self.journal = self.var / "journal"
         self.doomed = self.var / "doomed"
+        self.slow = self.var / "slow"  # while it exists, each message takes 50 ms (backends.py)
         self.env = production_env(
             self.db.url, self.redis.url(), self.var,
             TIAOJIE_NOTIFY_SWEEP_SECONDS="2",  # sweep every 2 s
@@ -118,6 +119,7 @@ class FaultStack:
             TIAOJIE_EMAIL_BACKEND="tests.faults.backends.JournalEmailBackend",
             TIAOJIE_FAULTS_JOURNAL=str(self.journal),
             TIAOJIE_FAULTS_DOOMED=str(self.doomed),
+            TIAOJIE_FAULTS_SLOW=str(self.slow),
             TIAOJIE_AUTH_RATE="100000/min",  # counted in the cache all the same
             TIAOJIE_FILING_RATE="100000/min",
         )  # fmt: skip
