@@ -26,6 +26,20 @@ class PhoneField(forms.CharField):
         return normalize_phone(value) if value else value
 
 
+PASSWORD_HELP = _("At least 8 characters, not only digits, not a common password.")
+
+
+def new_password_field(label, help_text: str = "") -> forms.CharField:
+    """A password the user chooses (sign-up, reset): kept as typed, offered to password managers."""
+    return forms.CharField(
+        label=label,
+        max_length=128,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
 class PlainForm(forms.Form):
     """Labels sit above their fields, so they need no trailing colon."""
 
@@ -49,13 +63,7 @@ class SignUpForm(PlainForm):
         error_messages={"invalid": _("Use 3 or more letters, digits or @ . + - _")},
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        max_length=128,
-        strip=False,
-        help_text=_("At least 8 characters, not only digits, not a common password."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = new_password_field(_("Password"), help_text=PASSWORD_HELP)
     full_name = forms.CharField(
         label=_("Full name"), max_length=100, help_text=_("Your real name, as on your ID card.")
     )
@@ -109,19 +117,8 @@ class PasswordResetForm(PlainForm):
 
 class PasswordResetConfirmForm(PasswordResetForm):
     code = CodeField()
-    new_password = forms.CharField(
-        label=_("New password"),
-        max_length=128,
-        strip=False,
-        help_text=_("At least 8 characters, not only digits, not a common password."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password2 = forms.CharField(
-        label=_("New password again"),
-        max_length=128,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password = new_password_field(_("New password"), help_text=PASSWORD_HELP)
+    new_password2 = new_password_field(_("New password again"))
 
     def clean(self):
         data = super().clean()
