@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "core",
     "accounts",
     "disputes",
     "mediation",

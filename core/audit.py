@@ -1,0 +1,135 @@
+"""Append to and check the hash-chained audit log (docs/security.md, "Audit log").
+
+Each entry's `hash` is SHA-256 of the previous entry's hash followed by the canonical JSON
+of the entry (RFC 8785 style: sorted keys, no whitespace, UTF-8), so changing, deleting,
+reordering or inserting an entry breaks the chain from that index on. Appends are
+serialised by a lock (a PostgreSQL advisory lock held to the end of the transaction; SQLite
+serialises writers itself), so the chain is linear; an entry commits or rolls back with the
+change it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import AuditEntry
+
+GENESIS = "0" * 64
+# pg_advisory_xact_lock key for appends: any constant of our own ("TJAUDIT" in hex).
+_LOCK_KEY = 0x544A4155444954
+
+
+def canonical(entry: dict) -> str:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _at(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(prev_hash: str, *, index, at, actor_id, actor, action, dispute_id, target, data, ip) -> str:
+    body = {
+        "index": index,
+        "at": _at(at),
+        "actor_id": actor_id,
+        "actor": actor,
+        "action": action,
+        "dispute_id": dispute_id,
+        "target": target,
+        "data": data,
+        "ip": ip,
+    }
+    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    dispute=None,
+    target: str = "",
+    data: dict | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Append one entry. `actor` a user or None (the system); `dispute` a Dispute or its id;
+    `data` JSON-safe details, never a full phone, ID number, code or secret."""
+    user_id = getattr(actor, "pk", None)
+    fields = {
+        "at": timezone.now(),
+        "actor_id": user_id,
+        "actor": getattr(actor, "username", "") if user_id else "",
+        "action": str(action),
+        "dispute_id": getattr(dispute, "pk", dispute),
+        "target": target[:200],
+        "data": json.loads(canonical(data or {})),  # as it reads back from the JSON column
+        "ip": AuditEntry._meta.get_field("ip").get_prep_value(ip) or None,  # as the column stores it
+    }
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        last = AuditEntry.objects.order_by("-index").values_list("index", "hash").first()
+        index, prev_hash = (last[0] + 1, last[1]) if last else (0, GENESIS)
+        digest = entry_hash(prev_hash, index=index, **fields)
+        return AuditEntry.objects.create(index=index, prev_hash=prev_hash, hash=digest, **fields)
+
+
+@dataclass(frozen=True)
+class Break:
+    index: int  # the first index whose entry does not fit the chain
+    reason: str
+
+
+def _rows(batch: int) -> Iterator[tuple]:
+    """Every entry in index order, read in keyset batches (constant memory)."""
+    after = -1
+    columns = ("index", "at", "actor_id", "actor", "action", "dispute_id", "target", "data", "ip")
+    while True:
+        rows = list(
+            AuditEntry.objects.filter(index__gt=after)
+            .order_by("index")
+            .values_list(*columns, "prev_hash", "hash")[:batch]
+        )
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1][0]
+
+
+def verify(batch: int = 5000) -> tuple[int, Break | None]:
+    """Walk the chain: (entries checked, the first break or None)."""
+    expected_index, prev = 0, GENESIS
+    count = 0
+    for row in _rows(batch):
+        index, at, actor_id, actor, action, dispute_id, target, data, ip, prev_hash, digest = row
+        if index != expected_index:
+            return count, Break(expected_index, f"entry {expected_index} is missing (next is {index})")
+        if prev_hash != prev:
+            return count, Break(index, "previous hash does not match the entry before")
+        fields = dict(
+            at=at,
+            actor_id=actor_id,
+            actor=actor,
+            action=action,
+            dispute_id=dispute_id,
+            target=target,
+            data=data,
+            ip=ip,
+        )
+        if entry_hash(prev_hash, index=index, **fields) != digest:
+            return count, Break(index, "contents do not match the hash")
+        expected_index, prev = index + 1, digest
+        count += 1
+    return count, None
+
+
+def head() -> tuple[int, str] | None:
+    """(index, hash) of the newest entry, None for an empty log."""
+    return AuditEntry.objects.order_by("-index").values_list("index", "hash").first()
