@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from core.crypto import blind_index
+
 from .models import Region, StaffRole, User
 
 
@@ -16,8 +18,16 @@ class UserAdmin(BaseUserAdmin):
         ("Tiaojie", {"fields": ("full_name", "phone", "phone_verified", "id_number", "language")}),
     )
     list_display = ["username", "full_name", "phone", "phone_verified", "is_staff", "is_active"]
-    search_fields = ["username", "full_name", "phone"]
+    # The phone is sealed at rest: a search term also matches a whole phone number exactly,
+    # through its blind index (docs/personal-data-encryption.md).
+    search_fields = ["username", "full_name"]
     inlines = [StaffRoleInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= queryset.filter(phone_index=blind_index(search_term.strip()))
+        return found, may_have_duplicates
 
 
 @admin.register(Region)

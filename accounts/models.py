@@ -8,19 +8,23 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
+
 from .phones import validate_id_number
 
 
-class User(AbstractUser):
+class User(BlindIndexed, AbstractUser):
     class Language(models.TextChoices):
         ZH_HANS = "zh-hans", "简体中文"
         EN = "en", "English"
 
     full_name = models.CharField(_("full name"), max_length=100)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    # Sealed at rest; looked up by `phone_index` (docs/personal-data-encryption.md).
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True)
+    phone_index = BlindIndexField(source="phone", db_index=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    id_number = EncryptedTextField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    address = EncryptedTextField(_("address"), max_length=200, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )
@@ -29,7 +33,7 @@ class User(AbstractUser):
         constraints = [
             # A verified phone identifies one person: it is how respondents are linked.
             models.UniqueConstraint(
-                fields=["phone"], condition=Q(phone_verified=True), name="one_user_per_verified_phone"
+                fields=["phone_index"], condition=Q(phone_verified=True), name="one_user_per_verified_phone"
             )
         ]
 
@@ -118,7 +122,7 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.region}"
 
 
-class PhoneCode(models.Model):
+class PhoneCode(BlindIndexed, models.Model):
     """A 6-digit code sent by SMS; stored hashed, valid once, for a limited time."""
 
     class Purpose(models.TextChoices):
@@ -126,7 +130,8 @@ class PhoneCode(models.Model):
         SIGN = "sign", _("Signing")
         RESET = "reset", _("Password reset")
 
-    phone = models.CharField(max_length=20)
+    phone = EncryptedTextField(max_length=20)
+    phone_index = BlindIndexField(source="phone")
     # The account the code was issued for: only that account can be verified with it.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.VERIFY)
@@ -140,7 +145,7 @@ class PhoneCode(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="phonecode_lookup")]
+        indexes = [models.Index(fields=["phone_index", "purpose", "created_at"], name="phonecode_lookup")]
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.phone}"

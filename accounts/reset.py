@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 
+from core.crypto import blind_index
 from core.errors import ServiceError
 from core.sms import send_sms
 
@@ -42,7 +43,7 @@ def find_account(login: str) -> User | None:
         phone = normalize_phone(login)
     except ValidationError:
         phone = None
-    user = accounts.filter(phone=phone).first() if phone else None
+    user = accounts.filter(phone_index=blind_index(phone)).first() if phone else None
     return user or accounts.filter(username=login).first()
 
 

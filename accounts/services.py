@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.crypto import blind_index
 from core.errors import ServiceError
 from core.sms import send_sms
 
@@ -21,7 +22,7 @@ from .models import PhoneCode, User
 
 
 def verified_phone_taken(phone: str, *, exclude: User | None = None) -> bool:
-    qs = User.objects.filter(phone=phone, phone_verified=True)
+    qs = User.objects.filter(phone_index=blind_index(phone), phone_verified=True)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return qs.exists()
@@ -65,14 +66,16 @@ def send_phone_code(
     """
     now = timezone.now()
     recent = PhoneCode.objects.filter(
-        phone=phone, purpose=purpose, created_at__gte=now - timedelta(hours=1)
+        phone_index=blind_index(phone), purpose=purpose, created_at__gte=now - timedelta(hours=1)
     ).order_by("-created_at")
     latest = recent.first()
     if latest and now - latest.created_at < settings.PHONE_CODE_MIN_INTERVAL:
         raise ServiceError(_("A code was sent a moment ago; wait a minute."), code="rate_limited", status=429)
     if recent.count() >= settings.PHONE_CODE_MAX_PER_HOUR:
         raise ServiceError(_("Too many codes requested; try again later."), code="rate_limited", status=429)
-    PhoneCode.objects.filter(phone=phone, purpose=purpose, used_at=None).update(used_at=now)
+    PhoneCode.objects.filter(phone_index=blind_index(phone), purpose=purpose, used_at=None).update(
+        used_at=now
+    )
     code = f"{secrets.randbelow(10**6):06d}"
     PhoneCode.objects.create(
         phone=phone,
@@ -104,7 +107,9 @@ def check_phone_code(phone: str, code: str, *, purpose: str, scope: str = "") ->
     now = timezone.now()
     current = (
         PhoneCode.objects.select_for_update()
-        .filter(phone=phone, purpose=purpose, scope=scope, used_at=None, expires_at__gt=now)
+        .filter(
+            phone_index=blind_index(phone), purpose=purpose, scope=scope, used_at=None, expires_at__gt=now
+        )
         .order_by("-created_at")
         .first()
     )
@@ -112,7 +117,7 @@ def check_phone_code(phone: str, code: str, *, purpose: str, scope: str = "") ->
         return None
     # A fresh code does not buy fresh guesses: wrong ones are also capped per phone an hour.
     failures = PhoneCode.objects.filter(
-        phone=phone, purpose=purpose, created_at__gte=now - timedelta(hours=1)
+        phone_index=blind_index(phone), purpose=purpose, created_at__gte=now - timedelta(hours=1)
     ).aggregate(n=Sum("attempts"))["n"]
     if (failures or 0) >= settings.PHONE_CODE_MAX_FAILURES_PER_HOUR:
         return None
@@ -136,7 +141,9 @@ def verify_phone(phone: str, code: str) -> User:
         if issued is not None and issued.user_id is not None:
             user = (
                 User.objects.select_for_update()
-                .filter(pk=issued.user_id, phone=phone, phone_verified=False, is_active=True)
+                .filter(
+                    pk=issued.user_id, phone_index=blind_index(phone), phone_verified=False, is_active=True
+                )
                 .first()
             )
             if user is not None and not verified_phone_taken(phone, exclude=user):

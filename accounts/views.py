@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from core.crypto import blind_index
 from core.errors import ServiceError
 
 from . import reset, services
@@ -104,7 +105,7 @@ def _resend(request, phone: str):
     pending = request.session.get(PENDING_USER_KEY) or (
         request.user.pk if request.user.is_authenticated else None
     )
-    waiting = User.objects.filter(pk=pending, phone=phone).first() if pending else None
+    waiting = User.objects.filter(pk=pending, phone_index=blind_index(phone)).first() if pending else None
     if waiting is not None:
         services.resend_verification(waiting)
     request.session[PHONE_KEY] = phone

@@ -64,6 +64,29 @@ if not SECRET_KEY:
         key_file.chmod(0o600)
     SECRET_KEY = key_file.read_text().strip()
 
+
+def data_key_setting(name: str) -> str:
+    """Keys for personal data at rest (docs/personal-data-encryption.md): from NAME or NAME_FILE,
+    else from a file under var/ that the embedded default writes on first run (owner-only)."""
+    value = env_secret(name)
+    if value:
+        return value
+    key_file = VAR_DIR / name.lower()
+    if not key_file.exists():
+        import base64
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+    return key_file.read_text().strip()
+
+
+# The data key ring, current key first, older keys after (comma or newline separated base64
+# keys of 32 bytes), and the separate key of the blind index.
+TIAOJIE_DATA_KEYS = [k for k in data_key_setting("TIAOJIE_DATA_KEYS").replace(",", "\n").split() if k]
+TIAOJIE_INDEX_KEY = data_key_setting("TIAOJIE_INDEX_KEY")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 # Browsers' websockets must come from one of these exact scheme://host:port origins.
 ALLOWED_WS_ORIGINS = env_list("TIAOJIE_WS_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")

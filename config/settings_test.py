@@ -5,6 +5,9 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TIAOJIE_VAR_DIR", tempfile.mkdtemp(prefix="tiaojie-test-"))
+# Fixed keys for personal data at rest, so test runs are repeatable (never used outside tests).
+os.environ.setdefault("TIAOJIE_DATA_KEYS", "dGlhb2ppZS10ZXN0LWRhdGEta2V5LW9uZS0zMi1ieXQ=")
+os.environ.setdefault("TIAOJIE_INDEX_KEY", "dGlhb2ppZS10ZXN0LWluZGV4LWtleS0zMi1ieXRlcyE=")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402

@@ -152,7 +152,7 @@ class _PartyFinder:
         self.accounts = {
             u.phone: u
             for u in User.objects.filter(
-                phone__in=[dispute.claimant_phone, dispute.respondent_phone],
+                phone_index__in=[dispute.claimant_phone_index, dispute.respondent_phone_index],
                 phone_verified=True,
                 is_active=True,
             )

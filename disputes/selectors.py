@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts import roles
 from accounts.models import Region, StaffRole
+from core.crypto import blind_index
 
 from .models import Dispute
 from .sla.home_visit import home_visit_due_q
@@ -81,7 +82,9 @@ def queue_for(user) -> QuerySet[Dispute]:
     waiting |= Q(case_handler=user, state=S.CASE_HANDLING)
     waiting |= Q(mediator=user, state__in=[S.MEDIATOR_ASSIGNED, S.IN_MEDIATION])
     if user.phone_verified and user.phone:
-        waiting |= Q(respondent_phone=user.phone, served_at__isnull=False, state=S.AWAITING_RESPONSE)
+        waiting |= Q(
+            respondent_phone_index=blind_index(user.phone), served_at__isnull=False, state=S.AWAITING_RESPONSE
+        )
     return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
 
 

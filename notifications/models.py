@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import EncryptedTextField
+
 
 class Notification(models.Model):
     """Written in the transaction of the change that causes it; delivered after commit.
@@ -46,7 +48,8 @@ class Notification(models.Model):
     )
     kind = models.CharField(_("event"), max_length=40)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    address = models.CharField(_("address"), max_length=254, blank=True)  # phone or email
+    # Phone or email, sealed at rest (docs/personal-data-encryption.md).
+    address = EncryptedTextField(_("address"), max_length=254, blank=True)
     language = models.CharField(_("language"), max_length=8)
     legal = models.BooleanField(_("legal notice"), default=False)
     title = models.CharField(_("title"), max_length=200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts import roles
 from accounts.models import StaffRole, User
+from core.crypto import blind_index
 from disputes.models import Dispute
 
 
@@ -28,4 +29,4 @@ def may_read_case_file(dispute: Dispute, user) -> bool:
 def party_user(dispute: Dispute, party: str) -> User | None:
     """The account behind a party (by verified phone); None if they have none (filed for them)."""
     phone = getattr(dispute, f"{party}_phone")
-    return User.objects.filter(phone=phone, phone_verified=True, is_active=True).first()
+    return User.objects.filter(phone_index=blind_index(phone), phone_verified=True, is_active=True).first()

@@ -12,6 +12,8 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 
 from accounts import roles
 from accounts.models import Region, StaffRole
+from core.crypto import blind_index
+from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 
 class Category(models.Model):
@@ -60,13 +62,14 @@ class DisputeQuerySet(models.QuerySet):
             return self.all()
         q = Q(mediator=user)
         if user.phone_verified and user.phone:
-            q |= Q(claimant_phone=user.phone)
-            q |= Q(respondent_phone=user.phone, served_at__isnull=False)
+            phone = blind_index(user.phone)
+            q |= Q(claimant_phone_index=phone)
+            q |= Q(respondent_phone_index=phone, served_at__isnull=False)
         q |= Q(grid_id__in=roles.staff_grids(user))
         return self.filter(q)
 
 
-class Dispute(ConcurrentTransitionMixin, models.Model):
+class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         FILED = "filed", _("Filed")
         REJECTED = "rejected", _("Rejected")
@@ -109,14 +112,18 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.COMMUNITY)
 
     # Parties are identified by verified phone: whoever verifies the number is the party.
+    # Phones and addresses are sealed at rest; phones are found by their blind index
+    # (docs/personal-data-encryption.md).
     claimant_name = models.CharField(_("claimant"), max_length=100)
-    claimant_phone = models.CharField(_("claimant phone"), max_length=20, db_index=True)
+    claimant_phone = EncryptedTextField(_("claimant phone"), max_length=20)
+    claimant_phone_index = BlindIndexField(source="claimant_phone", db_index=True)
     respondent_name = models.CharField(_("respondent"), max_length=100)
-    respondent_phone = models.CharField(_("respondent phone"), max_length=20, db_index=True)
+    respondent_phone = EncryptedTextField(_("respondent phone"), max_length=20)
+    respondent_phone_index = BlindIndexField(source="respondent_phone", db_index=True)
     respondent_email = models.EmailField(_("respondent email"), blank=True)
     # Addresses help find conflicts of interest (same surname and address as the mediator).
-    claimant_address = models.CharField(_("claimant address"), max_length=200, blank=True)
-    respondent_address = models.CharField(_("respondent address"), max_length=200, blank=True)
+    claimant_address = EncryptedTextField(_("claimant address"), max_length=200, blank=True)
+    respondent_address = EncryptedTextField(_("respondent address"), max_length=200, blank=True)
     amount_claimed = models.DecimalField(
         _("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -175,7 +182,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
                 name="one_open_dispute_per_filing",
             ),
             models.CheckConstraint(
-                condition=~Q(claimant_phone=models.F("respondent_phone")), name="parties_differ"
+                condition=~Q(claimant_phone_index=models.F("respondent_phone_index")), name="parties_differ"
             ),
         ]
         indexes = [

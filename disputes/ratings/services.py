@@ -150,7 +150,7 @@ def _open_followup(review: Review, original: Dispute, by: User) -> Dispute:
     record_event(followup, "file", by, from_state="", role="supervisor", payload={"follows": original.pk})
     review.followup = followup
     review.save(update_fields=["followup"])
-    claimant = User.objects.filter(phone=original.claimant_phone, phone_verified=True).first()
+    claimant = User.objects.filter(phone_index=original.claimant_phone_index, phone_verified=True).first()
     record_event(
         original, "followup_opened", by, role="supervisor",
         payload={"followup": followup.pk, "reference": followup.reference},

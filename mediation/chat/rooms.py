@@ -56,7 +56,9 @@ def members(room: Room) -> dict[int, dict]:
     """Everyone who is a member of `room` now, {user id: {name, role}} (role_in decides)."""
     dispute = room.dispute
     parties = User.objects.filter(
-        phone__in=[dispute.claimant_phone, dispute.respondent_phone], phone_verified=True, is_active=True
+        phone_index__in=[dispute.claimant_phone_index, dispute.respondent_phone_index],
+        phone_verified=True,
+        is_active=True,
     ).order_by("pk")
     users = sorted(parties, key=lambda user: user.phone != dispute.claimant_phone)  # claimant first
     if dispute.mediator is not None:

@@ -226,11 +226,13 @@ def rank(dispute: Dispute, *, now: datetime | None = None) -> Ranking:
         .annotate(n=Count("*"))  # COUNT(*): an index-only scan, no heap visits
         .order_by()
     )
-    party_phones = [dispute.claimant_phone, dispute.respondent_phone]
+    party_phones = [dispute.claimant_phone_index, dispute.respondent_phone_index]
     # Everyone who was ever a party opposite (or beside) one of these parties.
     past_parties = set()
     for phones in (
-        Dispute.objects.filter(Q(claimant_phone__in=party_phones) | Q(respondent_phone__in=party_phones))
+        Dispute.objects.filter(
+            Q(claimant_phone_index__in=party_phones) | Q(respondent_phone_index__in=party_phones)
+        )
         .exclude(pk=dispute.pk)
         .values_list("claimant_phone", "respondent_phone")
     ):
@@ -275,7 +277,7 @@ class Conflicts:
 def _parties(dispute: Dispute) -> list[dict]:
     """Name, phone, address and language of each party (from their account where they have one)."""
     users = {u.phone: u for u in User.objects.filter(
-        phone__in=[dispute.claimant_phone, dispute.respondent_phone], phone_verified=True
+        phone_index__in=[dispute.claimant_phone_index, dispute.respondent_phone_index], phone_verified=True
     )}  # fmt: skip
     parties = []
     for name, phone, address in (
