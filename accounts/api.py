@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.crypto import blind_index
+
 from . import reset, services
 from .models import Region, User
 from .phones import ascii_digits, mask_phone, normalize_phone
@@ -124,7 +126,7 @@ class SendCodeView(ThrottledAuthView):
         data = SendCodeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = User.objects.filter(
-            username=data.validated_data["username"], phone=data.validated_data["phone"]
+            username=data.validated_data["username"], phone_index=blind_index(data.validated_data["phone"])
         ).first()
         if user is not None:
             services.resend_verification(user)

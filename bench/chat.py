@@ -148,8 +148,8 @@ def seed(rooms: int) -> list[dict]:
     for room in joint.order_by("id")[:rooms]:
         d = room.dispute
         members = [
-            User.objects.get(phone=d.claimant_phone),
-            User.objects.get(phone=d.respondent_phone),
+            User.objects.get(phone_index=d.claimant_phone_index),
+            User.objects.get(phone_index=d.respondent_phone_index),
             d.mediator,
         ]
         keys = []

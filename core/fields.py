@@ -96,11 +96,12 @@ class BlindIndexField(models.CharField):
         return value
 
 
-class BlindIndexed(models.Model):
-    """Saves with `update_fields` naming a source field also write its blind index."""
+class BlindIndexed:
+    """Saves with `update_fields` naming a source field also write its blind index.
 
-    class Meta:
-        abstract = True
+    A plain mixin, not an abstract model, so it does not move models.Model ahead of other
+    mixins (django-fsm's) in the method resolution order.
+    """
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

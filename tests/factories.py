@@ -7,6 +7,7 @@ import itertools
 import factory
 
 from accounts.models import Region, StaffRole, User
+from core.crypto import blind_index
 from disputes import services
 from disputes.models import Category, Dispute
 from mediation.models import Committee, MediatorProfile
@@ -95,9 +96,9 @@ def sign_code(user: User, code: str = "246810", scope: str | None = None) -> str
 
     from accounts.models import PhoneCode
 
-    PhoneCode.objects.filter(phone=user.phone, purpose=PhoneCode.Purpose.SIGN, used_at=None).update(
-        used_at=timezone.now()
-    )
+    PhoneCode.objects.filter(
+        phone_index=blind_index(user.phone), purpose=PhoneCode.Purpose.SIGN, used_at=None
+    ).update(used_at=timezone.now())
     if scope is None:
         scope = _open_settlement_scope(user)
     PhoneCode.objects.create(

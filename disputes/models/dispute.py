@@ -69,6 +69,11 @@ class DisputeQuerySet(models.QuerySet):
         return self.filter(q)
 
 
+def _index_of(user) -> str:
+    """The blind index of a user's phone: from the phone when loaded, else the stored index."""
+    return blind_index(user.phone) if user.phone else getattr(user, "phone_index", "")
+
+
 class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         FILED = "filed", _("Filed")
@@ -245,14 +250,18 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         return reverse("disputes:detail", args=[self.pk])
 
     # --- who is who ------------------------------------------------------------------
+    # Parties are matched by blind index (docs/personal-data-encryption.md), so the chat's
+    # plain-SQL rows (mediation.chat.sql.DisputeRow) need no decryption.
     def is_claimant(self, user) -> bool:
-        return bool(user.is_authenticated and user.phone_verified and user.phone == self.claimant_phone)
+        return bool(
+            user.is_authenticated and user.phone_verified and _index_of(user) == self.claimant_phone_index
+        )
 
     def is_respondent(self, user) -> bool:
         return bool(
             user.is_authenticated
             and user.phone_verified
-            and user.phone == self.respondent_phone
+            and _index_of(user) == self.respondent_phone_index
             and self.served_at is not None
         )
 

@@ -25,20 +25,20 @@ def access_many(sockets: list[tuple[int, int]]) -> list[tuple[int | None, bool]]
     user_ids = sorted({user_id for user_id, _ in sockets})
     with sql.cursor() as cursor:
         cursor.execute(
-            "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone, d.served_at"
+            "SELECT r.id, r.party, d.state, d.mediator_id, d.claimant_phone_index, d.respondent_phone_index, d.served_at"
             " FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id"
             f" WHERE r.id {sql.in_clause(room_ids)}",
             sql.in_args(room_ids),
         )
         rooms = {row[0]: sql.RoomRow(sql.DisputeRow(*row[2:]), row[1]) for row in cursor}
         cursor.execute(
-            "SELECT id, is_active, phone, phone_verified FROM accounts_user"
+            "SELECT id, is_active, phone_index, phone_verified FROM accounts_user"
             f" WHERE id {sql.in_clause(user_ids)}",
             sql.in_args(user_ids),
         )
         users = {
-            pk: User(id=pk, is_active=bool(active), phone=phone, phone_verified=bool(verified))
-            for pk, active, phone, verified in cursor
+            pk: User(id=pk, is_active=bool(active), phone_index=index, phone_verified=bool(verified))
+            for pk, active, index, verified in cursor
         }
     answers = []
     for user_id, room_id in sockets:

@@ -20,8 +20,8 @@ class DisputeRow(NamedTuple):
 
     state: str
     mediator_id: int | None
-    claimant_phone: str
-    respondent_phone: str
+    claimant_phone_index: str  # blind indexes (docs/personal-data-encryption.md)
+    respondent_phone_index: str
     served_at: dt.datetime | None
     is_mediator = Dispute.is_mediator
     is_claimant = Dispute.is_claimant

@@ -193,7 +193,7 @@ def _answers(sends: list[Send], plan: _Plan, pks: dict, sent: str) -> list[Poste
 
 
 _ROOMS_SELECT = (
-    "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone, d.respondent_phone,"
+    "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone_index, d.respondent_phone_index,"
     " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id"
 )
 _FRAME_COLUMNS = (

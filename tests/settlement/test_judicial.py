@@ -10,6 +10,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import PhoneCode
+from core.crypto import blind_index
 from disputes import services
 from disputes.models import DisputeEvent
 from mediation.models import JudicialApplication
@@ -47,7 +48,9 @@ def judicial_code(user, application, code: str = "135790") -> str:
     """A code as sign-code/ would issue it for this application (no SMS)."""
     from django.contrib.auth.hashers import make_password
 
-    PhoneCode.objects.filter(phone=user.phone, purpose="sign", used_at=None).update(used_at=timezone.now())
+    PhoneCode.objects.filter(phone_index=blind_index(user.phone), purpose="sign", used_at=None).update(
+        used_at=timezone.now()
+    )
     PhoneCode.objects.create(
         phone=user.phone, user=user, purpose="sign", scope=judicial.sign_scope(application),
         code_hash=make_password(code), expires_at=timezone.now() + timedelta(minutes=10),
@@ -229,10 +232,10 @@ def test_a_wrong_expired_or_other_purpose_code_does_not_sign(
         judicial_code(respondent, application)
     elif code == "expired":
         code = judicial_code(respondent, application)
-        PhoneCode.objects.filter(phone=respondent.phone).update(expires_at=timezone.now())
+        PhoneCode.objects.filter(phone_index=blind_index(respondent.phone)).update(expires_at=timezone.now())
     elif code == "settlement":
         code = factories.sign_code(respondent)  # as for a settlement signature
-        PhoneCode.objects.filter(phone=respondent.phone, used_at=None).update(
+        PhoneCode.objects.filter(phone_index=blind_index(respondent.phone), used_at=None).update(
             scope=settlements.sign_scope(settlements.latest(started))
         )
     else:  # a code for the same parties' application on another dispute
@@ -453,7 +456,7 @@ def test_a_signature_raced_by_another_leaves_no_orphan_file(started, respondent,
     monkeypatch.setattr(signing, "sign", slow_sign)
     from accounts.models import User
 
-    claimant = User.objects.get(phone=started.claimant_phone)
+    claimant = User.objects.get(phone_index=blind_index(started.claimant_phone))
     with pytest.raises(Exception) as refused:
         judicial.sign(started, claimant, code=judicial_code(claimant, application))
     assert refused.value.status == 409
@@ -493,7 +496,7 @@ def test_markup_in_names_and_terms_is_text_and_nothing_is_fetched(
     services.fire(
         dispute.pk, "propose_settlement", by=mediator, payload={"terms": [hostile, "url(http://e.com)"]}
     )
-    for user in (claimant, User.objects.get(phone=dispute.respondent_phone), mediator):
+    for user in (claimant, User.objects.get(phone_index=blind_index(dispute.respondent_phone)), mediator):
         services.fire(dispute.pk, "sign", by=user, payload={"agree": True, "code": factories.sign_code(user)})
     application = judicial.start(dispute, claimant)
     fetcher = pdf.SafeFetcher()

@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.models import PhoneCode
+from core.crypto import blind_index
 from disputes.models import DisputeEvent
 from mediation.models import Settlement
 from tests import factories
@@ -111,7 +112,10 @@ def test_a_wrong_code_is_refused_and_counts_as_an_attempt(proposed, claimant, ap
     )
     assert r.status_code == 400
     assert "code" in r.json()["errors"]
-    assert PhoneCode.objects.get(phone=claimant.phone, purpose="sign", used_at=None).attempts == 1
+    assert (
+        PhoneCode.objects.get(phone_index=blind_index(claimant.phone), purpose="sign", used_at=None).attempts
+        == 1
+    )
     assert not Settlement.objects.get(dispute=proposed).signatures.exists()
 
 
@@ -119,7 +123,9 @@ def test_an_expired_code_is_refused(proposed, claimant, api):
     from django.utils import timezone
 
     factories.sign_code(claimant)
-    PhoneCode.objects.filter(phone=claimant.phone, purpose="sign").update(expires_at=timezone.now())
+    PhoneCode.objects.filter(phone_index=blind_index(claimant.phone), purpose="sign").update(
+        expires_at=timezone.now()
+    )
     r = api(claimant).post(
         url(proposed, "transitions/sign/"), {"agree": True, "code": "246810"}, format="json"
     )
