@@ -27,8 +27,10 @@ def stranger_dispute(regions, claimant):
 
 
 def sent(kind: str | None = None, **filters) -> list[Notification]:
+    # The address is encrypted at rest (docs/personal-data-encryption.md): compared here, not in SQL.
+    address = filters.pop("address", None)
     rows = Notification.objects.filter(**filters).select_related("user").order_by("id")
-    return [r for r in rows if kind is None or r.kind == kind]
+    return [r for r in rows if (kind is None or r.kind == kind) and (address is None or r.address == address)]
 
 
 def who(kind: str, **filters) -> set[tuple[str, str]]:
