@@ -22,7 +22,12 @@ from disputes.models import Dispute
 from tests import factories
 from tests.stack_harness import needs_stack
 
-pytestmark = [pytest.mark.stack, needs_stack, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.stack,
+    needs_stack,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("categories"),
+]
 
 CLAIMANT_PHONE = "13912345678"
 RESPONDENT_PHONE = "15887654321"
