@@ -99,6 +99,21 @@ def party_fields(context, dispute: Dispute, party: str) -> dict:
 
 
 @register.filter
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """An urlencoded query as (name, value) pairs, for hidden inputs of a GET form."""
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query or "")
+
+
+@register.simple_tag
+def reveal_reasons():
+    from disputes.reveals import REASONS
+
+    return REASONS.items()
+
+
+@register.filter
 def home_visit_due(dispute: Dispute) -> bool:
     """The respondent ladder asked for a home visit that is still to be made (disputes.sla.home_visit)."""
     return home_visit.home_visit_due(dispute)
