@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from . import reveals
 
@@ -14,6 +15,7 @@ PAGE_SIZE = 50
 
 
 @login_required
+@require_GET
 def reveal_list(request):
     if not reveals.may_supervise(request.user):
         raise PermissionDenied
