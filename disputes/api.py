@@ -182,7 +182,9 @@ class RevealView(APIView):
         reason = request.data.get("reason")
         if not isinstance(reason, dict):
             reveals.check_covered(dispute, request.user)
-            raise ServiceError(_("Give a reason: a code and, for “other”, a text."), code="invalid", field="reason")
+            raise ServiceError(
+                _("Give a reason: a code and, for “other”, a text."), code="invalid", field="reason"
+            )
         party, field = request.data.get("party"), request.data.get("field")
         value = reveals.reveal(request, dispute, party, field, reason.get("code"), reason.get("text", ""))
         return Response({"party": party, "field": field, "value": value})
@@ -199,7 +201,9 @@ class RevealListView(generics.ListAPIView):
 
     def get_queryset(self):
         if not reveals.may_supervise(self.request.user):
-            raise ServiceError(_("The list of reveals is for case handlers."), code="permission_denied", status=403)
+            raise ServiceError(
+                _("The list of reveals is for case handlers."), code="permission_denied", status=403
+            )
         return reveals.for_supervisor(self.request.user)
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})

@@ -22,4 +22,6 @@ def reveal_list(request):
     page = Paginator(reveals.for_supervisor(request.user).order_by("-index"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "disputes/reveals.html", {"page": page, "rows": reveals.rows(list(page.object_list))})
+    return render(
+        request, "disputes/reveals.html", {"page": page, "rows": reveals.rows(list(page.object_list))}
+    )

@@ -146,7 +146,9 @@ def rows(entries: list[AuditEntry]) -> list[dict]:
                 "dispute": {"id": e.dispute_id, "reference": dispute.reference if dispute else ""},
                 "party": party,
                 "party_label": str(PARTY_LABELS.get(party, party)),
-                "party_name": getattr(dispute, f"{party}_name", "") if dispute and party in contacts.PARTIES else "",
+                "party_name": getattr(dispute, f"{party}_name", "")
+                if dispute and party in contacts.PARTIES
+                else "",
                 "field": field,
                 "field_label": str(FIELD_LABELS.get(field, field)),
                 "masked_value": shown,

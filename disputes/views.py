@@ -134,10 +134,14 @@ def reveal(request, pk: int):
         raise PermissionDenied
     party, field = request.POST.get("party"), request.POST.get("field")
     try:
-        value = reveals.reveal(request, dispute, party, field, request.POST.get("reason"), request.POST.get("text"))
+        value = reveals.reveal(
+            request, dispute, party, field, request.POST.get("reason"), request.POST.get("text")
+        )
     except ServiceError as exc:
         messages.error(request, exc.message)
-        response = render(request, "disputes/detail.html", detail_context(request, dispute), status=exc.status)
+        response = render(
+            request, "disputes/detail.html", detail_context(request, dispute), status=exc.status
+        )
     else:
         revealed = {"party": party, "field": field, "value": value}
         response = render(request, "disputes/detail.html", detail_context(request, dispute, revealed))

@@ -69,7 +69,9 @@ class StatsView(APIView):
 
 
 def _audit_export(request, target: str, data: dict) -> None:
-    audit.record(AuditEntry.Action.EXPORT, actor=request.user, target=target, data=data, ip=client_ip(request))
+    audit.record(
+        AuditEntry.Action.EXPORT, actor=request.user, target=target, data=data, ip=client_ip(request)
+    )
 
 
 class ExportView(APIView):
@@ -137,6 +139,8 @@ class ResearchExportView(ExportView):
         params = request.query_params.copy()
         params.pop("level", None)
         qs = DisputeFilter.strict(params, selectors.dispute_list(request.user))
-        _audit_export(request, "research", {"format": kind, "rows": qs.count(), "revealed": False, "level": level})
+        _audit_export(
+            request, "research", {"format": kind, "rows": qs.count(), "revealed": False, "level": level}
+        )
         name = f"research-{timezone.localdate():%Y%m%d}"
         return exports.response(kind, research.header(level), research.rows(qs, level), name)

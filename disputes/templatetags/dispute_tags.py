@@ -78,7 +78,11 @@ def party_fields(context, dispute: Dispute, party: str) -> dict:
     for field in contacts.FIELDS:
         if not seen[field]:
             continue
-        shown = revealed.get("value") if (revealed.get("party"), revealed.get("field")) == (party, field) else None
+        shown = (
+            revealed.get("value")
+            if (revealed.get("party"), revealed.get("field")) == (party, field)
+            else None
+        )
         rows.append(
             {
                 "field": field,

@@ -31,8 +31,12 @@ def filed(regions, claimant, respondent):
     """Two disputes in grid1 (the grid worker's), one in grid3 (not theirs), with amounts."""
     return [
         factories.file_dispute(
-            claimant, regions[grid], respondent.phone, amount_claimed=Decimal(amount),
-            respondent_address="杭州市西湖区北山路1号", description="请联系我13912345678",
+            claimant,
+            regions[grid],
+            respondent.phone,
+            amount_claimed=Decimal(amount),
+            respondent_address="杭州市西湖区北山路1号",
+            description="请联系我13912345678",
         )  # fmt: skip
         for grid, amount in (("grid1", "800"), ("grid1", "12000"), ("grid3", "50000"))
     ]
@@ -57,10 +61,14 @@ def test_the_export_masks_phones_by_default(filed, claimant, respondent, admin, 
     assert entry.data == {"format": "csv", "rows": 3, "revealed": False}
 
 
-def test_a_revealed_export_shows_phones_of_covered_disputes_only(filed, respondent, grid_worker, street_handler, api):
+def test_a_revealed_export_shows_phones_of_covered_disputes_only(
+    filed, respondent, grid_worker, street_handler, api
+):
     # The grid worker sees grid1's disputes only; the street handler sees grid1's at street level.
     params = {"format": "xlsx", "reveal_reason": "contact_party", "reveal_text": "电话回访"}
-    book = load_workbook(io.BytesIO(b"".join(api(grid_worker).get("/api/v1/disputes/export/", params).streaming_content)))
+    book = load_workbook(
+        io.BytesIO(b"".join(api(grid_worker).get("/api/v1/disputes/export/", params).streaming_content))
+    )
     rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=2)]
     assert len(rows) == 2 and {r[-1] for r in rows} == {respondent.phone}
     (entry,) = exports()
@@ -76,7 +84,9 @@ def test_a_revealed_export_keeps_uncovered_rows_masked(filed, respondent, street
     # grid1's first dispute escalates to the street; the street handler covers it, a district-level one not.
     services.fire(filed[0].pk, "escalate", by=grid_worker, payload={"reason": "上报"})
     rows = read_csv(
-        api(street_handler).get("/api/v1/disputes/export/", {"format": "csv", "reveal_reason": "serve_documents"})
+        api(street_handler).get(
+            "/api/v1/disputes/export/", {"format": "csv", "reveal_reason": "serve_documents"}
+        )
     )
     phones = {r[0]: r[-1] for r in rows[1:]}
     assert phones[Dispute.objects.get(pk=filed[0].pk).reference] == respondent.phone
@@ -84,7 +94,12 @@ def test_a_revealed_export_keeps_uncovered_rows_masked(filed, respondent, street
 
 
 @pytest.mark.parametrize(
-    "params", [{"reveal_reason": "curious"}, {"reveal_reason": "other"}, {"reveal_reason": "other", "reveal_text": "x" * 201}]
+    "params",
+    [
+        {"reveal_reason": "curious"},
+        {"reveal_reason": "other"},
+        {"reveal_reason": "other", "reveal_text": "x" * 201},
+    ],
 )
 def test_a_reveal_without_a_valid_reason_is_refused(params, filed, admin, api):
     r = api(admin).get("/api/v1/disputes/export/", {"format": "csv", **params})
@@ -112,14 +127,21 @@ def test_the_research_export_has_no_personal_data(filed, claimant, respondent, a
     assert sorted(r[6] for r in data) == ["5k-20k", "<1k", ">=20k"]
     assert all(re.fullmatch(r"\d{4}-\d{2}", r[7]) for r in data)
     # A new key for every export: the same dispute has another pseudonym in the next file.
-    again = read_csv(api(admin).get("/api/v1/disputes/export/research/", {"format": "csv", "level": "street"}))
+    again = read_csv(
+        api(admin).get("/api/v1/disputes/export/research/", {"format": "csv", "level": "street"})
+    )
     assert not set(pseudonyms) & {r[0] for r in again[1:]}
     entry = exports()[0]
-    assert (entry.target, entry.data) == ("research", {"format": "csv", "rows": 3, "revealed": False, "level": "street"})
+    assert (entry.target, entry.data) == (
+        "research",
+        {"format": "csv", "rows": 3, "revealed": False, "level": "street"},
+    )
 
 
 def test_the_research_export_at_grid_level_and_in_scope(filed, grid_worker, api):
-    rows = read_csv(api(grid_worker).get("/api/v1/disputes/export/research/", {"format": "csv", "level": "grid"}))
+    rows = read_csv(
+        api(grid_worker).get("/api/v1/disputes/export/research/", {"format": "csv", "level": "grid"})
+    )
     assert [r[1] for r in rows[1:]] == ["宝石一网格", "宝石一网格"]
 
 

@@ -63,7 +63,9 @@ def test_staff_in_charge_reveal_one_field_with_a_reason(who, field, expected, se
 
 
 def test_the_mediator_reveals_the_claimants_phone(regions, advance, claimant, respondent, mediator, api):
-    dispute = advance(factories.file_dispute(claimant, regions["grid1"], respondent.phone), "mediator_assigned")
+    dispute = advance(
+        factories.file_dispute(claimant, regions["grid1"], respondent.phone), "mediator_assigned"
+    )
     r = ask(api(mediator), dispute, party="claimant")
     assert r.status_code == 200 and r.json()["value"] == claimant.phone
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from accounts.phones import mask_phone
 from core.models import AuditEntry
@@ -49,7 +49,9 @@ def test_staff_see_masked_fields_with_a_show_control(served, respondent, grid_wo
     assert respondent.phone not in page and ID_NUMBER not in page and "北山路1号" not in page
     for shown in (mask_phone(respondent.phone), "***@example.com", "杭州市西湖***", "110***********002X"):
         assert shown in page, shown
-    assert page.count(f'action="/disputes/{served.pk}/reveal/"') == 5  # the claimant's phone, the respondent's four fields
+    assert (
+        page.count(f'action="/disputes/{served.pk}/reveal/"') == 5
+    )  # the claimant's phone, the respondent's four fields
     assert 'name="reason"' in page and 'value="judicial_confirmation"' in page
 
 
@@ -105,13 +107,20 @@ def test_the_page_limit_is_the_apis(served, respondent, grid_worker, settings):
 def revealed(served, regions, claimant, respondent, grid_worker, other_grid_worker, api):
     """Two reveals on grid1's dispute, one on a grid3 dispute (street2, not street1)."""
     assert show(page_as(grid_worker), served, reason="serve_documents").status_code == 200
-    assert show(page_as(grid_worker), served, party="claimant", field="address", reason="other", text="上门核实").status_code == 200
+    assert (
+        show(
+            page_as(grid_worker), served, party="claimant", field="address", reason="other", text="上门核实"
+        ).status_code
+        == 200
+    )
     other = factories.file_dispute(claimant, regions["grid3"], respondent.phone)
     assert show(page_as(other_grid_worker), other).status_code == 200
     return served, other
 
 
-def test_a_street_handler_lists_the_reveals_of_their_street(revealed, street_handler, grid_worker, respondent, api):
+def test_a_street_handler_lists_the_reveals_of_their_street(
+    revealed, street_handler, grid_worker, respondent, api
+):
     served, _other = revealed
     body = api(street_handler).get("/api/v1/reveals/").json()
     rows = body["results"]

@@ -68,7 +68,10 @@ def disputes(regions, claimant, respondent, advance, other_party, outbox, settin
         dispute.refresh_from_db()
         return dispute
 
-    out = {state: advance(filed(state), state) for state in ("filed", "awaiting_response", "in_mediation", "settled", "case_handling")}
+    out = {
+        state: advance(filed(state), state)
+        for state in ("filed", "awaiting_response", "in_mediation", "settled", "case_handling")
+    }
     judicial.start(out["settled"], respondent)
     return out
 
@@ -131,7 +134,9 @@ def leaks(text: str, allowed: set[str]) -> list[str]:
 ALL_SECRETS: set[str] = set()
 
 
-def test_no_reader_meets_a_full_phone_or_id_number_but_their_own(disputes, cast, api, claimant, respondent, tmp_path):
+def test_no_reader_meets_a_full_phone_or_id_number_but_their_own(
+    disputes, cast, api, claimant, respondent, tmp_path
+):
     ALL_SECRETS.clear()
     ALL_SECRETS.update({claimant.phone, respondent.phone, CLAIMANT_ID, RESPONDENT_ID})
     ids = [d.pk for d in disputes.values()]
@@ -183,7 +188,10 @@ def test_reveals_show_the_value_only_in_their_answer_and_are_all_audited(dispute
         made.append((user.pk, dispute.pk))
         page = Client()
         page.force_login(user)
-        shown = page.post(f"/disputes/{dispute.pk}/reveal/", {"party": "respondent", "field": "phone", "reason": "other", "text": "电话联系"})
+        shown = page.post(
+            f"/disputes/{dispute.pk}/reveal/",
+            {"party": "respondent", "field": "phone", "reason": "other", "text": "电话联系"},
+        )
         assert respondent.phone in shown.content.decode()
         made.append((user.pk, dispute.pk))
         # ... and nowhere else afterwards.
