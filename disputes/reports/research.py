@@ -45,7 +45,7 @@ def month(value) -> str:
 
 def header(level: str) -> list[str]:
     return [
-        _("Pseudonym"), _("Region (%(level)s)") % {"level": level}, _("Category"), _("State"),
+        _("Pseudonym"), _("Region (%(level)s)") % {"level": Region.Kind(level).label}, _("Category"), _("State"),
         _("Level"), _("Outcome"), _("Amount band"), _("Filed (month)"), _("Settled (month)"),
         _("Closed (month)"),
     ]  # fmt: skip
