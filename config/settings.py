@@ -277,6 +277,8 @@ SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
 # Sign-up, code and password-reset pages: requests per client address per window (seconds).
 PAGE_AUTH_LIMIT = env_int("TIAOJIE_PAGE_AUTH_LIMIT", 30)
 PAGE_AUTH_WINDOW = 600
+# Reveals of one party's field a staff member may make in an hour (docs/personal-data-masking.md).
+REVEAL_RATE_PER_HOUR = env_int("TIAOJIE_REVEAL_RATE", 20)
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

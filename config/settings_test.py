@@ -27,3 +27,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # The pages' per-address limit counts in the cache, which outlives a test: tests that check
 # it lower it themselves (tests/accounts/test_lockout.py).
 PAGE_AUTH_LIMIT = 100_000
+# Reveals count per user in the cache too: tests that check the limit lower it themselves.
+REVEAL_RATE_PER_HOUR = 100_000

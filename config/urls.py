@@ -12,9 +12,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
     path("cases/", include("disputes.casework.urls")),
-    # Pages at the site's root without a namespace: the cockpit, a party's answer to a request
+    # Pages at the site's root without a namespace: the cockpit, the reveals, a party's answer to a request
     # for information, public verification and the signing-code page.
     path("", include("disputes.reports.urls")),
+    path("", include("disputes.reveal_urls")),
     path("", include("disputes.casework.party_urls")),
     path("", include("mediation.settlements.urls")),
     path("mediation/pool/", include("mediation.pool.urls")),

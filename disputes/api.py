@@ -1,4 +1,5 @@
-"""Disputes API (docs/api.md): filing, lists, detail, transitions, timeline, evidence, queue."""
+"""Disputes API (docs/api.md): filing, lists, detail, transitions, timeline, evidence, queue,
+reveals of personal data."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 
-from . import selectors, services
+from . import reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
@@ -170,3 +171,46 @@ class QueueView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.queue_by_deadline(self.request.user)
+
+
+class RevealView(APIView):
+    """One field of one party in full, with a reason (disputes.reveals; docs/api.md)."""
+
+    @extend_schema(request=dict, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        reason = request.data.get("reason")
+        if not isinstance(reason, dict):
+            reveals.check_covered(dispute, request.user)
+            raise ServiceError(
+                _("Give a reason: a code and, for “other”, a text."), code="invalid", field="reason"
+            )
+        party, field = request.data.get("party"), request.data.get("field")
+        value = reveals.reveal(request, dispute, party, field, reason.get("code"), reason.get("text", ""))
+        return Response({"party": party, "field": field, "value": value})
+
+
+class RevealPage(NewestFirst):
+    ordering = "-index"
+
+
+class RevealListView(generics.ListAPIView):
+    """Reveals of the disputes in a supervisor's regions, newest first."""
+
+    pagination_class = RevealPage
+
+    def get_queryset(self):
+        if not reveals.may_supervise(self.request.user):
+            raise ServiceError(
+                _("The list of reveals is for case handlers."), code="permission_denied", status=403
+            )
+        return reveals.for_supervisor(self.request.user)
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        body = reveals.rows(page)
+        for row in body:
+            row["at"] = row["at"].isoformat()
+            row.pop("party_label"), row.pop("field_label")
+        return self.get_paginated_response(body)

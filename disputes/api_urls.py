@@ -17,4 +17,6 @@ urlpatterns = [
         name="evidence-download",
     ),
     path("queue/", api.QueueView.as_view(), name="queue"),
+    path("disputes/<int:pk>/reveal/", api.RevealView.as_view(), name="reveal"),
+    path("reveals/", api.RevealListView.as_view(), name="reveals"),
 ]

@@ -20,7 +20,8 @@ from accounts import roles
 from accounts.models import StaffRole
 from core.errors import ServiceError
 
-from . import selectors, services
+from . import reveals, selectors, services
+from .contacts import may_reveal
 from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .labels import ACTION_LABELS
@@ -107,8 +108,12 @@ def _attach(request, dispute: Dispute, uploads) -> None:
 
 @login_required
 def detail(request, pk: int):
-    dispute = visible(request, pk)
-    context = {
+    return render(request, "disputes/detail.html", detail_context(request, visible(request, pk)))
+
+
+def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> dict:
+    return {
+        "revealed": revealed,
         "dispute": dispute,
         "events": dispute.events.select_related("actor"),
         "evidence": dispute.evidence.select_related("uploaded_by"),
@@ -118,7 +123,30 @@ def detail(request, pk: int):
         "rating_form": RatingForm(),
         "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
     }
-    return render(request, "disputes/detail.html", context)
+
+
+@require_POST
+@login_required
+def reveal(request, pk: int):
+    """The dispute page again, with the one field asked for shown in this response only."""
+    dispute = visible(request, pk)
+    if not may_reveal(dispute, request.user):
+        raise PermissionDenied
+    party, field = request.POST.get("party"), request.POST.get("field")
+    try:
+        value = reveals.reveal(
+            request, dispute, party, field, request.POST.get("reason"), request.POST.get("text")
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        response = render(
+            request, "disputes/detail.html", detail_context(request, dispute), status=exc.status
+        )
+    else:
+        revealed = {"party": party, "field": field, "value": value}
+        response = render(request, "disputes/detail.html", detail_context(request, dispute, revealed))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def fire_from_post(request, dispute: Dispute, name: str) -> None:

@@ -1,4 +1,5 @@
-"""GET /api/v1/stats/ (the cockpit's figures) and the list exports (docs/api.md)."""
+"""GET /api/v1/stats/ (the cockpit's figures), the list exports and the de-identified research
+export (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from disputes import selectors
+from accounts.lockout import client_ip
+from core import audit
+from core.errors import ServiceError
+from core.models import AuditEntry
+from disputes import reveals, selectors
 from disputes.filters import DisputeFilter
 from disputes.permissions import ExportFormat, MayViewCockpit
 
-from . import exports, stats
+from . import exports, research, stats
 from .cockpit import scope_filters
 
 
@@ -63,9 +68,18 @@ class StatsView(APIView):
         return Response(stats.as_json(stats.figures(filters)))
 
 
+def _audit_export(request, target: str, data: dict) -> None:
+    audit.record(
+        AuditEntry.Action.EXPORT, actor=request.user, target=target, data=data, ip=client_ip(request)
+    )
+
+
 class ExportView(APIView):
     """CSV or XLSX of the dispute list (same filters) or of the caller's queue; for the cockpit's
-    viewers (grid workers, case handlers, superusers), not mediators (docs/security.md)."""
+    viewers (grid workers, case handlers, superusers), not mediators (docs/security.md).
+
+    Phones masked; `reveal_reason` (a reveal reason code) and `reveal_text` show them in full on
+    the rows of disputes the exporter's role covers. One `export` audit entry per export."""
 
     queue = False
     permission_classes = [IsAuthenticated, ExportFormat, MayViewCockpit]
@@ -75,16 +89,58 @@ class ExportView(APIView):
         return JSONRenderer(), JSONRenderer.media_type
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        parameters=[
+            OpenApiParameter("format", str, enum=["csv", "xlsx"]),
+            OpenApiParameter("reveal_reason", str, enum=list(reveals.REASONS)),
+            OpenApiParameter("reveal_text", str),
+        ],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     def get(self, request):
         kind = request.query_params.get("format", "csv")  # checked by ExportFormat
+        reveal = "reveal_reason" in request.query_params
+        code = text = ""
+        if reveal:
+            code, text = reveals.check_reason(
+                request.query_params.get("reveal_reason"), request.query_params.get("reveal_text", "")
+            )
         if self.queue:
             qs = selectors.queue_by_deadline(request.user).order_by(F("due_sort").asc(), "id")
             name = "queue"
         else:
             qs = DisputeFilter.strict(request.query_params, selectors.dispute_list(request.user))
             name = "disputes"
-        name = f"{name}-{timezone.localdate():%Y%m%d}"
-        return exports.csv_response(qs, name) if kind == "csv" else exports.xlsx_response(qs, name)
+        data = {"format": kind, "rows": qs.count(), "revealed": reveal}
+        if reveal:
+            data.update(reason=code, text=text)
+        _audit_export(request, name, data)
+        lines = exports.rows(qs, request.user, reveal)
+        return exports.response(kind, exports.header(), lines, f"{name}-{timezone.localdate():%Y%m%d}")
+
+
+class ResearchExportView(ExportView):
+    """The de-identified export (disputes.reports.research): the dispute list's filters, regions
+    at `level` (district, street, community or grid)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["csv", "xlsx"]),
+            OpenApiParameter("level", str, enum=list(research.LEVELS)),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        kind = request.query_params.get("format", "csv")
+        level = request.query_params.get("level", "community")
+        if level not in research.LEVELS:
+            raise ServiceError(
+                _("Choose district, street, community or grid."), code="invalid", field="level"
+            )
+        params = request.query_params.copy()
+        params.pop("level", None)
+        qs = DisputeFilter.strict(params, selectors.dispute_list(request.user))
+        _audit_export(
+            request, "research", {"format": kind, "rows": qs.count(), "revealed": False, "level": level}
+        )
+        name = f"research-{timezone.localdate():%Y%m%d}"
+        return exports.response(kind, research.header(level), research.rows(qs, level), name)

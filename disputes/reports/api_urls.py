@@ -7,5 +7,6 @@ from . import api
 urlpatterns = [
     path("stats/", api.StatsView.as_view(), name="stats"),
     path("disputes/export/", api.ExportView.as_view(), name="disputes-export"),
+    path("disputes/export/research/", api.ResearchExportView.as_view(), name="research-export"),
     path("queue/export/", api.ExportView.as_view(queue=True), name="queue-export"),
 ]

@@ -5,6 +5,11 @@ client, XLSX goes through openpyxl's write-only workbook into a temporary file. 
 spreadsheet would read as a formula (starting with =, +, -, @, a tab or a carriage return)
 is prefixed with an apostrophe. CSV starts with a UTF-8 byte order mark so Excel shows
 Chinese.
+
+The parties' phones are masked unless the exporter reveals them with a reason, and then only
+on the rows of disputes their role covers (disputes.contacts.may_reveal); the research export
+(disputes.reports.research) has none. Every export is one `export` audit entry
+(docs/personal-data-masking.md).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from disputes import contacts
 from disputes.models import Dispute
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -37,7 +43,7 @@ def header() -> list[str]:
     return [
         _("Reference"), _("Title"), _("State"), _("Level"), _("Category"), _("Grid"), _("Claimant"),
         _("Respondent"), _("Mediator"), _("Filed at"), _("Due"), _("Overdue"), _("Settled at"),
-        _("Closed at"), _("Outcome"),
+        _("Closed at"), _("Outcome"), _("Claimant's phone"), _("Respondent's phone"),
     ]  # fmt: skip
 
 
@@ -45,8 +51,16 @@ def _local(value: datetime | None):
     return timezone.localtime(value).replace(tzinfo=None) if value else None
 
 
-def rows(qs: QuerySet[Dispute]) -> Iterator[list]:
-    """One list of plain values per dispute (datetimes local and naive, for spreadsheets)."""
+def _phone(d: Dispute, party: str, user, reveal: bool) -> str:
+    phone = getattr(d, f"{party}_phone")
+    if contacts.is_own(d, user, party) or (reveal and contacts.may_reveal(d, user)):
+        return phone
+    return contacts.masked("phone", phone)
+
+
+def rows(qs: QuerySet[Dispute], user=None, reveal: bool = False) -> Iterator[list]:
+    """One list of plain values per dispute (datetimes local and naive, for spreadsheets);
+    phones masked unless `reveal` and `user` may reveal that dispute's."""
     yes, no = _("yes"), _("no")
     for d in qs.select_related("category", "grid", "mediator").iterator(chunk_size=CHUNK):
         yield [
@@ -54,7 +68,7 @@ def rows(qs: QuerySet[Dispute]) -> Iterator[list]:
             d.grid.display_name(), d.claimant_name, d.respondent_name,
             d.mediator.display_name if d.mediator else "", _local(d.created_at),
             _local(d.due_at), yes if d.is_overdue() else no, _local(d.settled_at), _local(d.closed_at),
-            d.get_outcome_display(),
+            d.get_outcome_display(), _phone(d, "claimant", user, reveal), _phone(d, "respondent", user, reveal),
         ]  # fmt: skip
 
 
@@ -63,32 +77,32 @@ class _Echo:
         return value
 
 
-def _csv_lines(lines: Iterable[list]) -> Iterator[str]:
+def _csv_lines(head: list[str], lines: Iterable[list]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"
-    yield writer.writerow(header())
+    yield writer.writerow(head)
     for line in lines:
         yield writer.writerow(
             [neutralise(v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v) for v in line]
         )
 
 
-def csv_response(qs: QuerySet[Dispute], name: str) -> StreamingHttpResponse:
+def csv_response(head: list[str], lines: Iterable[list], name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(rows(qs))), content_type="text/csv; charset=utf-8"
+        (line.encode("utf-8") for line in _csv_lines(head, lines)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 
-def xlsx_response(qs: QuerySet[Dispute], name: str) -> FileResponse:
+def xlsx_response(head: list[str], lines: Iterable[list], name: str) -> FileResponse:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=name[:31])
-    sheet.append(header())
-    for line in rows(qs):
+    sheet.append(head)
+    for line in lines:
         cells = []
         for value in line:
             cell = WriteOnlyCell(sheet, value=neutralise(value))
@@ -102,3 +116,7 @@ def xlsx_response(qs: QuerySet[Dispute], name: str) -> FileResponse:
     book.save(spool)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=f"{name}.xlsx", content_type=XLSX_TYPE)
+
+
+def response(kind: str, head: list[str], lines: Iterable[list], name: str):
+    return csv_response(head, lines, name) if kind == "csv" else xlsx_response(head, lines, name)

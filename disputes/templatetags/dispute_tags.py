@@ -8,6 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from disputes import contacts
 from disputes.contacts import party_contact
 from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
@@ -60,14 +61,60 @@ def deadline_badge(dispute: Dispute) -> dict:
     return {"kind": kind, "due": due}
 
 
-@register.simple_tag(takes_context=True)
-def party_phone(context, dispute: Dispute, party: str) -> str:
-    return party_contact(dispute, context["request"].user, party)["phone"]
+@register.inclusion_tag("disputes/_party_fields.html", takes_context=True)
+def party_fields(context, dispute: Dispute, party: str) -> dict:
+    """A party's phone, email, address and ID number as this viewer sees them: their own in
+    full, everyone else's masked, with a "show" form for staff who may reveal
+    (docs/personal-data-masking.md). `revealed` in the context is the one field a reveal
+    just showed, in this response only."""
+    from disputes.reveals import FIELD_LABELS, REASONS, TEXT_MAX
+
+    request = context["request"]
+    seen = party_contact(dispute, request.user, party)
+    seen["id_number"] = contacts.id_number_seen(dispute, request.user, party)
+    revealed = context.get("revealed") or {}
+    can_reveal = not seen["full"] and contacts.may_reveal(dispute, request.user)
+    rows = []
+    for field in contacts.FIELDS:
+        if not seen[field]:
+            continue
+        shown = (
+            revealed.get("value")
+            if (revealed.get("party"), revealed.get("field")) == (party, field)
+            else None
+        )
+        rows.append(
+            {
+                "field": field,
+                "label": FIELD_LABELS[field],
+                "value": shown if shown is not None else seen[field],
+                "revealed": shown is not None,
+                "can_reveal": can_reveal and shown is None,
+            }
+        )
+    return {
+        "dispute": dispute,
+        "party": party,
+        "rows": rows,
+        "reasons": REASONS.items(),
+        "text_max": TEXT_MAX,
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
-@register.simple_tag(takes_context=True)
-def respondent_email(context, dispute: Dispute) -> str:
-    return party_contact(dispute, context["request"].user, "respondent")["email"]
+@register.filter
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """An urlencoded query as (name, value) pairs, for hidden inputs of a GET form."""
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query or "")
+
+
+@register.simple_tag
+def reveal_reasons():
+    from disputes.reveals import REASONS
+
+    return REASONS.items()
 
 
 @register.filter

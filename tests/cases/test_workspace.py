@@ -120,7 +120,9 @@ def test_the_case_page_holds_the_whole_record(handled, street_handler, claimant,
 
     evidence = services.add_evidence(handled, by=claimant, upload=SimpleUploadedFile("现场.png", png()))
     page = page_as(street_handler).get(f"/cases/{handled.pk}/").content.decode()
-    for expected in [handled.reference, "双方对赔偿金额分歧过大", handled.claimant_phone, "现场.png", evidence.sha256,
+    masked = f"{handled.claimant_phone[:3]}****{handled.claimant_phone[-4:]}"
+    assert handled.claimant_phone not in page
+    for expected in [handled.reference, "双方对赔偿金额分歧过大", masked, "现场.png", evidence.sha256,
                      *JOINT_LINES, "赔偿金额过高不能接受", "李四于2026年12月31日前赔偿张三维修费人民币1200元。",
                      f"/api/v1/disputes/{handled.pk}/dossier/", 'name="question"',
                      f"/cases/{handled.pk}/actions/conclude/", f"/cases/{handled.pk}/actions/return_to_mediation/"]:  # fmt: skip
