@@ -86,7 +86,7 @@ def delete_account(user: User, password: str, *, request) -> dict:
             raise refused
         phone, email = user.phone, user.email
         # As a logout does: the API token goes and open sockets close after commit.
-        user_logged_out.send(sender=User, request=None, user=user)
+        user_logged_out.send(sender=User, request=request, user=user)
         counts = {
             "disputes": disputes.remove_party(user),
             "notifications": notifications.delete_for_user(user, phone=phone, email=email),
