@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts import retention as accounts
@@ -41,7 +40,7 @@ def purge_chat_credentials(now: datetime, *, dry_run: bool, batch: int) -> int:
     RETENTION["credentials"] days ago (the chat clears most of them itself)."""
     before = cutoff("credentials", now)
     tickets = WsTicket.objects.filter(expires_at__lt=before)
-    presence = Presence.objects.filter(Q(seen_at__lt=before))
+    presence = Presence.objects.filter(seen_at__lt=before)
 
     def delete(model, ids: list[int]) -> int:
         return model.objects.filter(pk__in=ids).delete()[0]

@@ -21,7 +21,6 @@ from mediation.models import SettlementSignature
 from mediation.privacy import deletion
 from mediation.settlements import agreements as settlements
 from notifications.models import Notification
-from tests import factories
 from tests.settlement.test_signed_pdf import blocks, pdfsig
 
 pytestmark = pytest.mark.django_db
