@@ -1,8 +1,8 @@
 """Deleting one's own account (docs/personal-data-retention.md, "Account deletion").
 
 A resident confirms with their password. Refused while they take part in a dispute that is
-not yet rejected, withdrawn or closed (the other side and the mediator still need to reach
-them), and for staff accounts (an administrator closes those: their work stays attributed).
+not yet rejected, withdrawn or closed, or in a judicial-confirmation application awaiting
+signatures (the other side and the mediator still need to reach them), and for staff accounts (an administrator closes those: their work stays attributed).
 What must stay for the legal record stays under a placeholder; the rest is deleted:
 
 - the account row stays (disputes, messages and signatures point to it), stripped of name,
@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import retention as accounts
@@ -29,9 +30,10 @@ from core import audit
 from core.errors import ServiceError
 from core.models import AuditEntry
 from disputes import retention as disputes
+from disputes.models import Dispute
 from notifications import retention as notifications
 
-from ..models import MediatorProfile, Presence, WsTicket
+from ..models import JudicialApplication, MediatorProfile, Presence, WsTicket
 
 
 def is_staff_account(user: User) -> bool:
@@ -41,6 +43,19 @@ def is_staff_account(user: User) -> bool:
         or StaffRole.objects.filter(user=user).exists()
         or MediatorProfile.objects.filter(user=user).exists()
     )
+
+
+def _judicial_pending(user: User) -> list:
+    """Closed disputes whose judicial-confirmation application still awaits signatures: the
+    parties sign it, so it counts as open too."""
+    if not (user.phone_verified and user.phone):
+        return []
+    pending = JudicialApplication.objects.filter(
+        Q(dispute__claimant_phone=user.phone) | Q(dispute__respondent_phone=user.phone),
+        status=JudicialApplication.Status.AWAITING_SIGNATURES,
+        dispute__state__in=Dispute.TERMINAL,
+    ).select_related("dispute")
+    return [application.dispute for application in pending]
 
 
 def refusal(user: User) -> ServiceError | None:
@@ -53,7 +68,7 @@ def refusal(user: User) -> ServiceError | None:
             code="staff_account",
             status=403,
         )
-    open_disputes = disputes.open_disputes_of(user)
+    open_disputes = disputes.open_disputes_of(user) + _judicial_pending(user)
     if open_disputes:
         return ServiceError(
             _(

@@ -238,3 +238,33 @@ def test_the_page_says_why_it_refuses_and_offers_no_form(dispute, advance, claim
 def test_the_page_needs_a_sign_in():
     response = Client().get(PAGE)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_unsigned_judicial_application_counts_as_open(
+    dispute, advance, grid_worker, claimant, respondent, api
+):
+    from mediation.settlements import judicial
+
+    dispute = advance(dispute, "settled")
+    judicial.start(dispute, respondent)
+    services.fire(dispute.pk, "record_fulfilment", by=grid_worker, payload={})
+    response = api(claimant).post(URL, {"password": PASSWORD}, format="json")
+    assert response.status_code == 409 and dispute.reference in response.json()["detail"]
+
+
+def test_a_removed_party_is_told_nothing_more(closed_with_agreement, claimant, api):
+    """A later event on the ended dispute (here a notice to the claimant) queues nothing to the marker."""
+    from disputes import notices
+    from disputes.models import DisputeEvent
+
+    dispute = closed_with_agreement
+    assert api(claimant).post(URL, {"password": PASSWORD}, format="json").status_code == 200
+    event = DisputeEvent.objects.create(
+        dispute_id=dispute.pk, transition="reopen_test", to_state="closed", actor_role="system"
+    )
+    notices.RULES["reopen_test"] = [("claimant", None), ("respondent", None)]
+    try:
+        found = notices.recipients(event)
+    finally:
+        del notices.RULES["reopen_test"]
+    assert [r.phone for r in found] == [Dispute.objects.get(pk=dispute.pk).respondent_phone]
