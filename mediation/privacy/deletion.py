@@ -72,9 +72,9 @@ def refusal(user: User) -> ServiceError | None:
     if open_disputes:
         return ServiceError(
             _(
-                "You take part in disputes that are not closed yet (%(references)s). Your account "
-                "can be deleted once they are rejected, withdrawn or closed: the other side and the "
-                "mediator must be able to reach you until then."
+                "You take part in disputes still in progress (%(references)s): the other side and "
+                "the mediator must be able to reach you until they end. Your account can be "
+                "deleted then."
             )
             % {"references": ", ".join(d.reference or f"#{d.pk}" for d in open_disputes)},
             code="open_disputes",
@@ -97,7 +97,7 @@ def delete_account(user: User, password: str, *, request) -> dict:
         raise ServiceError(_("The password is wrong."), code="wrong_password", field="password")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if (refused := refusal(user)) is not None:  # again, under the lock
+        if (refused := refusal(user)) is not None:  # again: a second request waits on the lock
             raise refused
         phone, email = user.phone, user.email
         # As a logout does: the API token goes and open sockets close after commit.

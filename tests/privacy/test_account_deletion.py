@@ -157,6 +157,7 @@ def test_refused_while_a_dispute_they_take_part_in_is_open(who, dispute, advance
     response = api(user).post(URL, {"password": PASSWORD}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "open_disputes" and dispute.reference in response.json()["detail"]
+    assert "仍在办理中" in response.json()["detail"]  # in the caller's language, Chinese by default
     assert snapshot(dispute) == before
     assert User.objects.get(pk=user.pk).is_active
 
