@@ -372,7 +372,36 @@ CELERY_BEAT_SCHEDULE = {
     "judicial-deadlines": {"task": "mediation.tasks.sweep_judicial_deadlines", "schedule": 15 * 60.0},
     # Signed PDFs no row points to (a signing whose transaction failed), an hour old.
     "orphan-pdfs": {"task": "mediation.tasks.remove_orphan_pdfs", "schedule": 3600.0},
+    # Retention: what is past its period in RETENTION is deleted or anonymised, once a day.
+    "retention": {"task": "mediation.tasks.apply_retention", "schedule": 24 * 3600.0},
 }
+
+# --- Retention of personal data (docs/personal-data-retention.md) ----------------------
+# Days each kind of record is kept, counted from the event named; past it the daily task
+# (mediation.privacy.retention) deletes or anonymises it. Each is overridable by
+# TIAOJIE_RETENTION_<KIND>_DAYS. The audit log (core.AuditEntry) is never purged by the
+# application: it is kept at least six months (Cybersecurity Law art. 21) and longer by
+# the operator's archive policy.
+RETENTION = {
+    # Rejected, withdrawn or closed disputes, from closed_at: the parties' names, phones,
+    # email and addresses are anonymised; the case's content, timeline and agreements stay.
+    "disputes": env_int("TIAOJIE_RETENTION_DISPUTES_DAYS", 3 * 365),
+    # Chat messages of such disputes, from closed_at: the bodies are emptied (rows and seq stay).
+    "chat": env_int("TIAOJIE_RETENTION_CHAT_DAYS", 3 * 365),
+    # Evidence files of such disputes, from closed_at: the rows and the files are deleted.
+    "evidence": env_int("TIAOJIE_RETENTION_EVIDENCE_DAYS", 3 * 365),
+    # Notifications (inbox, SMS and email outbox) from delivery, or from creation if they failed.
+    "notifications": env_int("TIAOJIE_RETENTION_NOTIFICATIONS_DAYS", 180),
+    # SMS codes (verification, signing, password reset) from issue.
+    "phone_codes": env_int("TIAOJIE_RETENTION_PHONE_CODES_DAYS", 30),
+    # Sign-in records of django-axes (attempts, failures, the access log: username, address,
+    # browser) from the attempt.
+    "sign_in_logs": env_int("TIAOJIE_RETENTION_SIGN_IN_LOGS_DAYS", 180),
+    # Expired API tokens, sessions, websocket tickets and stale chat presence, from expiry.
+    "credentials": env_int("TIAOJIE_RETENTION_CREDENTIALS_DAYS", 1),
+}
+# Rows per transaction of the retention task (bounded memory and lock time).
+RETENTION_BATCH = env_int("TIAOJIE_RETENTION_BATCH", 500)
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
+    path("accounts/delete/", include("mediation.privacy.urls")),
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
     path("cases/", include("disputes.casework.urls")),

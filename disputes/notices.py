@@ -19,6 +19,7 @@ from notifications.models import Notification
 from notifications.services import Recipient, notify
 
 from .models import Dispute, DisputeEvent
+from .retention import REMOVED_PHONE
 
 # Who is told of each event: (target, text variant or None: the event's own text).
 # claimant: their account, else their phone. respondent: once served, their account, else
@@ -159,6 +160,8 @@ class _PartyFinder:
         }
 
     def reach(self, phone: str, email: str, text: str) -> list[Recipient]:
+        if phone in REMOVED_PHONE.values():
+            return []  # the party's data was removed (retention, account deletion): nobody to tell
         user = self.accounts.get(phone)
         if user is None:
             return [Recipient(None, phone, email, self.language, text)]

@@ -220,7 +220,8 @@ class Room(models.Model):
 
 
 class Message(models.Model):
-    """One chat message: the record of the mediation. Never edited or deleted."""
+    """One chat message: the record of the mediation. Never edited or deleted; the retention
+    task empties the body years after the dispute ended (docs/personal-data-retention.md)."""
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="messages")
     seq = models.PositiveBigIntegerField()

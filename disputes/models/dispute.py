@@ -170,6 +170,8 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the last signature settled it; kept after the follow-up visit closes it (cockpit).
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True, editable=False)
+    # When the retention task removed the parties' personal data (docs/personal-data-retention.md).
+    anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True, editable=False)
     # A follow-up opened by a supervisor's review that found the original handled badly.
     follows = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="followups",
@@ -573,6 +575,9 @@ def evidence_path(instance: Evidence, filename: str) -> str:
 
 
 class Evidence(models.Model):
+    """A file a party or staff added to the case; deleted, file and row, by the retention
+    task once the dispute is long closed (disputes.retention)."""
+
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=200)
     filename = models.CharField(max_length=200)

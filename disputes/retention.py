@@ -1,0 +1,101 @@
+"""Retention of disputes' personal data and evidence, and the parties' side of deleting an
+account (docs/personal-data-retention.md). The daily task in mediation.privacy calls the purges.
+
+A dispute's legal content (title, description, outcome, timeline, settlements and their signed
+PDFs) is kept; what identifies or reaches the parties (names, phones, email, addresses) goes.
+Phones cannot be emptied on both sides (the `parties_differ` constraint) and must never match
+a real account (parties are found by verified phone): each side gets its own marker, which no
+normalised phone number can equal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+
+from core.retention import cutoff, in_batches
+
+from .models import Dispute, Evidence
+
+# Stored values, not interface text: the same in every language, hence both languages.
+ANONYMISED_NAME = "已匿名 (anonymised)"
+DELETED_NAME = "已注销用户 (deleted user)"
+REMOVED_PHONE = {"claimant": "-", "respondent": "--"}
+
+SIDES = ("claimant", "respondent")
+
+
+def _ended_before(before: datetime) -> Q:
+    return Q(state__in=Dispute.TERMINAL, closed_at__lt=before)
+
+
+def _removed(side: str, name: str) -> dict:
+    fields = {f"{side}_name": name, f"{side}_phone": REMOVED_PHONE[side], f"{side}_address": ""}
+    if side == "respondent":
+        fields["respondent_email"] = ""
+    return fields
+
+
+def anonymise_disputes(now: datetime, *, dry_run: bool, batch: int) -> int:
+    """Rejected, withdrawn and closed disputes closed more than RETENTION["disputes"] days
+    ago: both parties' names, phones, email and addresses are replaced, once."""
+    expired = Dispute.objects.filter(_ended_before(cutoff("disputes", now)), anonymised_at=None)
+
+    def anonymise(ids: list[int]) -> int:
+        fields = {**_removed("claimant", ANONYMISED_NAME), **_removed("respondent", ANONYMISED_NAME)}
+        return Dispute.objects.filter(pk__in=ids, anonymised_at=None).update(anonymised_at=now, **fields)
+
+    return in_batches(expired, anonymise, dry_run=dry_run, batch=batch)
+
+
+def purge_evidence(now: datetime, *, dry_run: bool, batch: int) -> int:
+    """Evidence of disputes closed more than RETENTION["evidence"] days ago: the rows, and
+    their files once the deletion has committed (a rollback leaves both)."""
+    expired = Evidence.objects.filter(
+        dispute__state__in=Dispute.TERMINAL, dispute__closed_at__lt=cutoff("evidence", now)
+    )
+
+    def delete(ids: list[int]) -> int:
+        rows = Evidence.objects.filter(pk__in=ids)
+        names = [name for name in rows.values_list("file", flat=True) if name]
+        deleted = rows.delete()[1].get(Evidence._meta.label, 0)
+        transaction.on_commit(partial(delete_files, names))
+        return deleted
+
+    return in_batches(expired, delete, dry_run=dry_run, batch=batch)
+
+
+def delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+# --- deleting an account ------------------------------------------------------------------------
+def open_disputes_of(user) -> list[Dispute]:
+    """The disputes, not yet rejected, withdrawn or closed, the user takes part in as a party
+    (claimant, served respondent) or filed: an account cannot be deleted while one is open."""
+    parties = Q(filed_by=user)
+    if user.phone_verified and user.phone:
+        parties |= Q(claimant_phone=user.phone) | Q(respondent_phone=user.phone, served_at__isnull=False)
+    return list(Dispute.objects.filter(parties).exclude(state__in=Dispute.TERMINAL).order_by("pk"))
+
+
+def remove_party(user) -> int:
+    """Replace this person's name and contact data on the ended disputes naming their phone.
+
+    Only fields of the dispute row change: the settlement's signed PDF, its hash and the
+    signatures' records (what public verification compares) are never touched. Disputes still
+    open that name the phone without having served it (the person never saw them) keep it:
+    the claimant's filing needs it, and the retention task removes it later.
+    """
+    if not user.phone:
+        return 0
+    count = 0
+    ended = Dispute.objects.filter(state__in=Dispute.TERMINAL)
+    for side in SIDES:
+        count += ended.filter(**{f"{side}_phone": user.phone}).update(**_removed(side, DELETED_NAME))
+    return count
