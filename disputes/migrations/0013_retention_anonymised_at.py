@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disputes', '0011_info_request_reminders'),
+        ('disputes', '0012_crypto_seal_personal_data'),
     ]
 
     operations = [
