@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("mediation.chat.api_urls")),
     path("", include("mediation.settlements.api_urls")),
     path("", include("mediation.casefile.api_urls")),
+    path("", include("mediation.owndata.api_urls")),
 ]
