@@ -8,7 +8,9 @@ configuration (config/celery.py) and daphne's access log, which does not go thro
 What is masked, in the formatted message (its arguments included), the exception text and
 the stack: mainland mobile numbers (1[3-9] and 9 digits), 18-character ID numbers, 6-digit
 codes after a word such as code or 验证码, session keys after `sessionid=`, websocket
-tickets (`ticket=...` in a query string) and API tokens (`Token` and 40 hex digits).
+tickets (`ticket=...` in a query string) and API tokens (`Token` and 40 hex digits); also,
+unlabelled, any 40-hex-digit string (a token) and any 32-character run of lowercase letters
+and digits mixing both (a session key), as SQL parameters show them when DEBUG logs queries.
 Digits are ASCII: a log line is written by the program, which stores numbers normalised.
 """
 
@@ -21,7 +23,8 @@ _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
 
 _ID_NUMBER = re.compile(_NOT_ALNUM_BEFORE + r"([0-9]{4})[0-9]{12}([0-9]{1}[0-9Xx])" + _NOT_ALNUM_AFTER)
-_PHONE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+# With or without a country code (+86, 0086, 86) in front.
+_PHONE = re.compile(r"(?<![0-9])((?:\+?86|0086)?1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 # A 6-digit code within a few characters after the word that names it: "code=123456",
 # '"code": "123456"', "验证码：123456", "您的验证码是123456".
 _CODE = re.compile(
@@ -31,6 +34,10 @@ _CODE = re.compile(
 _SESSION = re.compile(r"(sessionid=)[a-z0-9]{32}", re.IGNORECASE)
 _TICKET = re.compile(r"((?:\?|&|\b)ticket=)[^&\s\"'#]+", re.IGNORECASE)
 _TOKEN = re.compile(r"(\bToken\s+)[0-9a-f]{40}" + _NOT_ALNUM_AFTER, re.IGNORECASE)
+# Without their label, as SQL parameters show them when DEBUG logs queries (django.db.backends):
+# an API token is 40 hex digits, a session key 32 lowercase letters and digits (both kinds).
+_BARE_TOKEN = re.compile(_NOT_ALNUM_BEFORE + r"[0-9a-f]{40}" + _NOT_ALNUM_AFTER)
+_BARE_SESSION = re.compile(_NOT_ALNUM_BEFORE + r"(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{32}" + _NOT_ALNUM_AFTER)
 
 MASK = "[masked]"
 
@@ -42,7 +49,9 @@ def redact(text: str) -> str:
     text = _CODE.sub(r"\1******", text)
     text = _SESSION.sub(r"\1" + MASK, text)
     text = _TICKET.sub(r"\1" + MASK, text)
-    return _TOKEN.sub(r"\1" + MASK, text)
+    text = _TOKEN.sub(r"\1" + MASK, text)
+    text = _BARE_TOKEN.sub(MASK, text)
+    return _BARE_SESSION.sub(MASK, text)
 
 
 class PersonalDataFilter(logging.Filter):
