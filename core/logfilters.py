@@ -37,7 +37,9 @@ _TOKEN = re.compile(r"(\bToken\s+)[0-9a-f]{40}" + _NOT_ALNUM_AFTER, re.IGNORECAS
 # Without their label, as SQL parameters show them when DEBUG logs queries (django.db.backends):
 # an API token is 40 hex digits, a session key 32 lowercase letters and digits (both kinds).
 _BARE_TOKEN = re.compile(_NOT_ALNUM_BEFORE + r"[0-9a-f]{40}" + _NOT_ALNUM_AFTER)
-_BARE_SESSION = re.compile(_NOT_ALNUM_BEFORE + r"(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{32}" + _NOT_ALNUM_AFTER)
+_BARE_SESSION = re.compile(
+    _NOT_ALNUM_BEFORE + r"(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{32}" + _NOT_ALNUM_AFTER
+)
 
 MASK = "[masked]"
 

@@ -14,7 +14,12 @@ pytestmark = pytest.mark.django_db
 REGISTER = "/api/v1/auth/register/"
 NOTICE_API = "/api/v1/privacy-notice/"
 ACCEPT_API = "/api/v1/privacy-notice/accept/"
-NEW_USER = {"username": "xiaohong", "password": "mediate-me-2026", "full_name": "陈小红", "phone": "13912340077"}
+NEW_USER = {
+    "username": "xiaohong",
+    "password": "mediate-me-2026",
+    "full_name": "陈小红",
+    "phone": "13912340077",
+}
 
 
 def test_the_notice_is_public_in_both_languages(client):
@@ -43,12 +48,16 @@ def test_web_sign_up_requires_the_box_and_records_the_acceptance(client, django_
     assert done.status_code == 302
     user = User.objects.get(username="xiaohong")
     assert user.privacy_notice_version == "2026-12"
-    assert list(PrivacyAcceptance.objects.filter(user=user).values_list("version", "via")) == [("2026-12", "sign_up")]
+    assert list(PrivacyAcceptance.objects.filter(user=user).values_list("version", "via")) == [
+        ("2026-12", "sign_up")
+    ]
     entry = AuditEntry.objects.get(action="account", actor_id=user.pk)
     assert entry.data == {"event": "privacy_accepted", "version": "2026-12", "via": "sign_up"}
 
 
-def test_api_register_without_the_field_still_works_and_records_nothing(api, django_capture_on_commit_callbacks):
+def test_api_register_without_the_field_still_works_and_records_nothing(
+    api, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         r = api().post(REGISTER, NEW_USER, format="json")
     assert r.status_code == 201

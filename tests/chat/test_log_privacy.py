@@ -36,7 +36,9 @@ def written_logs(settings):
     assert handlers, "no handler of LOGGING is installed"
     buffer = io.StringIO()
     streams = [h.setStream(buffer) for h in handlers]
-    levels = {name: logging.getLogger(name).level for name in ("", "django.channels.server", "django.db.backends")}
+    levels = {
+        name: logging.getLogger(name).level for name in ("", "django.channels.server", "django.db.backends")
+    }
     for name in levels:
         logging.getLogger(name).setLevel(logging.DEBUG)
     yield buffer
@@ -55,7 +57,14 @@ def assert_clean(text: str, secrets: dict[str, str]) -> None:
 
 @pytest.mark.django_db
 def test_sign_up_to_signing_code_logs_nothing_personal(
-    written_logs, outbox, regions, respondent, grid_worker, mediator, advance, django_capture_on_commit_callbacks
+    written_logs,
+    outbox,
+    regions,
+    respondent,
+    grid_worker,
+    mediator,
+    advance,
+    django_capture_on_commit_callbacks,
 ):
     anonymous = APIClient()
     with django_capture_on_commit_callbacks(execute=True):
@@ -68,13 +77,20 @@ def test_sign_up_to_signing_code_logs_nothing_personal(
     assert r.status_code == 201
     verify_code = outbox.code(NEW_PHONE)
     wrong = "000000" if verify_code != "000000" else "111111"
-    assert anonymous.post("/api/v1/auth/verify-phone/", {"phone": NEW_PHONE, "code": wrong}).status_code == 400
-    assert anonymous.post("/api/v1/auth/verify-phone/", {"phone": NEW_PHONE, "code": verify_code}).status_code == 200
+    assert (
+        anonymous.post("/api/v1/auth/verify-phone/", {"phone": NEW_PHONE, "code": wrong}).status_code == 400
+    )
+    assert (
+        anonymous.post("/api/v1/auth/verify-phone/", {"phone": NEW_PHONE, "code": verify_code}).status_code
+        == 200
+    )
 
     web = Client()
     assert web.post("/accounts/login/", {"username": "xiaolan", "password": PASSWORD}).status_code == 302
     session_key = web.cookies[settings.SESSION_COOKIE_NAME].value
-    token = anonymous.post("/api/v1/auth/token/", {"username": "xiaolan", "password": PASSWORD}).json()["token"]
+    token = anonymous.post("/api/v1/auth/token/", {"username": "xiaolan", "password": PASSWORD}).json()[
+        "token"
+    ]
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
