@@ -165,7 +165,8 @@ def give_id_number(user: User, raw: str) -> None:
     """Keep the ID number a user gives where a step needs it (judicial confirmation only,
     docs/personal-data-rights.md). Only when the account has none: changing a recorded one is
     for staff (the admin). Raises ServiceError (field "id_number") for a malformed number."""
-    value = ascii_digits(unicodedata.normalize("NFKC", raw or "")).strip().upper()
+    # Full-width or other-script digits, spaces between groups, a lower-case x: one stored form.
+    value = "".join(ascii_digits(unicodedata.normalize("NFKC", raw or "")).split()).upper()
     if not value or user.id_number:
         return
     try:
