@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, logout, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -16,8 +18,9 @@ from rest_framework.views import APIView
 
 from core.crypto import blind_index
 
-from . import reset, services
-from .models import Region, User
+from . import privacy, reset, services
+from .lockout import client_ip
+from .models import PrivacyAcceptance, Region, User
 from .phones import ascii_digits, mask_phone, normalize_phone
 from .sessions import token_expired, token_expires_at
 
@@ -47,6 +50,18 @@ class RegisterSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=100)
     phone = PhoneField(max_length=20)
     email = serializers.EmailField(required=False, allow_blank=True)
+    # The privacy notice version the user accepted (GET /api/v1/privacy-notice/). Optional for
+    # existing clients: without it the account is created and nothing is recorded; the client
+    # accepts later (POST /api/v1/privacy-notice/accept/) and the web asks at sign-in.
+    privacy_notice = serializers.CharField(required=False, max_length=20)
+
+    def validate_privacy_notice(self, value):
+        if value != privacy.current_version():
+            raise serializers.ValidationError(
+                _("The current privacy notice is version %(version)s: read it and accept that one.")
+                % {"version": privacy.current_version()}
+            )
+        return value
 
     def validate(self, attrs):
         try:
@@ -109,7 +124,12 @@ class RegisterView(ThrottledAuthView):
     def post(self, request):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.register_user(language=_request_language(), **data.validated_data)
+        fields = dict(data.validated_data)
+        version = fields.pop("privacy_notice", None)
+        with transaction.atomic():
+            user = services.register_user(language=_request_language(), **fields)
+            if version:
+                privacy.accept(user, version, via=PrivacyAcceptance.Via.API, ip=client_ip(request._request))
         return Response(me_payload(user), status=status.HTTP_201_CREATED)
 
 
@@ -224,6 +244,82 @@ class MeView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         return Response(me_payload(request.user))
+
+
+class PrivacyNoticeView(APIView):
+    """The current privacy notice: its version, its page and its text (HTML) in the request's
+    language; for a signed-in caller also `accepted` (their latest version or null) and
+    `needs_acceptance`."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "PrivacyNotice",
+                {
+                    "version": serializers.CharField(),
+                    "language": serializers.CharField(),
+                    "url": serializers.CharField(),
+                    "html": serializers.CharField(),
+                    "accepted": serializers.CharField(allow_null=True, required=False),
+                    "needs_acceptance": serializers.BooleanField(required=False),
+                },
+            )
+        }
+    )
+    def get(self, request):
+        body = {
+            "version": privacy.current_version(),
+            "language": privacy.notice_language(),
+            "url": request.build_absolute_uri(reverse("privacy:notice")),
+            "html": str(privacy.notice_html()),
+        }
+        if request.user.is_authenticated:
+            # For a signed-in caller: what they last accepted, and whether to ask them now.
+            status = privacy.status(request.user)
+            body.update(accepted=status["accepted"], needs_acceptance=status["needs_acceptance"])
+        return Response(body)
+
+
+class PrivacyAcceptSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=20)
+
+
+class PrivacyAcceptView(APIView):
+    """The caller accepts the current privacy notice; accepting it again records nothing more."""
+
+    @extend_schema(
+        request=PrivacyAcceptSerializer,
+        responses={
+            200: inline_serializer(
+                "PrivacyStatus",
+                {
+                    "current": serializers.CharField(),
+                    "accepted": serializers.CharField(allow_null=True),
+                    "needs_acceptance": serializers.BooleanField(),
+                },
+            )
+        },
+    )
+    def post(self, request):
+        data = PrivacyAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = data.validated_data["version"]
+        if version != privacy.current_version():
+            raise serializers.ValidationError(
+                {
+                    "version": [
+                        _("The current privacy notice is version %(version)s: read it and accept that one.")
+                        % {"version": privacy.current_version()}
+                    ]
+                }
+            )
+        if privacy.needs_acceptance(request.user):
+            privacy.accept(
+                request.user, version, via=PrivacyAcceptance.Via.API, ip=client_ip(request._request)
+            )
+        return Response(privacy.status(request.user))
 
 
 class RegionListView(APIView):

@@ -15,5 +15,7 @@ urlpatterns = [
     ),
     path("auth/logout/", api.LogoutView.as_view(), name="logout"),
     path("auth/me/", api.MeView.as_view(), name="me"),
+    path("privacy-notice/", api.PrivacyNoticeView.as_view(), name="privacy-notice"),
+    path("privacy-notice/accept/", api.PrivacyAcceptView.as_view(), name="privacy-accept"),
     path("regions/", api.RegionListView.as_view(), name="regions"),
 ]

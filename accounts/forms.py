@@ -65,10 +65,20 @@ class SignUpForm(PlainForm):
     )
     password = new_password_field(_("Password"), help_text=PASSWORD_HELP)
     full_name = forms.CharField(
-        label=_("Full name"), max_length=100, help_text=_("Your real name, as on your ID card.")
+        label=_("Full name"),
+        max_length=100,
+        help_text=_("Your real name, as on your ID card: agreements must name the parties."),
     )
-    phone = PhoneField(help_text=_("We send a 6-digit code to this number."))
-    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    phone = PhoneField(
+        help_text=_("We send a 6-digit code to this number; it is how disputes that name you reach you.")
+    )
+    email = forms.EmailField(
+        label=_("Email (optional)"), required=False, help_text=_("Only for notices by email.")
+    )
+    privacy_notice = forms.BooleanField(
+        label=_("I have read the privacy notice and accept it."),
+        error_messages={"required": _("Accept the privacy notice to create an account.")},
+    )
 
     def clean(self):
         data = super().clean()

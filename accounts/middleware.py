@@ -1,8 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
-from . import sessions
+from . import privacy, sessions
 
 
 class UserLanguageMiddleware:
@@ -39,4 +43,32 @@ class SessionTimeoutMiddleware:
                 logout(request)
             else:
                 sessions.touch(request.session)
+        return self.get_response(request)
+
+
+class PrivacyNoticeMiddleware:
+    """Sends a signed-in user who has not accepted the current privacy notice to it first.
+
+    Exempt: the notice page itself (where they accept), signing out, switching the language,
+    static files and the API (API clients read and accept the notice through its endpoints,
+    docs/api.md). The check reads the user row already loaded (User.privacy_notice_version).
+    """
+
+    EXEMPT_PREFIXES = ("/privacy/", "/api/", "/static/", "/i18n/", "/accounts/logout/", "/accounts/language/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and privacy.needs_acceptance(user)
+            and not request.path_info.startswith(self.EXEMPT_PREFIXES)
+        ):
+            target = reverse("privacy:notice")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
         return self.get_response(request)

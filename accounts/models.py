@@ -28,6 +28,11 @@ class User(BlindIndexed, AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )
+    # The version of the privacy notice the user last accepted ("" for none), copied from their
+    # latest PrivacyAcceptance so the page check reads the user row alone (accounts.privacy).
+    privacy_notice_version = models.CharField(
+        _("privacy notice accepted"), max_length=20, blank=True, default="", editable=False
+    )
 
     class Meta:
         constraints = [
@@ -149,3 +154,27 @@ class PhoneCode(BlindIndexed, models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code for {self.phone}"
+
+
+class PrivacyAcceptance(models.Model):
+    """One acceptance of one version of the privacy notice (docs/personal-data-rights.md)."""
+
+    class Via(models.TextChoices):
+        SIGN_UP = "sign_up", _("Sign-up page")
+        PAGE = "page", _("Privacy notice page")
+        API = "api", _("API")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="privacy_acceptances"
+    )
+    version = models.CharField(_("version"), max_length=20)
+    via = models.CharField(_("accepted on"), max_length=10, choices=Via.choices)
+    accepted_at = models.DateTimeField(_("accepted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "accepted_at", "id"]
+        verbose_name = _("privacy notice acceptance")
+        verbose_name_plural = _("privacy notice acceptances")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.version}"

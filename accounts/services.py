@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core import audit
 from core.crypto import blind_index
 from core.errors import ServiceError
+from core.models import AuditEntry
 from core.sms import send_sms
 
 from .models import PhoneCode, User
+from .phones import ascii_digits, validate_id_number
 
 
 def verified_phone_taken(phone: str, *, exclude: User | None = None) -> bool:
@@ -161,3 +166,22 @@ def set_language(user: User, language: str) -> None:
     if language in User.Language.values and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def give_id_number(user: User, raw: str) -> None:
+    """Keep the ID number a user gives where a step needs it (judicial confirmation only,
+    docs/personal-data-rights.md). Only when the account has none: changing a recorded one is
+    for staff (the admin). Raises ServiceError (field "id_number") for a malformed number."""
+    # Full-width or other-script digits, spaces between groups, a lower-case x: one stored form.
+    value = "".join(ascii_digits(unicodedata.normalize("NFKC", raw or "")).split()).upper()
+    if not value or user.id_number:
+        return
+    try:
+        validate_id_number(value)
+    except ValidationError as exc:
+        raise ServiceError(exc.messages[0], code="invalid", field="id_number") from exc
+    User.objects.filter(pk=user.pk, id_number="").update(id_number=value)
+    user.id_number = value
+    audit.record(
+        AuditEntry.Action.ACCOUNT, actor=user, target=f"user:{user.pk}", data={"event": "id_number_given"}
+    )

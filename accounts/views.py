@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -16,10 +17,10 @@ from django.views.decorators.http import require_POST
 from core.crypto import blind_index
 from core.errors import ServiceError
 
-from . import reset, services
+from . import privacy, reset, services
 from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
-from .lockout import too_many
-from .models import User
+from .lockout import client_ip, too_many
+from .models import PrivacyAcceptance, User
 from .phones import mask_phone
 
 # The phone just registered, so the verify page can fill it in.
@@ -61,8 +62,14 @@ def signup(request):
         return refused
     form = SignUpForm(request.POST or None)
     if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "privacy_notice"}
         try:
-            user = services.register_user(language=_language(), **form.cleaned_data)
+            with transaction.atomic():
+                user = services.register_user(language=_language(), **data)
+                # The box is required: the notice shown beside it is the current version.
+                privacy.accept(
+                    user, privacy.current_version(), via=PrivacyAcceptance.Via.SIGN_UP, ip=client_ip(request)
+                )
         except ServiceError as exc:
             _add_service_error(form, exc)
         else:
@@ -72,7 +79,7 @@ def signup(request):
                 request, _("We sent a 6-digit code to %(phone)s.") % {"phone": mask_phone(user.phone)}
             )
             return redirect("accounts:verify")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form, "version": privacy.current_version()})
 
 
 def verify(request):

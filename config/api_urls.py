@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("mediation.settlements.api_urls")),
     path("", include("mediation.casefile.api_urls")),
     path("", include("mediation.privacy.api_urls")),
+    path("", include("mediation.owndata.api_urls")),
 ]

@@ -7,7 +7,7 @@ from queue import Empty
 from time import monotonic
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
 from kombu.transport import filesystem
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -61,6 +61,18 @@ class FolderTransport(filesystem.Transport):
 app = Celery("tiaojie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**_kwargs) -> None:
+    """The worker and beat log through Django's LOGGING (its personal-data filter on every
+    handler, core/logfilters.py) instead of Celery's own handlers: connecting this signal
+    tells Celery not to configure logging itself."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
 
 
 @worker_process_init.connect

@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # A signed-in user who has not accepted the current privacy notice is asked first.
+    "accounts.middleware.PrivacyNoticeMiddleware",
     # Redis (cache, broker) down: 503 with Retry-After, not 500 (docs/security.md, "Faults and the ledger").
     "core.unavailable.UnavailableMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -279,6 +281,13 @@ PAGE_AUTH_LIMIT = env_int("TIAOJIE_PAGE_AUTH_LIMIT", 30)
 PAGE_AUTH_WINDOW = 600
 # Reveals of one party's field a staff member may make in an hour (docs/personal-data-masking.md).
 REVEAL_RATE_PER_HOUR = env_int("TIAOJIE_REVEAL_RATE", 20)
+
+# The privacy notice (隐私告知, docs/personal-data-rights.md): its current version names the
+# templates accounts/privacy/notice_<version>_<language>.html. Raising it asks every user to
+# accept the new text at their next page.
+PRIVACY_NOTICE_VERSION = "2026-12"
+# Where people write about their personal data (shown in the notice).
+PRIVACY_CONTACT = os.environ.get("TIAOJIE_PRIVACY_CONTACT", "privacy@tiaojie.local")
 
 # --- Languages and time ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -481,10 +490,15 @@ PERMISSIONS_POLICY = (
     "magnetometer=(), microphone=(), payment=(), usb=()"
 )
 
+# Every handler masks phone numbers, ID numbers, codes, session keys, websocket tickets and
+# API tokens in what it writes (core.logfilters, docs/personal-data-rights.md); Celery's
+# worker and beat use this configuration too (config/celery.py), daphne's access log is
+# masked in config/asgi.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "core.logfilters.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIAOJIE_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},

@@ -11,6 +11,9 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("accounts/delete/", include("mediation.privacy.urls")),
     path("accounts/", include("accounts.urls")),
+    path("privacy/", include("accounts.privacy_urls")),
+    # A resident's own data, as a page and as JSON (docs/personal-data-rights.md).
+    path("my-data/", include("mediation.owndata.urls")),
     path("disputes/", include("disputes.urls")),
     path("cases/", include("disputes.casework.urls")),
     # Pages at the site's root without a namespace: the cockpit, the reveals, a party's answer to a request

@@ -63,25 +63,58 @@ def _check_size(upload) -> None:
 
 class FileDisputeForm(PlainForm):
     title = forms.CharField(
-        label=_("Title"), max_length=200, help_text=_("One line, e.g. “Water leaking from upstairs”.")
+        label=_("Title"),
+        max_length=200,
+        help_text=_(
+            "One line, e.g. “Water leaking from upstairs”: how the dispute is named in lists and notices."
+        ),
     )
     description = forms.CharField(
-        label=_("What happened"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("What happened"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "The grid worker decides from this whether to take the dispute; the mediator and the other "
+            "party read it. Give only the personal details the dispute needs."
+        ),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), empty_label=_("Choose…")
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        empty_label=_("Choose…"),
+        help_text=_("Decides the deadlines and which mediators suit the dispute."),
     )
     grid = GridChoiceField(
         label=_("Grid"),
         queryset=grids(),
         empty_label=_("Choose…"),
-        help_text=_("The grid (网格) where the dispute arose."),
+        help_text=_("The grid (网格) where the dispute arose: its grid worker takes the dispute."),
     )
-    respondent_name = forms.CharField(label=_("Respondent's name"), max_length=100)
-    respondent_phone = PhoneField(label=_("Respondent's mobile phone"))
-    respondent_email = forms.EmailField(label=_("Respondent's email (optional)"), required=False)
+    respondent_name = forms.CharField(
+        label=_("Respondent's name"),
+        max_length=100,
+        help_text=_("So that the grid worker and the mediator know whom the dispute is with."),
+    )
+    respondent_phone = PhoneField(
+        label=_("Respondent's mobile phone"),
+        help_text=_(
+            "The invitation to mediation goes to this number by SMS; it is also how they see the "
+            "dispute once they sign up. Staff see it partly hidden."
+        ),
+    )
+    respondent_email = forms.EmailField(
+        label=_("Respondent's email (optional)"),
+        required=False,
+        help_text=_("Only if you know it: notices also go there."),
+    )
     respondent_address = forms.CharField(
-        label=_("Respondent's address (optional)"), max_length=200, required=False
+        label=_("Respondent's address (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Only if you know it: for a home visit if they do not answer, and to check that the "
+            "mediator is not their neighbour or relative."
+        ),
     )
     amount_claimed = forms.DecimalField(
         label=_("Amount claimed in yuan (optional)"),
@@ -89,22 +122,39 @@ class FileDisputeForm(PlainForm):
         decimal_places=2,
         min_value=0,
         required=False,
+        help_text=_("If money is at stake: the mediator and the agreement start from it."),
     )
     desired_outcome = forms.CharField(
         label=_("What outcome do you want? (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Helps the mediator prepare a proposal."),
     )
-    claimant_name = forms.CharField(label=_("Resident's full name"), max_length=100, required=False)
-    claimant_phone = PhoneField(label=_("Resident's mobile phone"), required=False)
+    claimant_name = forms.CharField(
+        label=_("Resident's full name"),
+        max_length=100,
+        required=False,
+        help_text=_("The resident you file for is the claimant: agreements name them."),
+    )
+    claimant_phone = PhoneField(
+        label=_("Resident's mobile phone"),
+        required=False,
+        help_text=_("Notices reach the resident here; with it they can follow the dispute themselves."),
+    )
     claimant_address = forms.CharField(
-        label=_("Resident's address (optional)"), max_length=200, required=False
+        label=_("Resident's address (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Only if needed: to check the mediator's conflicts of interest."),
     )
     evidence = MultipleFileField(
         label=_("Evidence (optional)"),
         required=False,
-        help_text=_("Photos, PDF documents or audio recordings; up to 10 files of 20 MB each."),
+        help_text=_(
+            "Photos, PDF documents or audio recordings; up to 10 files of 20 MB each. The mediator and "
+            "the other party can see them."
+        ),
     )
 
     ON_BEHALF = ("claimant_name", "claimant_phone", "claimant_address")

@@ -27,6 +27,7 @@ from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_acti
 from .labels import ACTION_LABELS
 from .models import Dispute
 from .payloads import PAYLOADS
+from .provenance import respondent_notice
 from .ratings.forms import RatingForm
 from .ratings.serializers import dispute_rating_fields
 from .reports.scope import may_view as may_view_cockpit
@@ -122,6 +123,7 @@ def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> d
         "rating": dispute_rating_fields(dispute, request.user),
         "rating_form": RatingForm(),
         "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
+        "respondent_notice": respondent_notice(dispute, request.user),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import factory
+from django.conf import settings
 
 from accounts.models import Region, StaffRole, User
 from core.crypto import blind_index
@@ -28,6 +29,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"张{n}")
     phone = factory.LazyFunction(next_phone)
     phone_verified = True
+    # The cast has accepted the current privacy notice (tests/accounts/test_privacy.py covers
+    # users who have not).
+    privacy_notice_version = factory.LazyFunction(lambda: settings.PRIVACY_NOTICE_VERSION)
     password = factory.PostGenerationMethodCall("set_password", "tiaojie-test-pw")
 
     @factory.post_generation

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.services import give_id_number
 from core.errors import ServiceError
 from disputes.api import visible_dispute
 from disputes.models import Dispute
@@ -58,6 +59,8 @@ def sign(request, pk: int):
         messages.error(request, _("Enter the 6-digit code sent to your phone."))
     else:
         try:
+            if judicial.may_sign(dispute, request.user):
+                give_id_number(request.user, request.POST.get("id_number", ""))
             judicial.sign(dispute, request.user, code=code)
         except ServiceError as exc:
             messages.error(request, exc.message)

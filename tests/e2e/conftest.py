@@ -94,6 +94,7 @@ def sign_up_and_verify(page, *, username: str, full_name: str, phone: str) -> No
     page.fill("#id_password", PASSWORD)
     page.fill("#id_full_name", full_name)
     page.fill("#id_phone", phone)
+    page.check("#id_privacy_notice")
     page.get_by_role("button", name="注册并发送验证码").click()
     page.wait_for_url("**/accounts/verify/")
     page.fill("#id_code", sms_code(phone))

@@ -14,6 +14,7 @@ SIGNUP = {
     "full_name": "王小明",
     "phone": "139 1234 0001",
     "email": "",
+    "privacy_notice": "on",
 }
 
 
