@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from core.crypto import blind_index
 from core.retention import cutoff, delete_in_batches
 
 from .models import PhoneCode, User
@@ -66,7 +67,9 @@ def anonymise_user(user: User) -> None:
     password hash it was bound to is gone).
     """
     phone, username = user.phone, user.username
-    PhoneCode.objects.filter(Q(user=user) | Q(phone=phone) if phone else Q(user=user)).delete()
+    PhoneCode.objects.filter(
+        Q(user=user) | Q(phone_index=blind_index(phone)) if phone else Q(user=user)
+    ).delete()
     Token.objects.filter(user=user).delete()
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username=username).delete()

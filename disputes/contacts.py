@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from accounts.models import User
 from accounts.phones import mask_id_number, mask_phone
+from core.crypto import blind_index
 
 from .models import Dispute, Party
 
@@ -66,7 +67,7 @@ def mask_address(address: str) -> str:
 def party_account(dispute: Dispute, party: str) -> User | None:
     """The account with the party's verified phone, active or not (where its ID number is)."""
     phone = getattr(dispute, f"{party}_phone")
-    return User.objects.filter(phone=phone, phone_verified=True).first() if phone else None
+    return User.objects.filter(phone_index=blind_index(phone), phone_verified=True).first() if phone else None
 
 
 def full_value(dispute: Dispute, party: str, field: str) -> str:

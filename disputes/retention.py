@@ -80,7 +80,7 @@ def open_disputes_of(user) -> list[Dispute]:
     (claimant, served respondent) or filed: an account cannot be deleted while one is open."""
     parties = Q(filed_by=user)
     if user.phone_verified and user.phone:
-        parties |= Q(claimant_phone=user.phone) | Q(respondent_phone=user.phone, served_at__isnull=False)
+        parties |= Q(pk__in=Dispute.objects.naming(user).values("pk"))
     return list(Dispute.objects.filter(parties).exclude(state__in=Dispute.TERMINAL).order_by("pk"))
 
 

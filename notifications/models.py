@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.fields import EncryptedTextField
+from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 
-class Notification(models.Model):
+class Notification(BlindIndexed, models.Model):
     """Written in the transaction of the change that causes it; delivered after commit.
 
     In-app rows are delivered by being written (the inbox is the channel; the live push is a
@@ -50,6 +50,8 @@ class Notification(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     # Phone or email, sealed at rest (docs/personal-data-encryption.md).
     address = EncryptedTextField(_("address"), max_length=254, blank=True)
+    # Found by its blind index when an account is deleted (docs/personal-data-retention.md).
+    address_index = BlindIndexField(source="address", db_index=True)
     language = models.CharField(_("language"), max_length=8)
     legal = models.BooleanField(_("legal notice"), default=False)
     title = models.CharField(_("title"), max_length=200)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from core.crypto import blind_index
 from core.retention import cutoff, delete_in_batches
 
 from .models import Notification, Preference
@@ -29,8 +30,8 @@ def delete_for_user(user, *, phone: str = "", email: str = "") -> int:
     channel choices. Returns the notices deleted."""
     match = Q(user=user)
     if phone:
-        match |= Q(channel=Notification.Channel.SMS, address=phone)
+        match |= Q(channel=Notification.Channel.SMS, address_index=blind_index(phone))
     if email:
-        match |= Q(channel=Notification.Channel.EMAIL, address__iexact=email)
+        match |= Q(channel=Notification.Channel.EMAIL, address_index=blind_index(email))
     Preference.objects.filter(user=user).delete()
     return Notification.objects.filter(match).delete()[1].get(Notification._meta.label, 0)

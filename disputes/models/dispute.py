@@ -50,6 +50,17 @@ class Party(models.TextChoices):
 
 
 class DisputeQuerySet(models.QuerySet):
+    def naming(self, user, *, served_only: bool = True) -> DisputeQuerySet:
+        """The disputes naming the user's verified phone: as claimant, or as respondent (once
+        served, unless `served_only` is False). Matched through the blind index."""
+        if not (user.phone_verified and user.phone):
+            return self.none()
+        phone = blind_index(user.phone)
+        respondent = Q(respondent_phone_index=phone)
+        if served_only:
+            respondent &= Q(served_at__isnull=False)
+        return self.filter(Q(claimant_phone_index=phone) | respondent)
+
     def visible_to(self, user) -> DisputeQuerySet:
         """The one place that decides who sees which dispute.
 

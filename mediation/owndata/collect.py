@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PrivacyAcceptance, StaffRole, User
@@ -45,11 +44,7 @@ def _row(obj, fields) -> dict:
 
 def party_disputes(user: User):
     """The disputes where `user` is a party, as Dispute.objects.visible_to decides for parties."""
-    if not (user.phone_verified and user.phone):
-        return Dispute.objects.none()
-    return Dispute.objects.filter(
-        Q(claimant_phone=user.phone) | Q(respondent_phone=user.phone, served_at__isnull=False)
-    ).select_related("category", "grid")
+    return Dispute.objects.naming(user).select_related("category", "grid")
 
 
 def collect(user: User) -> dict:

@@ -20,7 +20,6 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import retention as accounts
@@ -51,7 +50,7 @@ def _judicial_pending(user: User) -> list:
     if not (user.phone_verified and user.phone):
         return []
     pending = JudicialApplication.objects.filter(
-        Q(dispute__claimant_phone=user.phone) | Q(dispute__respondent_phone=user.phone),
+        dispute__in=Dispute.objects.naming(user, served_only=False),
         status=JudicialApplication.Status.AWAITING_SIGNATURES,
         dispute__state__in=Dispute.TERMINAL,
     ).select_related("dispute")
