@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -347,6 +348,14 @@ CELERY_BEAT_SCHEDULE = {
     "judicial-deadlines": {"task": "mediation.tasks.sweep_judicial_deadlines", "schedule": 15 * 60.0},
     # Signed PDFs no row points to (a signing whose transaction failed), an hour old.
     "orphan-pdfs": {"task": "mediation.tasks.remove_orphan_pdfs", "schedule": 3600.0},
+    # The audit log's head timestamped by the platform TSA; the whole chain checked every night
+    # (docs/personal-data-audit.md).
+    "audit-anchor": {
+        "task": "mediation.tasks.anchor_audit_log",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "audit-verify": {"task": "mediation.tasks.verify_audit_log", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- API --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("disputes/", include("disputes.urls")),
     path("cases/", include("disputes.casework.urls")),
+    path("audit/", include("disputes.casework.audit_urls")),
     # Pages at the site's root without a namespace: the cockpit, a party's answer to a request
     # for information, public verification and the signing-code page.
     path("", include("disputes.reports.urls")),

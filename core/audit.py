@@ -133,3 +133,51 @@ def verify(batch: int = 5000) -> tuple[int, Break | None]:
 def head() -> tuple[int, str] | None:
     """(index, hash) of the newest entry, None for an empty log."""
     return AuditEntry.objects.order_by("-index").values_list("index", "hash").first()
+
+
+# --- anchors (docs/personal-data-audit.md, "Anchors") ------------------------------------------
+def token_imprint(token: bytes) -> bytes:
+    """The message imprint (the hashed message) inside an RFC 3161 timestamp token."""
+    from asn1crypto import cms, tsp  # noqa: F401  (tsp registers TSTInfo for .parsed)
+
+    info = cms.ContentInfo.load(bytes(token))
+    tst = info["content"]["encap_content_info"]["content"].parsed
+    return tst["message_imprint"]["hashed_message"].native
+
+
+def add_anchor(index: int, digest: str, token: bytes):
+    """Store a stamped head; the token must carry `digest` (the entry hash's bytes) as its imprint."""
+    from .models import AuditAnchor
+
+    if token_imprint(token) != bytes.fromhex(digest):
+        raise ValueError("the timestamp token does not cover this hash")
+    return AuditAnchor.objects.create(index=index, hash=digest, token=bytes(token), at=timezone.now())
+
+
+def verify_anchors() -> tuple[int, Break | None]:
+    """Each anchor's hash must be the stored entry hash at its index, and its token's imprint
+    that hash: (anchors checked, the first break by index or None)."""
+    from .models import AuditAnchor
+
+    anchors = list(AuditAnchor.objects.order_by("index", "at").values_list("index", "hash", "token", "at"))
+    stored = dict(AuditEntry.objects.filter(index__in={a[0] for a in anchors}).values_list("index", "hash"))
+    for count, (index, digest, token, at) in enumerate(anchors):
+        if index not in stored:
+            return count, Break(index, f"the entry anchored at {_at(at)} is missing")
+        if stored[index] != digest:
+            return count, Break(index, f"hash differs from the anchor stamped at {_at(at)}")
+        try:
+            imprint = token_imprint(token)
+        except (ValueError, KeyError, TypeError):
+            imprint = b""
+        if imprint != bytes.fromhex(digest):
+            return count, Break(index, f"the timestamp token of the anchor at {_at(at)} does not match")
+    return len(anchors), None
+
+
+def check(batch: int = 5000) -> tuple[int, int, Break | None]:
+    """The chain and its anchors: (entries, anchors, the earliest break or None)."""
+    entries, broken = verify(batch)
+    anchors, anchor_break = verify_anchors()
+    breaks = [b for b in (broken, anchor_break) if b is not None]
+    return entries, anchors, min(breaks, key=lambda b: b.index) if breaks else None
