@@ -336,6 +336,11 @@ SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
 SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
 
 # --- Celery beat: all periodic work, in one place -------------------------------------------
+# The audit log (docs/personal-data-audit.md): an entry that is its own transaction (sign-in,
+# download) commits without waiting for the WAL flush; entries written with a change are as
+# durable as the change. Off: every entry waits for the flush (docs/benchmarks.md, "Audit log").
+AUDIT_ASYNC_COMMIT = env_bool("TIAOJIE_AUDIT_ASYNC_COMMIT", True)
+
 CELERY_BEAT_SCHEDULE = {
     # The outbox sweeper: notifications due and undelivered are queued again (docs/features/notifications.md).
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -71,14 +72,63 @@ def record(
         "data": json.loads(canonical(data or {})),  # as it reads back from the JSON column
         "ip": AuditEntry._meta.get_field("ip").get_prep_value(ip) or None,  # as the column stores it
     }
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    if connection.vendor == "postgresql":
+        # Autocommit and no transaction open: the entry is a transaction of its own.
+        standalone = not connection.in_atomic_block and connection.get_autocommit()
+        return _append_postgresql(fields, async_commit=standalone and settings.AUDIT_ASYNC_COMMIT)
+    # SQLite serialises writers itself. No savepoint: an entry that cannot be written fails
+    # the change it records.
+    with transaction.atomic(savepoint=False):
         last = AuditEntry.objects.order_by("-index").values_list("index", "hash").first()
         index, prev_hash = (last[0] + 1, last[1]) if last else (0, GENESIS)
         digest = entry_hash(prev_hash, index=index, **fields)
         return AuditEntry.objects.create(index=index, prev_hash=prev_hash, hash=digest, **fields)
+
+
+def _around_index(fields: dict) -> tuple[str, str]:
+    """The canonical JSON of an entry split where its index goes: keys sort as action, actor,
+    actor_id, at, data, dispute_id | index | ip, target. prev_hash + left + str(index) + right
+    is exactly what entry_hash() digests."""
+    body = {**fields, "at": _at(fields["at"])}
+    part = [f"{canonical(k)}:{canonical(body[k])}" for k in sorted(body)]
+    before = [p for k, p in zip(sorted(body), part, strict=True) if k < "index"]
+    after = [p for k, p in zip(sorted(body), part, strict=True) if k > "index"]
+    return "{" + ",".join(before) + ',"index":', "," + ",".join(after) + "}"
+
+
+def _append_postgresql(fields: dict, *, async_commit: bool) -> AuditEntry:
+    """Lock, read the head, hash and insert in one round trip (docs/benchmarks.md, "Audit log").
+
+    Statements in one simple query: the INSERT takes its snapshot after the lock is granted
+    (READ COMMITTED takes one per statement), so it sees the last holder's entry, and the
+    hash is computed by the server from the strings around the index. Outside a transaction
+    the statements form one implicit transaction, so no client round trip happens while the
+    lock is held. `async_commit`: such an entry of its own (a sign-in, a download) commits
+    without waiting for the WAL flush; a crash of the database server can then lose its last
+    fraction of a second of them, never an entry written with a change and never a link (the
+    WAL replays a prefix, and the chain with it).
+    """
+    left, right = _around_index(fields)
+    table = AuditEntry._meta.db_table
+    sql = (
+        ("SET LOCAL synchronous_commit TO off; " if async_commit else "")
+        + f"SELECT pg_advisory_xact_lock({_LOCK_KEY}); "
+        + f"INSERT INTO {table} (index, at, actor_id, actor, action, dispute_id, target, data, ip, prev_hash, hash) "
+        "SELECT COALESCE(h.index + 1, 0), %s, %s, %s, %s, %s, %s, %s::jsonb, %s::inet, COALESCE(h.hash, %s), "
+        "encode(sha256(convert_to(COALESCE(h.hash, %s) || %s || COALESCE(h.index + 1, 0)::text || %s, 'UTF8')), 'hex') "
+        f"FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT index, hash FROM {table} ORDER BY index DESC LIMIT 1) AS h "
+        "ON true RETURNING id, index, prev_hash, hash"
+    )
+    params = [
+        fields["at"], fields["actor_id"], fields["actor"], fields["action"], fields["dispute_id"],
+        fields["target"], canonical(fields["data"]), fields["ip"], GENESIS, GENESIS, left, right,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while cursor.nextset():  # the last result is the INSERT's
+            pass
+        pk, index, prev_hash, digest = cursor.fetchone()
+    return AuditEntry(pk=pk, index=index, prev_hash=prev_hash, hash=digest, **fields)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ UPDATE and DELETE are refused."""
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,37 @@ def stamp(digest: str) -> bytes:
     from mediation.settlements import signing
 
     return asyncio.run(signing.timestamper().async_timestamp(bytes.fromhex(digest), "sha256")).dump()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_leave_one_unbroken_chain(claimant):
+    """Committed rows, one connection per thread: every append lands, in one chain."""
+    import threading
+
+    from django.db import connections
+
+    def write(n: int) -> None:
+        try:
+            for i in range(25):
+                with transaction.atomic() if i % 2 else nullcontext():  # with a change, and on its own
+                    audit.record(AuditEntry.Action.DOWNLOAD, dispute=n, data={"i": i})
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert audit.verify() == (150, None)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)  # the entries' own setting did not leak
+
+
+def test_an_entry_rolls_back_with_the_change_it_records(claimant):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(AuditEntry.Action.TRANSITION, actor=claimant, dispute=1)
+        raise RuntimeError
+    entry = audit.record(AuditEntry.Action.SIGN_IN, actor=claimant)
+    assert entry.index == 0 and audit.verify() == (1, None)
