@@ -36,9 +36,13 @@ def _at(value: datetime) -> str:
 
 
 def entry_hash(prev_hash: str, *, index, at, actor_id, actor, action, dispute_id, target, data, ip) -> str:
+    return _digest(prev_hash, index, _at(at), actor_id, actor, action, dispute_id, target, data, ip)
+
+
+def _digest(prev_hash, index, at_text, actor_id, actor, action, dispute_id, target, data, ip) -> str:
     body = {
         "index": index,
-        "at": _at(at),
+        "at": at_text,
         "actor_id": actor_id,
         "actor": actor,
         "action": action,
@@ -137,16 +141,30 @@ class Break:
     reason: str
 
 
+# PostgreSQL formats the time as _at() does, which saves parsing and formatting a datetime per
+# row (a third of the walk); the JSON is decoded and encoded again, canonically.
+_PG_ROWS = (
+    "SELECT index, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), actor_id, actor, "
+    "action, dispute_id, target, data, ip, prev_hash, hash FROM {table} WHERE index > %s ORDER BY index LIMIT %s"
+)
+
+
 def _rows(batch: int) -> Iterator[tuple]:
-    """Every entry in index order, read in keyset batches (constant memory)."""
+    """Every entry in index order with its time as text, read in keyset batches (constant memory)."""
     after = -1
     columns = ("index", "at", "actor_id", "actor", "action", "dispute_id", "target", "data", "ip")
     while True:
-        rows = list(
-            AuditEntry.objects.filter(index__gt=after)
-            .order_by("index")
-            .values_list(*columns, "prev_hash", "hash")[:batch]
-        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(_PG_ROWS.format(table=AuditEntry._meta.db_table), [after, batch])
+                rows = [(r[0], r[1], *r[2:7], json.loads(r[7]), *r[8:]) for r in cursor.fetchall()]
+        else:
+            rows = [
+                (r[0], _at(r[1]), *r[2:])
+                for r in AuditEntry.objects.filter(index__gt=after)
+                .order_by("index")
+                .values_list(*columns, "prev_hash", "hash")[:batch]
+            ]
         if not rows:
             return
         yield from rows
@@ -158,22 +176,15 @@ def verify(batch: int = 5000) -> tuple[int, Break | None]:
     expected_index, prev = 0, GENESIS
     count = 0
     for row in _rows(batch):
-        index, at, actor_id, actor, action, dispute_id, target, data, ip, prev_hash, digest = row
+        index, at_text, actor_id, actor, action, dispute_id, target, data, ip, prev_hash, digest = row
         if index != expected_index:
             return count, Break(expected_index, f"entry {expected_index} is missing (next is {index})")
         if prev_hash != prev:
             return count, Break(index, "previous hash does not match the entry before")
-        fields = dict(
-            at=at,
-            actor_id=actor_id,
-            actor=actor,
-            action=action,
-            dispute_id=dispute_id,
-            target=target,
-            data=data,
-            ip=ip,
-        )
-        if entry_hash(prev_hash, index=index, **fields) != digest:
+        if (
+            _digest(prev_hash, index, at_text, actor_id, actor, action, dispute_id, target, data, ip)
+            != digest
+        ):
             return count, Break(index, "contents do not match the hash")
         expected_index, prev = index + 1, digest
         count += 1
