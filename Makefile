@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue bench-crypto debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue bench-crypto bench-audit debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -112,6 +112,9 @@ bench-outbox: install ## notifications delivered per second by one worker on Red
 
 bench-crypto: install ## queue API and page p95 with personal data encrypted, decryption's share (PostgreSQL)
 	DATABASE_URL=$${CRYPTO_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_crypto_bench} $(PY) bench/crypto.py
+
+bench-audit: install ## audit log appends/s with 8 writers, verify_audit seconds per million (PostgreSQL)
+	BENCH_DATABASE_URL=$${AUDIT_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_audit_bench} $(PY) bench/audit.py
 
 bench-queue: install ## Celery tasks/s, enqueue→start latency, notices: embedded default beside Redis (db 9)
 	env -u DATABASE_URL $(PY) bench/celery_queue.py --redis-url $${QUEUE_REDIS_URL:-redis://127.0.0.1:6379/9}

@@ -17,8 +17,10 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.crypto import blind_index
+from core.models import AuditEntry
 
 from . import privacy, reset, services
+from .audit import record_request
 from .lockout import client_ip
 from .models import PrivacyAcceptance, Region, User
 from .phones import ascii_digits, mask_phone, normalize_phone
@@ -181,6 +183,8 @@ class TokenView(ThrottledAuthView):
         user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise exceptions.AuthenticationFailed(_("Wrong username or password."))
+        # authenticate() reported a failure itself; a token issued is a sign-in without login().
+        record_request(request, AuditEntry.Action.SIGN_IN, actor=user, data={"via": "token"})
         token, _created = Token.objects.get_or_create(user=user)
         if token_expired(token):
             token.delete()

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -369,6 +370,11 @@ SLA_CACHE_SECONDS = env_int("TIAOJIE_SLA_CACHE_SECONDS", 300)
 SLA_SWEEP_BATCH = env_int("TIAOJIE_SLA_SWEEP_BATCH", 500)
 
 # --- Celery beat: all periodic work, in one place -------------------------------------------
+# The audit log (docs/personal-data-audit.md): an entry that is its own transaction (sign-in,
+# download) commits without waiting for the WAL flush; entries written with a change are as
+# durable as the change. Off: every entry waits for the flush (docs/benchmarks.md, "Audit log").
+AUDIT_ASYNC_COMMIT = env_bool("TIAOJIE_AUDIT_ASYNC_COMMIT", True)
+
 CELERY_BEAT_SCHEDULE = {
     # The outbox sweeper: notifications due and undelivered are queued again (docs/features/notifications.md).
     "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": float(NOTIFY_SWEEP_SECONDS)},
@@ -383,6 +389,14 @@ CELERY_BEAT_SCHEDULE = {
     "orphan-pdfs": {"task": "mediation.tasks.remove_orphan_pdfs", "schedule": 3600.0},
     # Retention: what is past its period in RETENTION is deleted or anonymised, once a day.
     "retention": {"task": "mediation.tasks.apply_retention", "schedule": 24 * 3600.0},
+    # The audit log's head timestamped by the platform TSA; the whole chain checked every night
+    # (docs/personal-data-audit.md).
+    "audit-anchor": {
+        "task": "mediation.tasks.anchor_audit_log",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "audit-verify": {"task": "mediation.tasks.verify_audit_log", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- Retention of personal data (docs/personal-data-retention.md) ----------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("my-data/", include("mediation.owndata.urls")),
     path("disputes/", include("disputes.urls")),
     path("cases/", include("disputes.casework.urls")),
+    path("audit/", include("disputes.casework.audit_urls")),
     # Pages at the site's root without a namespace: the cockpit, the reveals, a party's answer to a request
     # for information, public verification and the signing-code page.
     path("", include("disputes.reports.urls")),

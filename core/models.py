@@ -47,3 +47,41 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"#{self.index} {self.action} {self.actor or '-'} {self.target}"
+
+
+class AuditAnchor(models.Model):
+    """The chain head at one moment, stamped by the platform TSA (RFC 3161): an outside witness
+    of the hash at `index`, so rewriting the whole chain after that moment shows
+    (docs/personal-data-audit.md, "Anchors"). Written by a beat task in mediation."""
+
+    index = models.BigIntegerField(_("index"))
+    hash = models.CharField(_("hash"), max_length=64)
+    token = models.BinaryField(_("timestamp token"))  # DER TimeStampToken (CMS SignedData)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["index", "at"]
+        verbose_name = _("audit anchor")
+        verbose_name_plural = _("audit anchors")
+
+    def __str__(self):
+        return f"#{self.index} {self.hash[:12]}"
+
+
+class AuditCheck(models.Model):
+    """One run of the nightly verification; `alerted` marks the run that told the superusers of
+    its break, so the same break is reported once (docs/personal-data-audit.md, "Alerts")."""
+
+    at = models.DateTimeField(_("at"))
+    entries = models.BigIntegerField(_("entries checked"))
+    broken_index = models.BigIntegerField(_("first broken index"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    alerted = models.BooleanField(_("superusers alerted"), default=False)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit check")
+        verbose_name_plural = _("audit checks")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason or 'OK'}"

@@ -15,8 +15,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.audit import record_request
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
+from core.models import AuditEntry
 
 from . import reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
@@ -143,6 +145,8 @@ class EvidenceDownloadView(APIView):
         dispute = visible_dispute(request, pk)
         evidence = get_object_or_404(dispute.evidence, pk=evidence_id)
         response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        record_request(request, AuditEntry.Action.DOWNLOAD, dispute=dispute, target=f"evidence:{evidence.pk}",
+                       data={"document": "evidence", "evidence_id": evidence.pk, "sha256": evidence.sha256})  # fmt: skip
         # Never rendered by the browser: an attachment, no sniffing, sandboxed if opened.
         response["Content-Disposition"] = services.attachment_header(evidence.filename)
         response["X-Content-Type-Options"] = "nosniff"

@@ -21,8 +21,9 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts import roles
 from accounts.models import Region, StaffRole, User
-from core import uploads
+from core import audit, uploads
 from core.errors import ServiceError
+from core.models import AuditEntry
 
 from . import notices
 from .hooks import ON_EVENT, PRECHECKS, RESOLVERS, SECRET_KEYS, handlers_after
@@ -207,6 +208,10 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             )  # fmt: skip
             for handler in handlers_after(name):
                 handler(dispute, event)
+            audit.record(
+                AuditEntry.Action.TRANSITION, actor=by, dispute=dispute, target=name,
+                data={"transition": name, "from": from_state, "to": dispute.state, "event": event.pk},
+            )  # fmt: skip
     except (TransitionNotAllowed, ConcurrentTransition) as exc:
         raise ServiceError(
             _("This action is not possible in the dispute's current state."), code="conflict", status=409

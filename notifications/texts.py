@@ -275,6 +275,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         ZH: ("{ref} 回访", "纠纷“{subject}”已安排回访。"),
         EN: ("{ref}: follow-up", "A follow-up of “{subject}” was opened."),
     },
+    # --- the audit log (docs/personal-data-audit.md) ------------------------------------------------
+    "audit_broken": {
+        ZH: ("审计日志校验失败", "审计日志的哈希链在第 {index} 条处断裂：{reason}。请立即核查。"),
+        EN: (
+            "Audit log check failed",
+            "The audit log's hash chain is broken at entry {index}: {reason}. Please investigate now.",
+        ),
+    },
     # --- anything else ---------------------------------------------------------------------------
     "*": {
         ZH: ("{ref}：{event}", "纠纷“{subject}”有新动态：{event}。"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 
+from accounts.audit import record_request
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes import casework
 
 from ..permissions import DisputeView, signed_in_and
@@ -22,11 +26,13 @@ def _pdf(document: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _answer(document: str, dispute, user, filename: str):
+def _answer(request, document: str, dispute, filename: str):
     """The file when it is ready; 202 while it renders; 503 once a render hit a limit. Both carry
     Retry-After and a Refresh header, so a browser that followed the page's link asks again."""
-    status, data = downloads.download(document, dispute, user)
+    status, data = downloads.download(document, dispute, request.user)
     if status == "ready":
+        record_request(request, AuditEntry.Action.DOWNLOAD, dispute=dispute, target=document,
+                       data={"document": document, "sha256": hashlib.sha256(data).hexdigest()})  # fmt: skip
         return _pdf(data, filename)
     if status == "pending":
         body = {
@@ -56,7 +62,7 @@ class DossierView(DisputeView):
         """The case file PDF; every page names the reader, every download is on the timeline.
         202 with Retry-After while it renders (ask again), 503 with Retry-After if it failed."""
         dispute = self.dispute(request, pk)
-        return _answer("dossier", dispute, request.user, f"{dispute.reference}-dossier.pdf")
+        return _answer(request, "dossier", dispute, f"{dispute.reference}-dossier.pdf")
 
 
 class ReferralLetterView(DisputeView):
@@ -69,4 +75,4 @@ class ReferralLetterView(DisputeView):
         dispute = self.dispute(request, pk)
         if casework.referral(dispute) is None:
             raise ServiceError(_("This dispute was not referred."), code="not_found", status=404)
-        return _answer("referral_letter", dispute, request.user, f"{dispute.reference}-referral.pdf")
+        return _answer(request, "referral_letter", dispute, f"{dispute.reference}-referral.pdf")

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PhoneCode, User
 from accounts.services import check_phone_code, send_phone_code
+from core import audit
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes.models import Dispute
 
 from ..models import JudicialApplication, Settlement, SettlementSignature
@@ -276,6 +278,8 @@ def on_sign(dispute: Dispute, event) -> SettlementSignature:
         "certificate_serial": signed.serial,
     }  # fmt: skip
     event.save(update_fields=["payload"])
+    audit.record(AuditEntry.Action.SIGNATURE, actor=by, dispute=dispute, target=f"settlement:{settlement.pk}",
+                 data={"document": "settlement", **event.payload})  # fmt: skip
     document = signed.pdf
     if prepared.sealed is not None:
         sealed = prepared.sealed
@@ -283,6 +287,9 @@ def on_sign(dispute: Dispute, event) -> SettlementSignature:
             settlement=settlement, signer=None, signer_name=committee_name(dispute), role=Role.COMMITTEE,
             certificate_serial=sealed.serial, certificate_subject=sealed.subject,
         )  # fmt: skip
+        audit.record(AuditEntry.Action.SIGNATURE, actor=None, dispute=dispute, target=f"settlement:{settlement.pk}",
+                     data={"document": "settlement", "settlement_version": settlement.version,
+                           "signer_role": Role.COMMITTEE, "certificate_serial": sealed.serial})  # fmt: skip
         document = sealed.pdf
         settlement.sealed_at = timezone.now()
         settlement.sha256 = hashlib.sha256(document).hexdigest()

@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from accounts.audit import record_request
 from accounts.phones import mask_phone
 from core.api import PayloadTooLarge
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes.api import visible_dispute
 
 from ..models import JudicialApplication, Settlement, SettlementSignature
@@ -103,6 +105,11 @@ class SettlementPdfView(APIView):
         else:
             content = pdf.settlement_pdf(settlement, draft=True)
             filename = f"{dispute.reference}-v{settlement.version}-draft.pdf"
+        record_request(
+            request, AuditEntry.Action.DOWNLOAD, dispute=dispute, target=f"settlement:{settlement.pk}",
+            data={"document": "settlement", "version": settlement.version, "sealed": bool(settlement.sealed_at),
+                  "sha256": hashlib.sha256(content).hexdigest()},
+        )  # fmt: skip
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Content-Type-Options"] = "nosniff"

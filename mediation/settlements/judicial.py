@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PhoneCode, User
 from accounts.services import check_phone_code, send_phone_code
+from core import audit
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes.models import Dispute
 from disputes.services import record_event
 
@@ -237,6 +239,8 @@ def _record_signature(dispute, by, role, base, name, signed, new_name, now) -> J
         application=application, signer=by, signer_name=name, role=role,
         certificate_serial=signed.serial, certificate_subject=signed.subject, signed_at=now,
     )  # fmt: skip
+    audit.record(AuditEntry.Action.SIGNATURE, actor=by, dispute=dispute, target=f"judicial:{application.pk}",
+                 data={"document": "judicial", "signer_role": role, "certificate_serial": signed.serial})  # fmt: skip
     old = application.pdf.name
     application.pdf.name = new_name
     if old:

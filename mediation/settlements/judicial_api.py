@@ -6,6 +6,8 @@ never do this, 409 for the wrong moment, 400 for a bad payload.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -17,9 +19,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import record_request
 from accounts.phones import mask_phone
 from accounts.services import give_id_number
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
@@ -171,6 +175,10 @@ class JudicialPdfView(APIView):
             )
         content = read_file(application.pdf) if application.pdf else pdf.judicial_pdf(application)
         suffix = "" if application.ready_at else "-unsigned" if not application.pdf else "-partial"
+        record_request(
+            request, AuditEntry.Action.DOWNLOAD, dispute=dispute, target=f"judicial:{application.pk}",
+            data={"document": "judicial", "sha256": hashlib.sha256(content).hexdigest()},
+        )  # fmt: skip
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{dispute.reference}-judicial{suffix}.pdf"'
         response["X-Content-Type-Options"] = "nosniff"

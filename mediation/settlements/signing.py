@@ -45,6 +45,18 @@ def _asn1_key(key) -> asn1_keys.PrivateKeyInfo:
     )
 
 
+def timestamper():
+    """The platform TSA (RFC 3161) that stamps every signature and the audit log's anchors."""
+    from pyhanko.sign import timestamps
+
+    platform = pki.get()
+    return timestamps.DummyTimeStamper(
+        tsa_cert=_asn1_cert(platform.tsa.cert),
+        tsa_key=_asn1_key(platform.tsa.key),
+        certs_to_embed=[_asn1_cert(platform.root.cert)],
+    )
+
+
 def field_names(pdf: bytes) -> list[str]:
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -61,7 +73,7 @@ def sign(
 ) -> Signed:
     """Add one PAdES B-T signature as an incremental update; `seal` locks the document."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers, timestamps
+    from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     if is_sealed(pdf):
@@ -73,9 +85,7 @@ def sign(
         signing_key=_asn1_key(identity.key),
         cert_registry=SimpleCertificateStore.from_certs([root]),
     )
-    timestamper = timestamps.DummyTimeStamper(
-        tsa_cert=_asn1_cert(platform.tsa.cert), tsa_key=_asn1_key(platform.tsa.key), certs_to_embed=[root]
-    )
+    stamper = timestamper()
     spec = fields.SigFieldSpec(sig_field_name=field)
     if seal:
         spec = fields.SigFieldSpec(
@@ -92,7 +102,7 @@ def sign(
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if seal else fields.MDPPerm.FILL_FORMS,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper, new_field_spec=spec)
+    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper, new_field_spec=spec)
     return Signed(
         pdf=out.getvalue(),
         serial=format(identity.cert.serial_number, "x"),

@@ -16,3 +16,21 @@ def remove_orphan_pdfs() -> int:
     from . import agreements
 
     return agreements.remove_orphan_files()
+
+
+@shared_task(name="mediation.tasks.anchor_audit_log", acks_late=True)
+def anchor_audit_log() -> int | None:
+    """Beat: timestamp the audit log's head with the platform TSA (docs/personal-data-audit.md)."""
+    from . import anchors
+
+    anchor = anchors.stamp_head()
+    return anchor.index if anchor else None
+
+
+@shared_task(name="mediation.tasks.verify_audit_log", acks_late=True)
+def verify_audit_log() -> bool:
+    """Nightly: check the audit log and its anchors, alert the superusers once per break; True when
+    intact (notifications.auditcheck)."""
+    from notifications import auditcheck
+
+    return auditcheck.nightly().broken_index is None

@@ -1,5 +1,7 @@
 """The audit chain: appends link to each other, and verify() walks them."""
 
+import hashlib
+
 import pytest
 
 from core import audit
@@ -30,3 +32,18 @@ def test_verify_reads_the_stored_rows_not_the_objects_written(claimant):
 def test_an_empty_log_verifies():
     assert audit.verify() == (0, None)
     assert audit.head() is None
+
+
+def test_the_hash_split_around_the_index_is_the_canonical_body(claimant):
+    """PostgreSQL hashes prev + left + index + right on the server; it must equal entry_hash()."""
+    from django.utils import timezone
+
+    fields = dict(
+        at=timezone.now(), actor_id=claimant.pk, actor="claimant", action="reveal", dispute_id=3,
+        target="t", data={"z": 1, "index": "x", "ip": '"', "二": [None]}, ip="10.0.0.1",
+    )  # fmt: skip
+    left, right = audit._around_index(fields)
+    assert (
+        audit.entry_hash("a" * 64, index=17, **fields)
+        == hashlib.sha256(("a" * 64 + left + "17" + right).encode()).hexdigest()
+    )

@@ -202,6 +202,8 @@ EXPECT: dict[str, str] = {
     "POST disputes/reviews/<int:review_id>/answer/": "login 404 404 404 404 404 404 404 404 404 404",
     "GET disputes/reviews/<int:review_id>/followup/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST disputes/reviews/<int:review_id>/followup/": "login 404 404 404 404 404 404 404 404 404 404",
+    "GET audit/": "login 403 403 403 403 403 403 403 ok ok ok",
+    "POST audit/": "405 405 405 405 405 405 405 405 405 405 405",
     "GET cases/": "login 403 403 403 403 403 403 403 ok ok ok",
     "POST cases/": "login 403 403 403 403 403 403 403 ok ok ok",
     "GET cases/<int:pk>/": "login 403 403 404 403 404 403 404 ok 404 ok",
