@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -15,23 +14,7 @@ from accounts.models import Region, StaffRole
 from core.crypto import blind_index
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
-
-class Category(models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name (Chinese)"), max_length=50)
-    name_en = models.CharField(_("name (English)"), max_length=50)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "slug"]
-        verbose_name_plural = _("categories")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+from .category import Category
 
 
 class Level(models.IntegerChoices):
@@ -71,13 +54,7 @@ class DisputeQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        q = Q(mediator=user)
-        if user.phone_verified and user.phone:
-            phone = blind_index(user.phone)
-            q |= Q(claimant_phone_index=phone)
-            q |= Q(respondent_phone_index=phone, served_at__isnull=False)
-        q |= Q(grid_id__in=roles.staff_grids(user))
-        return self.filter(q)
+        return self.filter(Q(mediator=user) | Q(grid_id__in=roles.staff_grids(user))) | self.naming(user)
 
 
 def _index_of(user) -> str:
