@@ -194,10 +194,26 @@ class RevealPage(NewestFirst):
     ordering = "-index"
 
 
+class RevealRowSerializer(serializers.Serializer):
+    """One reveal as the supervisors' list shows it (disputes.reveals.rows)."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.DictField()
+    dispute = serializers.DictField()
+    party = serializers.CharField()
+    party_name = serializers.CharField()
+    field = serializers.CharField()
+    masked_value = serializers.CharField()
+    reason = serializers.CharField()
+    text = serializers.CharField()
+
+
 class RevealListView(generics.ListAPIView):
     """Reveals of the disputes in a supervisor's regions, newest first."""
 
     pagination_class = RevealPage
+    serializer_class = RevealRowSerializer
 
     def get_queryset(self):
         if not reveals.may_supervise(self.request.user):
@@ -206,11 +222,6 @@ class RevealListView(generics.ListAPIView):
             )
         return reveals.for_supervisor(self.request.user)
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        body = reveals.rows(page)
-        for row in body:
-            row["at"] = row["at"].isoformat()
-            row.pop("party_label"), row.pop("field_label")
-        return self.get_paginated_response(body)
+        return self.get_paginated_response(self.get_serializer(reveals.rows(page), many=True).data)
