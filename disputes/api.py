@@ -179,13 +179,14 @@ class RevealView(APIView):
     @extend_schema(request=dict, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, pk: int):
         dispute = visible_dispute(request, pk)
-        reason = request.data.get("reason")
+        data = request.data if isinstance(request.data, dict) else {}  # a JSON list, string, null…
+        reason = data.get("reason")
         if not isinstance(reason, dict):
             reveals.check_covered(dispute, request.user)
             raise ServiceError(
                 _("Give a reason: a code and, for “other”, a text."), code="invalid", field="reason"
             )
-        party, field = request.data.get("party"), request.data.get("field")
+        party, field = data.get("party"), data.get("field")
         value = reveals.reveal(request, dispute, party, field, reason.get("code"), reason.get("text", ""))
         return Response({"party": party, "field": field, "value": value})
 
