@@ -146,3 +146,10 @@ def test_reveals_are_rate_limited_per_staff_member(served, grid_worker, street_h
     assert len(reveals()) == 3  # a refused reveal is not recorded, and shows nothing
     assert ask(api(street_handler), served).status_code == 200  # another staff member's own count
     cache.clear()
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"phone"', "5"])
+def test_a_body_that_is_not_an_object_is_a_400(body, served, grid_worker, api):
+    r = api(grid_worker).post(url(served), body, content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid"
+    assert reveals() == []

@@ -48,12 +48,13 @@ def test_detail_masks_the_other_partys_phone_for_the_claimant(signed_in, claiman
     assert claimant.phone in page
 
 
-def test_detail_shows_full_phones_and_intake_buttons_to_the_grid_worker(
+def test_detail_shows_masked_phones_with_a_show_control_and_intake_buttons_to_the_grid_worker(
     signed_in, grid_worker, respondent, dispute
 ):
     response = signed_in(grid_worker).get(dispute.get_absolute_url())
     page = response.content.decode()
-    assert respondent.phone in page
+    assert respondent.phone not in page and mask_phone(respondent.phone) in page
+    assert f'action="/disputes/{dispute.pk}/reveal/"' in page
     assert [a["name"] for a in response.context["actions"]] == ["accept", "reject", "escalate"]
     for name in ("accept", "reject", "escalate"):
         assert transition_url(dispute, name) in page
