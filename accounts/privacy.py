@@ -24,8 +24,14 @@ def current_version() -> str:
 
 
 def needs_acceptance(user) -> bool:
-    """True for a signed-in user whose latest acceptance is not the current version."""
-    return bool(user.is_authenticated) and user.privacy_notice_version != current_version()
+    """True for a signed-in user whose latest acceptance is not the current version.
+
+    Platform operators (`is_staff`, the admin site's users) are never asked: they handle the
+    data under their employment, not as users of the service (docs/personal-data-rights.md).
+    """
+    return (
+        bool(user.is_authenticated) and not user.is_staff and user.privacy_notice_version != current_version()
+    )
 
 
 def notice_language(language: str | None = None) -> str:
