@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from core.crypto import blind_index
 
 from .models import Region, StaffRole, User
+from .phones import mask_phone
 
 
 class StaffRoleInline(admin.TabularInline):
@@ -17,11 +19,17 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         ("Tiaojie", {"fields": ("full_name", "phone", "phone_verified", "id_number", "language")}),
     )
-    list_display = ["username", "full_name", "phone", "phone_verified", "is_staff", "is_active"]
+    list_display = ["username", "full_name", "masked_phone", "phone_verified", "is_staff", "is_active"]
     # The phone is sealed at rest: a search term also matches a whole phone number exactly,
     # through its blind index (docs/personal-data-encryption.md).
     search_fields = ["username", "full_name"]
     inlines = [StaffRoleInline]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, user) -> str:
+        """Lists show phones masked; the change form shows the stored value to correct it, and
+        each change is audited (docs/personal-data-masking.md)."""
+        return mask_phone(user.phone) if user.phone else ""
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -10,7 +10,17 @@ from .models import Notification, Preference
 class NotificationAdmin(admin.ModelAdmin):
     """Delivery status, attempts and the last error of every outbox row (read-only)."""
 
-    list_display = ("id", "kind", "channel", "address", "user", "status", "attempts", "created_at", "sent_at")
+    list_display = (
+        "id",
+        "kind",
+        "channel",
+        "masked_address",
+        "user",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    )
     list_filter = ("status", "channel", "legal", "kind")
     # `address` is sealed at rest and cannot be searched (docs/personal-data-encryption.md).
     search_fields = ("title", "user__username")
@@ -19,6 +29,10 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ("user", "dispute", "event")
     actions = ["retry_now"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    @admin.display(description=_("address"))
+    def masked_address(self, row) -> str:
+        return row.masked_address
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import mask_phone
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 
@@ -88,7 +89,18 @@ class Notification(BlindIndexed, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.channel} → {self.address or self.user_id}"
+        return f"{self.kind} {self.channel} → {self.masked_address or self.user_id}"
+
+    @property
+    def masked_address(self) -> str:
+        """The phone or email masked, as everywhere (docs/personal-data-masking.md)."""
+        if not self.address:
+            return ""
+        return (
+            mask_phone(self.address)
+            if self.channel == self.Channel.SMS
+            else "***@" + self.address.split("@")[-1]
+        )
 
 
 class Preference(models.Model):

@@ -249,6 +249,6 @@ def test_admin_shows_status_attempts_and_last_error(client, stranger_dispute, gr
     admin = User.objects.create_superuser("root", "root@example.cn", "pw-123456-long")
     client.force_login(admin)
     listing = client.get("/admin/notifications/notification/?status=pending").content.decode()
-    assert "13999990000" in listing and "pending" in listing.lower()
+    assert "139****0000" in listing and "13999990000" not in listing and "pending" in listing.lower()
     detail = client.get(f"/admin/notifications/notification/{row.pk}/change/").content.decode()
     assert "SMS gateway unreachable" in detail
