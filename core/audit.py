@@ -132,7 +132,9 @@ def _append_postgresql(fields: dict, *, async_commit: bool) -> AuditEntry:
         while cursor.nextset():  # the last result is the INSERT's
             pass
         pk, index, prev_hash, digest = cursor.fetchone()
-    return AuditEntry(pk=pk, index=index, prev_hash=prev_hash, hash=digest, **fields)
+    entry = AuditEntry(pk=pk, index=index, prev_hash=prev_hash, hash=digest, **fields)
+    entry._state.adding, entry._state.db = False, connection.alias  # as if read back
+    return entry
 
 
 @dataclass(frozen=True)

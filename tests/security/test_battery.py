@@ -34,7 +34,8 @@ def ids_of(world) -> dict[str, int]:
 
 
 # Written by a refused request on purpose: a failed sign-in counts towards the lockout.
-COUNTED_FAILURES = ("axes_",)
+# Refused sign-ins are counted by axes and recorded in the audit log (sign_in_failed).
+COUNTED_FAILURES = ("axes_", "core_auditentry")
 
 
 def snapshot(world):
@@ -139,6 +140,7 @@ QUERY_ROUTES = [
     ("grid_worker", "disputes/queue/", [[*FILTERS, "page", "qpage"]]),
     ("grid_worker", "cockpit/", [["region", "from", "to", "category"]]),
     ("handler", "cases/", [["page", "mine"]]),
+    ("handler", "audit/", [["page"], ["action"], ["dispute"]]),
     ("claimant", "notifications/", [["page"]]),
     ("handler", "disputes/reviews/", [["page"]]),
 ]  # fmt: skip
