@@ -69,6 +69,7 @@ def process_table(
         with transaction.atomic(using=using), connection.cursor() as cursor:
             cursor.execute(select, [last if last is not None else -(2**63), batch])
             rows = cursor.fetchall()
+            updates: dict[tuple, list] = {}
             for pk_value, *values in rows:
                 stored = dict(zip(read, values, strict=True))
                 plain, new = {}, {}
@@ -97,11 +98,12 @@ def process_table(
                         new[index_column] = wanted
                         counts.indexes += 1
                 if new:
-                    assignments = ", ".join(f"{q(c)} = %s" for c in new)
-                    cursor.execute(
-                        f"UPDATE {q(table)} SET {assignments} WHERE {q(pk)} = %s", [*new.values(), pk_value]
-                    )
+                    updates.setdefault(tuple(new), []).append([*new.values(), pk_value])
                     counts.changed += 1
+            # One statement per set of changed columns, sent as a batch (pipelined on PostgreSQL).
+            for changed, params in updates.items():
+                assignments = ", ".join(f"{q(c)} = %s" for c in changed)
+                cursor.executemany(f"UPDATE {q(table)} SET {assignments} WHERE {q(pk)} = %s", params)
             counts.rows += len(rows)
         if len(rows) < batch:
             return counts

@@ -23,6 +23,7 @@ from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Region, StaffRole, User
+from core.crypto import blind_index
 from disputes.models import Dispute
 
 from ..models import Assignment, MediatorProfile
@@ -50,8 +51,8 @@ class Candidate:
 
     user_id: int
     name: str
-    phone: str
-    address: str
+    phone_index: str  # blind index of the phone (docs/personal-data-encryption.md)
+    address: str  # as stored: sealed, opened only when the surname matches a party's
     committee: str | None
     node_depth: int
     has_profile: bool
@@ -144,7 +145,7 @@ def sees_ranking(dispute: Dispute, user) -> bool:
 
 
 CANDIDATE_COLUMNS = (
-    "user_id", "user__full_name", "user__username", "user__phone", "user__address", "user__mediator_profile__committee__name",
+    "user_id", "user__full_name", "user__username", "user__phone_index", "user__address", "user__mediator_profile__committee__name",
     "region__kind", "user__mediator_profile__id", "user__mediator_profile__active",
     "user__mediator_profile__on_leave_from", "user__mediator_profile__on_leave_until",
     "user__mediator_profile__max_caseload", "user__mediator_profile__languages", "last_assigned", "expert",
@@ -197,14 +198,14 @@ def _candidates(dispute: Dispute) -> dict[int, Candidate]:
         rows = cursor.fetchall()
     candidates: dict[int, Candidate] = {}
     for row in rows:
-        (user_id, full_name, username, phone, address, committee, kind, profile_id, active,
+        (user_id, full_name, username, phone_index, address, committee, kind, profile_id, active,
          leave_from, leave_until, max_caseload, languages, last_assigned, expert,
          rating_count, rating_sum) = row  # fmt: skip
         depth = Region.DEPTH[kind]
         if user_id in candidates and candidates[user_id].node_depth >= depth:
             continue
         candidates[user_id] = Candidate(
-            user_id=user_id, name=full_name or username, phone=phone, address=address, committee=committee,
+            user_id=user_id, name=full_name or username, phone_index=phone_index, address=address, committee=committee,
             node_depth=depth, has_profile=profile_id is not None, active=bool(active),
             on_leave_from=leave_from, on_leave_until=leave_until, max_caseload=max_caseload or 0,
             languages=_languages(languages), last_assigned=last_assigned, expert=bool(expert),
@@ -227,14 +228,14 @@ def rank(dispute: Dispute, *, now: datetime | None = None) -> Ranking:
         .order_by()
     )
     party_phones = [dispute.claimant_phone_index, dispute.respondent_phone_index]
-    # Everyone who was ever a party opposite (or beside) one of these parties.
+    # Everyone who was ever a party opposite (or beside) one of these parties, by phone index.
     past_parties = set()
     for phones in (
         Dispute.objects.filter(
             Q(claimant_phone_index__in=party_phones) | Q(respondent_phone_index__in=party_phones)
         )
         .exclude(pk=dispute.pk)
-        .values_list("claimant_phone", "respondent_phone")
+        .values_list("claimant_phone_index", "respondent_phone_index")
     ):
         past_parties.update(phones)
     excluded = dict(
@@ -244,7 +245,7 @@ def rank(dispute: Dispute, *, now: datetime | None = None) -> Ranking:
     )
     parties = _parties(dispute)
     conflicts = Conflicts(
-        phones={p["phone"] for p in parties},
+        phones={blind_index(p["phone"]) for p in parties},
         families={(p["name"][:1], p["address"]) for p in parties if p["address"]},
         past_parties=past_parties,
         excluded=excluded,
@@ -268,9 +269,9 @@ def rank(dispute: Dispute, *, now: datetime | None = None) -> Ranking:
 
 @dataclass
 class Conflicts:
-    phones: set
+    phones: set  # blind indexes of the parties' phones
     families: set  # (surname, normalised address) of each party
-    past_parties: set  # phones of everyone who was ever a party with either party
+    past_parties: set  # phone indexes of everyone who was ever a party with either party
     excluded: dict  # mediator id → "declined" or "replaced" on this dispute
 
 
@@ -294,6 +295,9 @@ def _parties(dispute: Dispute) -> list[dict]:
     return parties
 
 
+_ADDRESS = User._meta.get_field("address")
+
+
 def _normal_address(address: str) -> str:
     return "".join(address.split()).lower()
 
@@ -307,11 +311,14 @@ def _refusals(candidate: Candidate, today: date, conflicts: Conflicts) -> list |
         refusals.append(["on_leave", {"until": str(candidate.on_leave_until or "")}])
     if candidate.has_profile and candidate.open_cases >= candidate.max_caseload:
         refusals.append(["at_capacity", {"open": candidate.open_cases, "max": candidate.max_caseload}])
-    phone = candidate.phone
+    phone = candidate.phone_index
     if phone and phone in conflicts.phones:
         refusals.append(["conflict_phone", {}])
-    if candidate.address and (candidate.name[:1], _normal_address(candidate.address)) in conflicts.families:
-        refusals.append(["conflict_family", {}])
+    if candidate.address and any(candidate.name[:1] == surname for surname, _ in conflicts.families):
+        # Opened only for a shared surname: decrypting 5,000 addresses would cost more than the ranking.
+        address = _ADDRESS.from_db_value(candidate.address, None, connection)
+        if (candidate.name[:1], _normal_address(address)) in conflicts.families:
+            refusals.append(["conflict_family", {}])
     if phone and phone in conflicts.past_parties:
         refusals.append(["conflict_past_dispute", {}])
     if candidate.user_id in conflicts.excluded:
