@@ -1,4 +1,4 @@
-"""Append to and check the hash-chained audit log (docs/security.md, "Audit log").
+"""Append to and check the hash-chained audit log (docs/personal-data-audit.md).
 
 Each entry's `hash` is SHA-256 of the previous entry's hash followed by the canonical JSON
 of the entry (RFC 8785 style: sorted keys, no whitespace, UTF-8), so changing, deleting,

@@ -1,5 +1,5 @@
 """The audit log: one append-only, hash-chained table of security-relevant actions
-(docs/security.md, "Audit log"). Written only through `core.audit.record`."""
+(docs/personal-data-audit.md). Written only through `core.audit.record`."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-# PostgreSQL refuses UPDATE and DELETE on the audit log (docs/security.md, "Audit log").
+# PostgreSQL refuses UPDATE and DELETE on the audit log (docs/personal-data-audit.md).
 # TRUNCATE is left to the owner role (test databases are flushed with it); the deployment's
 # application role is granted neither (docs/deployment.md).
 APPEND_ONLY = """
