@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 
+from core.crypto import blind_index
 from core.retention import cutoff, in_batches
 
 from .models import Dispute, Evidence
@@ -34,7 +35,14 @@ def _ended_before(before: datetime) -> Q:
 
 
 def _removed(side: str, name: str) -> dict:
-    fields = {f"{side}_name": name, f"{side}_phone": REMOVED_PHONE[side], f"{side}_address": ""}
+    # update() skips save(), so the blind index is written here too (docs/personal-data-encryption.md).
+    removed = REMOVED_PHONE[side]
+    fields = {
+        f"{side}_name": name,
+        f"{side}_phone": removed,
+        f"{side}_phone_index": blind_index(removed),
+        f"{side}_address": "",
+    }
     if side == "respondent":
         fields["respondent_email"] = ""
     return fields
@@ -97,5 +105,7 @@ def remove_party(user) -> int:
     count = 0
     ended = Dispute.objects.filter(state__in=Dispute.TERMINAL)
     for side in SIDES:
-        count += ended.filter(**{f"{side}_phone": user.phone}).update(**_removed(side, DELETED_NAME))
+        count += ended.filter(**{f"{side}_phone_index": blind_index(user.phone)}).update(
+            **_removed(side, DELETED_NAME)
+        )
     return count

@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import PhoneCode, User
 from core import audit
+from core.crypto import blind_index
 from core.errors import ServiceError
 from core.models import AuditEntry
 from disputes import services
@@ -70,8 +71,8 @@ def test_after_deletion_the_agreement_still_verifies_and_no_contact_data_remains
     settlement = settlements.latest(dispute)
     signatures_before = list(SettlementSignature.objects.filter(settlement=settlement).values())
     assert Notification.objects.filter(user=claimant).exists()
-    assert Notification.objects.filter(address=phone).exists()
-    assert PhoneCode.objects.filter(phone=phone).exists()
+    assert Notification.objects.filter(address_index=blind_index(phone)).exists()
+    assert PhoneCode.objects.filter(phone_index=blind_index(phone)).exists()
     respondent_before = Dispute.objects.filter(pk=dispute.pk).values(
         "respondent_name", "respondent_phone", "respondent_email", "respondent_address"
     ).get()  # fmt: skip
@@ -104,6 +105,8 @@ def test_after_deletion_the_agreement_still_verifies_and_no_contact_data_remains
     assert (row["claimant_name"], row["claimant_phone"], row["claimant_address"]) == (
         DELETED_NAME, REMOVED_PHONE["claimant"], "",
     )  # fmt: skip
+    # The blind index moved with the phone: a new account with the old number finds nothing.
+    assert row["claimant_phone_index"] == blind_index(REMOVED_PHONE["claimant"]) != blind_index(phone)
     assert {k: row[k] for k in respondent_before} == respondent_before
     assert (
         row["state"] == "closed"
@@ -114,9 +117,11 @@ def test_after_deletion_the_agreement_still_verifies_and_no_contact_data_remains
         assert phone not in str(value) and "宝石路1号" not in str(value)
     # No notice to them, no code, no token, no session.
     assert not Notification.objects.filter(user_id=pk).exists()
-    assert not Notification.objects.filter(address__in=[phone, email]).exists()
+    assert not Notification.objects.filter(
+        address_index__in=[blind_index(phone), blind_index(email)]
+    ).exists()
     assert (
-        not PhoneCode.objects.filter(phone=phone).exists()
+        not PhoneCode.objects.filter(phone_index=blind_index(phone)).exists()
         and not PhoneCode.objects.filter(user_id=pk).exists()
     )
     assert not Token.objects.filter(user_id=pk).exists()

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import PhoneCode
 from core import audit
+from core.crypto import blind_index
 from core.models import AuditEntry
 from disputes import services
 from disputes.models import Dispute, Evidence
@@ -182,6 +183,10 @@ def test_every_expired_row_goes_and_every_other_row_stays_byte_for_byte(
         REMOVED_PHONE["respondent"],
     )
     assert old.respondent_email == old.claimant_address == old.respondent_address == ""
+    assert (old.claimant_phone_index, old.respondent_phone_index) == (
+        blind_index(REMOVED_PHONE["claimant"]),
+        blind_index(REMOVED_PHONE["respondent"]),
+    )
     # ... the case's content and timeline stay.
     assert (old.title, old.description, old.state) == (
         "旧案",
