@@ -151,6 +151,17 @@ SQLITE_INSTALL = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER disputes_dispute_tally_{op}" for op in ("insert", "delete", "update")]
 
 
+def sqlite_statements(connection, statements: list[str]) -> list[str]:
+    """SQLITE_INSTALL's statements (or the first three: the triggers) for this connection."""
+    tz = settings.TIME_ZONE
+    names = {}
+    for row in ("new", "old", "any"):
+        prefix = row.upper() if row != "any" else "disputes_dispute"
+        names[f"{row}_month"] = SQLITE_MONTH.format(row=prefix, tz=tz, conn_tz=connection.timezone_name)
+        names[f"{row}_days"] = SQLITE_DAYS.format(row=prefix)
+    return [sql.format(**names) for sql in statements]
+
+
 def install(apps, schema_editor):
     connection = schema_editor.connection
     tz = settings.TIME_ZONE
@@ -158,13 +169,8 @@ def install(apps, schema_editor):
         schema_editor.execute(PG_INSTALL.replace("{tz}", tz))
         schema_editor.execute(PG_FILL)
     elif connection.vendor == "sqlite":
-        names = {}
-        for row in ("new", "old", "any"):
-            prefix = row.upper() if row != "any" else "disputes_dispute"
-            names[f"{row}_month"] = SQLITE_MONTH.format(row=prefix, tz=tz, conn_tz=connection.timezone_name)
-            names[f"{row}_days"] = SQLITE_DAYS.format(row=prefix)
-        for sql in SQLITE_INSTALL:
-            schema_editor.execute(sql.format(**names))
+        for sql in sqlite_statements(connection, SQLITE_INSTALL):
+            schema_editor.execute(sql)
     else:
         raise NotImplementedError(f"cockpit tallies need triggers for {connection.vendor}")
 

@@ -1,11 +1,26 @@
 # Party phones and addresses sealed at rest, phones found by a blind index
 # (docs/personal-data-encryption.md); see accounts 0007_crypto_seal_personal_data for the steps.
 
+import importlib
+
 import core.fields
 from django.db import migrations, models
 
 COLUMNS = ["claimant_phone", "respondent_phone", "claimant_address", "respondent_address"]
 INDEXES = {"claimant_phone_index": "claimant_phone", "respondent_phone_index": "respondent_phone"}
+
+
+def restore_sqlite_tally_triggers(apps, schema_editor):
+    """SQLite changes a column's type by rebuilding the table, which drops its triggers: the
+    cockpit's tally triggers (0010) go back on. The tallies themselves are untouched."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    tallies = importlib.import_module("disputes.migrations.0010_cockpit_tallies")
+    for sql in tallies.SQLITE_UNINSTALL:
+        schema_editor.execute(sql.replace("DROP TRIGGER", "DROP TRIGGER IF EXISTS"))
+    for sql in tallies.sqlite_statements(connection, tallies.SQLITE_INSTALL[:3]):
+        schema_editor.execute(sql)
 
 
 def seal(apps, schema_editor):
@@ -30,6 +45,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, restore_sqlite_tally_triggers),
         migrations.RemoveConstraint(model_name='dispute', name='parties_differ'),
         migrations.AddField(
             model_name='dispute',
@@ -70,4 +86,5 @@ class Migration(migrations.Migration):
             model_name='dispute',
             constraint=models.CheckConstraint(condition=models.Q(('claimant_phone_index', models.F('respondent_phone_index')), _negated=True), name='parties_differ'),
         ),
+        migrations.RunPython(restore_sqlite_tally_triggers, migrations.RunPython.noop),
     ]
