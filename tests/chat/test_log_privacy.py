@@ -116,8 +116,9 @@ def test_sign_up_to_signing_code_logs_nothing_personal(
     assert web.get("/my-data/").status_code == 200
 
     text = written_logs.getvalue()
-    # The journey was logged (queries with their parameters, masked), so the check means something.
-    assert "SELECT" in text and "139****0123" in text
+    # The journey was logged (queries with their parameters: the phones go in sealed, "v1:…"),
+    # so the check means something; the filter's masking itself is tested in tests/core.
+    assert "SELECT" in text and "'v1:" in text
     assert_clean(
         text,
         {
