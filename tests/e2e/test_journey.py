@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.phones import mask_phone
+from core.crypto import blind_index
 from disputes import services
 from disputes.models import Dispute
 from tests import factories
@@ -59,7 +60,7 @@ def test_a_resident_files_the_grid_worker_accepts_and_the_respondent_finds_it(
     with resident.expect_download() as download:
         resident.get_by_role("link", name="现场照片.png").click()
     assert download.value.suggested_filename == "现场照片.png"
-    dispute = Dispute.objects.get(claimant_phone=RESIDENT_PHONE)
+    dispute = Dispute.objects.get(claimant_phone_index=blind_index(RESIDENT_PHONE))
     assert dispute.respondent_phone == RESPONDENT_PHONE
     assert fits_width(resident)
 
@@ -69,7 +70,13 @@ def test_a_resident_files_the_grid_worker_accepts_and_the_respondent_finds_it(
     worker.get_by_role("link", name="工作台").click()
     waiting = worker.locator("section", has=worker.get_by_role("heading", name=re.compile("待我处理")))
     waiting.get_by_role("link", name="楼上漏水").click()
-    expect(worker.get_by_text(RESPONDENT_PHONE)).to_be_visible()  # staff see full numbers
+    # Staff see numbers masked; the grid worker shows the respondent's in full, with a reason.
+    expect(worker.get_by_text(mask_phone(RESPONDENT_PHONE))).to_be_visible()
+    expect(worker.get_by_text(RESPONDENT_PHONE)).to_have_count(0)
+    phone_row = worker.locator('[data-field="respondent.phone"] + details.reveal')
+    phone_row.locator("summary").click()
+    phone_row.get_by_role("button").click()
+    expect(worker.get_by_text(RESPONDENT_PHONE)).to_be_visible()
     worker.locator("summary", has_text=re.compile("^受理$")).click()
     worker.get_by_role("button", name="确认：受理").click()
     expect(worker.get_by_text("操作成功：受理。")).to_be_visible()
