@@ -134,6 +134,10 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         TIAOJIE_VAR_DIR=str(var),
         **extra,
     )
+    # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md).
+    for name in ("TIAOJIE_DATA_KEYS", "TIAOJIE_INDEX_KEY"):
+        if name in os.environ:
+            env.setdefault(name, os.environ[name])
     return env
 
 

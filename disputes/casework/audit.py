@@ -36,7 +36,8 @@ def audit_log(request):
     action = request.GET.get("action", "")
     if action in AuditEntry.Action.values:
         entries = entries.filter(action=action)
-    reference = request.GET.get("dispute", "").strip()[:40]
+    # NUL cannot reach PostgreSQL; no reference holds one (docs/security.md, the battery).
+    reference = request.GET.get("dispute", "").replace("\x00", "").strip()[:40]
     if reference:
         entries = entries.filter(dispute_id__in=Dispute.objects.filter(reference=reference).values("pk"))
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
