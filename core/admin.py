@@ -9,14 +9,9 @@ from .models import AuditAnchor, AuditCheck, AuditEntry
 admin.site.add_action(adminlog.delete_selected, "delete_selected")
 
 
-class SuperuserReadOnly(admin.ModelAdmin):
-    """Nobody adds, changes or deletes here; superusers look."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through their service functions (transitions, answers,
+    signatures, the audit log): staff look them up here, they do not edit them."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -26,6 +21,16 @@ class SuperuserReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SuperuserReadOnly(ReadOnlyAdmin):
+    """Read-only, and only superusers look."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
 
 @admin.register(AuditEntry)

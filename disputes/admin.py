@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     Category,
     Dispute,
@@ -9,20 +11,6 @@ from .models import (
     Rating,
     Review,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records that change only through their service functions (transitions, answers,
-    signatures): staff look them up here, they do not edit them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Category)
