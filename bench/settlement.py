@@ -72,11 +72,11 @@ def main() -> None:
     def render_and_sign() -> bytes:
         document = pdf.render_settlement(settlement, draft=False)
         for index, (name, role) in enumerate(signers, start=1):
-            identity = pki.event_identity(name, role)
+            identity = pki.event_signer(name, role)
             document = signing.sign(
                 document, identity, field=f"Signature{index}_{role}", name=name, reason=role
             ).pdf
-        seal = pki.get().seal
+        seal = pki.seal_signer()
         return signing.sign(
             document, seal, field=signing.SEAL_FIELD, name="委员会", reason="seal", seal=True
         ).pdf
@@ -98,7 +98,7 @@ def main() -> None:
         html = render_to_string("mediation/settlements/judicial.html", pdf.judicial_context(application))
         document = pdf.render_html(html)
         for index, (name, role) in enumerate(signers[:2], start=1):
-            identity = pki.event_identity(name, role)
+            identity = pki.event_signer(name, role)
             document = signing.sign(
                 document, identity, field=f"Applicant{index}_{role}", name=name, reason=role
             ).pdf

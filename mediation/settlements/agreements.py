@@ -28,7 +28,7 @@ from disputes.models import Dispute
 
 from ..models import JudicialApplication, Settlement, SettlementSignature
 from . import signing
-from .committee import committee_name
+from .committee import committee, committee_name
 
 Role = SettlementSignature.Role
 PARTIES = (Role.CLAIMANT, Role.RESPONDENT)
@@ -218,16 +218,14 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
         raise _changed() from exc
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
-    identity = pki.event_identity(name, role)
     signed = signing.sign(
-        document, identity, field=f"Signature{base + 1}_{role}", name=name,
+        document, pki.event_signer(name, role), field=f"Signature{base + 1}_{role}", name=name,
         reason=f"{dispute.reference} v{settlement.version} {role}",
     )  # fmt: skip
-    del identity  # the private key is never stored: it existed for this one signature
     sealed = None
     if role == Role.MEDIATOR:
         sealed = signing.sign(
-            signed.pdf, pki.get().seal, field=signing.SEAL_FIELD, name=committee_name(dispute),
+            signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),
             reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
         )  # fmt: skip
     return Prepared(settlement.pk, base, role, name, signed, sealed)

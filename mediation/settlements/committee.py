@@ -13,3 +13,9 @@ def committee_name(dispute: Dispute) -> str:
     if profile is not None:
         return profile.committee.name
     return _("People's Mediation Committee")
+
+
+def committee(dispute: Dispute):
+    """The mediator's committee (whose seal ends the agreement), or None without a profile."""
+    profile = getattr(dispute.mediator, "mediator_profile", None) if dispute.mediator_id else None
+    return profile.committee if profile is not None else None

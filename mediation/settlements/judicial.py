@@ -211,12 +211,10 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
     except FileNotFoundError as exc:
         raise _refuse(_("The application changed while you were signing; sign again.")) from exc
     base = len(signing.field_names(document))  # from the file itself, checked again under the lock
-    identity = pki.event_identity(name, role)
     signed = signing.sign(
-        document, identity, field=f"Applicant{base + 1}_{role}", name=name,
+        document, pki.event_signer(name, role), field=f"Applicant{base + 1}_{role}", name=name,
         reason=f"{dispute.reference} judicial confirmation {role}",
     )  # fmt: skip
-    del identity  # the private key existed for this one signature only
     storage = application.pdf.storage
     new_name = storage.save(application.pdf.field.generate_filename(application, "application.pdf"),
                             ContentFile(signed.pdf))  # fmt: skip

@@ -181,3 +181,51 @@ def event_identity(full_name: str, role: str) -> Identity:
 
 def root_pem() -> bytes:
     return get().root.cert.public_bytes(serialization.Encoding.PEM)
+
+
+# --- the seam the signing code uses (docs/features/signatures.md) -------------------------------
+# Signing code sees pyHanko signers and asn1crypto certificates only, never a key object, so
+# where a key lives (memory, file, token) is this module's business alone.
+
+
+def asn1_certificate(cert: x509.Certificate):
+    from asn1crypto import x509 as asn1_x509
+
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def root_certificate():
+    """The platform root (asn1crypto), the trust anchor of every signature."""
+    return asn1_certificate(get().root.cert)
+
+
+def chain() -> list:
+    """The CA certificates above a signer's certificate, for a signer's certificate registry."""
+    return [root_certificate()]
+
+
+def _identity_signer(identity: Identity):
+    from asn1crypto import keys as asn1_keys
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = asn1_keys.PrivateKeyInfo.load(
+        identity.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return signers.SimpleSigner(
+        signing_cert=asn1_certificate(identity.cert),
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs(chain()),
+    )
+
+
+def event_signer(full_name: str, role: str):
+    """A pyHanko signer for one signing under a fresh event certificate; its key dies with it."""
+    return _identity_signer(event_identity(full_name, role))
+
+
+def seal_signer(committee=None):
+    """The committee seal's pyHanko signer (`committee`: a pool Committee, or None)."""
+    return _identity_signer(get().seal)

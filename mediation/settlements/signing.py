@@ -68,32 +68,24 @@ def is_sealed(pdf: bytes) -> bool:
     return SEAL_FIELD in field_names(pdf)
 
 
-def sign(
-    pdf: bytes, identity: pki.Identity, *, field: str, name: str, reason: str, seal: bool = False
-) -> Signed:
-    """Add one PAdES B-T signature as an incremental update; `seal` locks the document."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+def field_spec(field: str, *, seal: bool = False):
+    """The new signature field; the seal's locks the whole document."""
+    from pyhanko.sign import fields
 
-    if is_sealed(pdf):
-        raise SealedError("The settlement is sealed; nothing may sign after the committee seal.")
-    platform = pki.get()
-    root = _asn1_cert(platform.root.cert)
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1_cert(identity.cert),
-        signing_key=_asn1_key(identity.key),
-        cert_registry=SimpleCertificateStore.from_certs([root]),
-    )
-    stamper = timestamper()
-    spec = fields.SigFieldSpec(sig_field_name=field)
     if seal:
-        spec = fields.SigFieldSpec(
+        return fields.SigFieldSpec(
             sig_field_name=field,
             field_mdp_spec=fields.FieldMDPSpec(action=fields.FieldMDPAction.ALL),
             doc_mdp_update_value=fields.MDPPerm.NO_CHANGES,
         )
-    meta = signers.PdfSignatureMetadata(
+    return fields.SigFieldSpec(sig_field_name=field)
+
+
+def signature_metadata(field: str, *, name: str, reason: str, seal: bool = False):
+    """PAdES metadata shared by every way of signing (server-held and signer-held keys)."""
+    from pyhanko.sign import fields, signers
+
+    return signers.PdfSignatureMetadata(
         field_name=field,
         name=name,
         reason=reason,
@@ -101,13 +93,36 @@ def sign(
         subfilter=fields.SigSeedSubFilter.PADES,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if seal else fields.MDPPerm.FILL_FORMS,
     )
+
+
+def refuse_if_sealed(pdf: bytes) -> None:
+    if is_sealed(pdf):
+        raise SealedError("The settlement is sealed; nothing may sign after the committee seal.")
+
+
+def signed_by(signer, pdf: bytes) -> Signed:
+    from cryptography import x509
+
+    cert = x509.load_der_x509_certificate(signer.signing_cert.dump())
+    return Signed(pdf=pdf, serial=format(cert.serial_number, "x"), subject=cert.subject.rfc4514_string())
+
+
+def sign(pdf: bytes, signer, *, field: str, name: str, reason: str, seal: bool = False) -> Signed:
+    """Add one PAdES B-T signature by `signer` (a pyHanko Signer from pki) as an incremental
+    update; `seal` locks the document."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    refuse_if_sealed(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper, new_field_spec=spec)
-    return Signed(
-        pdf=out.getvalue(),
-        serial=format(identity.cert.serial_number, "x"),
-        subject=identity.cert.subject.rfc4514_string(),
+    out = signers.sign_pdf(
+        writer,
+        signature_metadata(field, name=name, reason=reason, seal=seal),
+        signer=signer,
+        timestamper=timestamper(),
+        new_field_spec=field_spec(field, seal=seal),
     )
+    return signed_by(signer, out.getvalue())
 
 
 def verify(pdf: bytes) -> dict:
@@ -121,7 +136,7 @@ def verify(pdf: bytes) -> dict:
 
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     embedded = list(reader.embedded_signatures)
-    root = _asn1_cert(pki.get().root.cert)
+    root = pki.root_certificate()
     results = []
     modified_after_seal = False
     for index, sig in enumerate(embedded):

@@ -105,7 +105,7 @@ def test_a_pdf_signed_by_someone_else_is_not_valid(tmp_path, settings, api):
     from mediation.settlements import pdf
 
     plain = pdf.render_html("<p>hello</p>")
-    own = signing.sign(plain, pki.event_identity("张三", "claimant"), field="S1", name="张三", reason="x").pdf
+    own = signing.sign(plain, pki.event_signer("张三", "claimant"), field="S1", name="张三", reason="x").pdf
     settings.PKI_DIR = tmp_path / "other"  # the verifier now trusts another root
     r = upload(api, own)
     assert r.status_code == 200

@@ -118,7 +118,7 @@ def test_an_update_appended_after_the_seal_is_reported_by_the_verifier(signed, t
 
 def test_nothing_can_sign_after_the_seal(signed):
     with pytest.raises(signing.SealedError):
-        signing.sign(signed, pki.event_identity("王五", "claimant"), field="Late", name="王五", reason="late")
+        signing.sign(signed, pki.event_signer("王五", "claimant"), field="Late", name="王五", reason="late")
 
 
 def test_the_final_hash_and_the_signers_are_stored(dispute, advance):
