@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="tiaojie-bench-settlement-"))
-os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ.pop("DATABASE_URL", None)  # the embedded SQLite default (PostgreSQL options break SQLite)
+os.environ["TIAOJIE_SQLITE_PATH"] = str(WORK / "bench.sqlite3")
 os.environ["TIAOJIE_PKI_DIR"] = str(WORK / "pki")
 os.environ["TIAOJIE_VAR_DIR"] = str(WORK)  # its own SoftHSM token and PINs (config/settings.py)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

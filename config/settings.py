@@ -546,6 +546,7 @@ if "softhsm" in Path(PKCS11_MODULE).name.lower() and not os.environ.get("SOFTHSM
     # variable when it loads, and the processes started from here inherit it.
     _softhsm = VAR_DIR / "softhsm"
     (_softhsm / "tokens").mkdir(parents=True, exist_ok=True, mode=0o700)
+    _softhsm.chmod(0o700)
     if not (_softhsm / "softhsm2.conf").exists():
         (_softhsm / "softhsm2.conf").write_text(
             f"directories.tokendir = {_softhsm / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"

@@ -219,8 +219,9 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
     with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
+        signer = pki.event_signer(name, role, pki.masked_id(by), user=by)
         signed = signing.sign(
-            document, pki.event_signer(name, role, user=by), field=f"Signature{base + 1}_{role}", name=name,
+            document, signer, field=f"Signature{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} v{settlement.version} {role}",
         )  # fmt: skip
         sealed = None

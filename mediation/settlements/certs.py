@@ -14,13 +14,14 @@ from . import hsm
 ORGANISATION = "Tiaojie Online Mediation Platform"
 
 
-def name(common_name: str, unit: str = "", serial: str = "") -> x509.Name:
+def name(common_name: str, unit: str = "", masked_id: str = "") -> x509.Name:
     attrs = {"country_name": "CN", "organization_name": ORGANISATION}
     if unit:
         attrs["organizational_unit_name"] = unit
     attrs["common_name"] = common_name
-    if serial:
-        attrs["serial_number"] = serial  # a masked ID number, e.g. 110***********123X
+    if masked_id:
+        attrs["pseudonym"] = masked_id  # a masked ID number (110***********123X): serialNumber is
+        # a PrintableString, which has no "*"
     return x509.Name.build(attrs)
 
 

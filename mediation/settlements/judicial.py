@@ -212,8 +212,9 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
         raise _refuse(_("The application changed while you were signing; sign again.")) from exc
     base = len(signing.field_names(document))  # from the file itself, checked again under the lock
     with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
+        signer = pki.event_signer(name, role, pki.masked_id(by), user=by)
         signed = signing.sign(
-            document, pki.event_signer(name, role, user=by), field=f"Applicant{base + 1}_{role}", name=name,
+            document, signer, field=f"Applicant{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} judicial confirmation {role}",
         )  # fmt: skip
     storage = application.pdf.storage

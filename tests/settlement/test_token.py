@@ -152,12 +152,15 @@ def test_signer_certificates_carry_the_policy_of_their_kind(claimant):
     assert pki.certificate_kind(held) == "held" and certs.policies(held) == {pki.POLICY_HELD}
     subject = held.subject.native
     assert (subject["common_name"], subject["organizational_unit_name"]) == ("张三", "Signer (claimant)")
-    assert subject["serial_number"] == "110***********123X"
+    assert subject["pseudonym"] == "110***********123X"
+    from cryptography import x509
+
+    assert "110***********123X" in x509.load_der_x509_certificate(held.dump()).subject.rfc4514_string()
     assert held.public_key.dump() == public_key_info(key).dump()
     row = IssuedCertificate.objects.get(serial=certs.serial_hex(held))
     assert (row.kind, row.user, bytes(row.certificate)) == ("held", claimant, held.dump())
     event = pki.event_signer("李四", "respondent").signing_cert
-    assert pki.certificate_kind(event) == "event" and "serial_number" not in event.subject.native
+    assert pki.certificate_kind(event) == "event" and "pseudonym" not in event.subject.native
     assert pki.certificate_kind(pki.root_certificate()) == ""
     with pytest.raises(ValueError):
         pki.issue_signer_certificate(public_key_info(key), full_name="x", role="claimant", kind="seal")
@@ -358,3 +361,20 @@ def sign_the_old_way(document: bytes, old) -> bytes:
         new_field_spec=signing.field_spec("Old1"),
     )
     return out.getvalue()
+
+
+def test_a_signers_certificate_carries_the_masked_id_number_only(dispute, advance, respondent):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    respondent.id_number = "11010519491231002X"
+    respondent.save()
+    dispute = advance(dispute, "settled")
+    with settlements.latest(dispute).pdf.open("rb") as f:
+        content = f.read()
+    subjects = {s.signer_cert.subject.native["common_name"]: s.signer_cert.subject.native
+                for s in PdfFileReader(io.BytesIO(content)).embedded_signatures}  # fmt: skip
+    assert subjects["李四"]["pseudonym"] == "110***********002X"
+    assert "pseudonym" not in subjects["张三"]
+    assert b"11010519491231002X" not in content
+    row = IssuedCertificate.objects.get(kind="event", user=respondent)
+    assert "110***********002X" in row.subject and "11010519491231002X" not in row.subject
