@@ -378,3 +378,23 @@ def test_a_signers_certificate_carries_the_masked_id_number_only(dispute, advanc
     assert b"11010519491231002X" not in content
     row = IssuedCertificate.objects.get(kind="event", user=respondent)
     assert "110***********002X" in row.subject and "11010519491231002X" not in row.subject
+
+
+def test_a_wrong_pin_refuses_the_judicial_application_signature_too(
+    dispute, advance, respondent, api, settings, outbox, tmp_path
+):
+    from mediation.models import JudicialApplication
+    from mediation.settlements import judicial
+    from tests.settlement.test_judicial import sign
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    dispute = advance(dispute, "settled")
+    judicial.start(dispute, respondent)
+    pin, settings.PKCS11_PIN = settings.PKCS11_PIN, "not-the-pin"
+    r = sign(api, respondent, dispute, outbox)
+    assert (r.status_code, r.json()["code"]) == (503, "unavailable")
+    application = JudicialApplication.objects.get(dispute=dispute)
+    assert not application.signatures.exists() and not application.pdf
+    assert not list((tmp_path / "media").rglob("application*.pdf"))
+    settings.PKCS11_PIN = pin
+    assert sign(api, respondent, dispute, outbox).status_code == 200
