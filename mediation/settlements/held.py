@@ -116,14 +116,14 @@ def prepare(
     key_info = parse_public_key(public_key)  # before the code: a bad key spends no attempt
     agreements.check_sign_code(user, settlement, code)
     name = user.full_name or user.username
-    certificate = _issue(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
+    certificate = issue_certificate(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
     document = agreements.document_to_sign(settlement)
     signing.refuse_if_sealed(document)
     base = len(signing.field_names(document))
     field = f"Signature{base + 1}_{role}"
     reason = f"{dispute.reference} v{settlement.version} {role}"
     digest, signed_attrs, output = asyncio.run(
-        _digest(document, certificate, field=field, name=name, reason=reason)
+        digest_for_signing(document, certificate, field=field, name=name, reason=reason)
     )
     now = timezone.now()
     pending = PendingSignature.objects.create(
@@ -136,7 +136,7 @@ def prepare(
     return Prepared(pending, signed_attrs, certificate.dump())
 
 
-def _issue(key_info, *, name: str, masked_id: str, role: str, user: User):
+def issue_certificate(key_info, *, name: str, masked_id: str, role: str, user: User):
     issue = getattr(pki, "issue_signer_certificate", None)
     if issue is None:  # TEMPORARY until helper token's pki lands
         from ._held_shim import issue_signer_certificate as issue
@@ -154,7 +154,7 @@ def _placeholder_signer(certificate, value: bytes | None = None):
     )
 
 
-async def _digest(document: bytes, certificate, *, field: str, name: str, reason: str):
+async def digest_for_signing(document: bytes, certificate, *, field: str, name: str, reason: str):
     """The document with its placeholder, the byte-range digest, and the signed attributes."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
@@ -233,7 +233,12 @@ def complete(dispute: Dispute, user: User, signing_id: str, signature: str) -> a
         )
     if spent != 1:
         raise _conflict(_("This signing has already been completed or abandoned; sign again."))
-    document = asyncio.run(_finish(pending, certificate, value, output))
+    reserved = (pending.reserved_start, pending.reserved_end)
+    document = asyncio.run(
+        finish(
+            output, bytes(pending.document_digest), reserved, bytes(pending.signed_attrs), certificate, value
+        )
+    )
     signed = signing.signed_by(_placeholder_signer(certificate, value), document)
     sealed = agreements.add_seal(dispute, settlement, document) if role == agreements.Role.MEDIATOR else None
     return agreements.Prepared(
@@ -262,20 +267,26 @@ def verify_signature(certificate, message: bytes, der: bytes) -> bool:
     return True
 
 
-async def _finish(pending: PendingSignature, certificate, value: bytes, output: bytes) -> bytes:
+async def finish(
+    output: bytes,
+    document_digest: bytes,
+    reserved: tuple[int, int],
+    signed_attrs: bytes,
+    certificate,
+    value: bytes,
+) -> bytes:
+    """The CMS from the prescribed signed attributes, the device's signature value and a
+    timestamp, written into the prepared document's placeholder."""
     from asn1crypto import cms
     from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
     from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 
     signer = _placeholder_signer(certificate, value)
-    signed_attrs = cms.CMSAttributes.load(bytes(pending.signed_attrs))
     signature_cms = await signer.async_sign_prescribed_attributes(
-        DIGEST, signed_attrs=signed_attrs, timestamper=signing.timestamper()
+        DIGEST, signed_attrs=cms.CMSAttributes.load(signed_attrs), timestamper=signing.timestamper()
     )
     digest = PreparedByteRangeDigest(
-        document_digest=bytes(pending.document_digest),
-        reserved_region_start=pending.reserved_start,
-        reserved_region_end=pending.reserved_end,
+        document_digest=document_digest, reserved_region_start=reserved[0], reserved_region_end=reserved[1]
     )
     buffer = io.BytesIO(output)
     await PdfTBSDocument.async_finish_signing(buffer, digest, signature_cms)
