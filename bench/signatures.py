@@ -18,7 +18,6 @@ through the services (SMS code, database, file storage) for each way. Goal: held
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import json
 import os
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="tiaojie-bench-signatures-"))
 os.environ.pop("DATABASE_URL", None)  # the embedded SQLite default, under TIAOJIE_VAR_DIR
 os.environ["TIAOJIE_PKI_DIR"] = str(WORK / "pki")
-os.environ["TIAOJIE_VAR_DIR"] = str(WORK / "var")  # stored agreements stay in the throwaway folder
+os.environ["TIAOJIE_VAR_DIR"] = str(WORK)  # stored files, its own SoftHSM token and PINs (config/settings.py)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 SIGNERS = [("张三", "claimant"), ("李四", "respondent"), ("钱调解", "mediator")]
@@ -88,7 +87,7 @@ def main() -> None:
         return dispute
 
     settlement = agreements.current(proposed("bench"))
-    pki.get()
+    pki.chain()  # the token's hierarchy, made before timing
     # The browsers' keys: made once, as a browser keeps its key across signings.
     device_keys = {role: ec.generate_private_key(ec.SECP256R1()) for _name, role in SIGNERS}
 
@@ -123,19 +122,15 @@ def main() -> None:
             info = held.parse_public_key(base64.b64encode(spki).decode())
             assert isinstance(info, asn1_keys.PublicKeyInfo)
             certificate = held.issue_certificate(info, name=name, masked_id="", role=role, user=users[role])
-            digest, attrs, output = asyncio.run(
-                held.digest_for_signing(
-                    document, certificate, field=f"Signature{index}_{role}", name=name, reason=role
-                )
+            digest, attrs, output = held.digest_for_signing(
+                document, certificate, field=f"Signature{index}_{role}", name=name, reason=role
             )
             start = time.perf_counter()
             value = key.sign(attrs, ec.ECDSA(hashes.SHA256()))  # the browser's part
             device += time.perf_counter() - start
             assert held.verify_signature(certificate, attrs, value)
             reserved = (digest.reserved_region_start, digest.reserved_region_end)
-            document = asyncio.run(
-                held.finish(output, digest.document_digest, reserved, attrs, certificate, value)
-            )
+            document = held.finish(output, digest.document_digest, reserved, attrs, certificate, value)
         return seal(document), device
 
     event_round()  # warm-up: fonts, WeasyPrint and pyHanko imports

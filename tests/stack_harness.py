@@ -135,7 +135,16 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         **extra,
     )
     # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md).
-    for name in ("TIAOJIE_DATA_KEYS", "TIAOJIE_INDEX_KEY"):
+    # Its signing token too (SOFTHSM2_CONF passes as it is; docs/features/signatures.md).
+    for name in (
+        "TIAOJIE_DATA_KEYS",
+        "TIAOJIE_INDEX_KEY",
+        "TIAOJIE_PKCS11_MODULE",
+        "TIAOJIE_PKCS11_TOKEN",
+        "TIAOJIE_PKCS11_PIN",
+        "TIAOJIE_PKCS11_SO_PIN",
+        "TIAOJIE_PKI_BASE_URL",
+    ):
         if name in os.environ:
             env.setdefault(name, os.environ[name])
     return env

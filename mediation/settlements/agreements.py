@@ -219,11 +219,12 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
     document = document_to_sign(settlement)
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
-    signed = signing.sign(
-        document, pki.event_signer(name, role), field=f"Signature{base + 1}_{role}", name=name,
-        reason=f"{dispute.reference} v{settlement.version} {role}",
-    )  # fmt: skip
-    sealed = add_seal(dispute, settlement, signed.pdf) if role == Role.MEDIATOR else None
+    with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
+        signed = signing.sign(
+            document, pki.event_signer(name, role, user=by), field=f"Signature{base + 1}_{role}", name=name,
+            reason=f"{dispute.reference} v{settlement.version} {role}",
+        )  # fmt: skip
+        sealed = add_seal(dispute, settlement, signed.pdf) if role == Role.MEDIATOR else None
     return Prepared(settlement.pk, base, role, name, signed, sealed)
 
 

@@ -116,15 +116,16 @@ def prepare(
     key_info = parse_public_key(public_key)  # before the code: a bad key spends no attempt
     agreements.check_sign_code(user, settlement, code)
     name = user.full_name or user.username
-    certificate = issue_certificate(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
     document = agreements.document_to_sign(settlement)
     signing.refuse_if_sealed(document)
     base = len(signing.field_names(document))
     field = f"Signature{base + 1}_{role}"
     reason = f"{dispute.reference} v{settlement.version} {role}"
-    digest, signed_attrs, output = asyncio.run(
-        digest_for_signing(document, certificate, field=field, name=name, reason=reason)
-    )
+    with pki.refuse_when_unavailable():  # the issuing CA and the TSA are in the token: a 503
+        certificate = issue_certificate(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
+        digest, signed_attrs, output = digest_for_signing(
+            document, certificate, field=field, name=name, reason=reason
+        )
     now = timezone.now()
     pending = PendingSignature.objects.create(
         dispute=dispute, settlement=settlement, version=settlement.version, signer=user, signer_name=name,
@@ -137,10 +138,10 @@ def prepare(
 
 
 def issue_certificate(key_info, *, name: str, masked_id: str, role: str, user: User):
-    issue = getattr(pki, "issue_signer_certificate", None)
-    if issue is None:  # TEMPORARY until helper token's pki lands
-        from ._held_shim import issue_signer_certificate as issue
-    return issue(key_info, full_name=name, masked_id=masked_id, role=role, kind=KeyKind.HELD, user=user)
+    """A short-lived certificate for the signer's public key, with the held-key policy."""
+    return pki.issue_signer_certificate(
+        key_info, full_name=name, masked_id=masked_id, role=role, kind=KeyKind.HELD, user=user
+    )
 
 
 def _placeholder_signer(certificate, value: bytes | None = None):
@@ -154,11 +155,12 @@ def _placeholder_signer(certificate, value: bytes | None = None):
     )
 
 
-async def digest_for_signing(document: bytes, certificate, *, field: str, name: str, reason: str):
-    """The document with its placeholder, the byte-range digest, and the signed attributes."""
+def digest_for_signing(document: bytes, certificate, *, field: str, name: str, reason: str):
+    """The document with its placeholder, the byte-range digest, and the signed attributes
+    (bytes). The timestamper and the chain are fetched here: they may touch the database,
+    which pyHanko's event loop must not."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
-    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
     meta = signing.signature_metadata(field, name=name, reason=reason)
     signer = _placeholder_signer(certificate)
@@ -166,6 +168,12 @@ async def digest_for_signing(document: bytes, certificate, *, field: str, name: 
         meta, signer=signer, timestamper=signing.timestamper(), new_field_spec=signing.field_spec(field)
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(document), strict=False)
+    return asyncio.run(_digest(pdf_signer, signer, writer, meta))
+
+
+async def _digest(pdf_signer, signer, writer, meta):
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+
     digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(writer)
     attrs = await signer.signed_attrs(
         digest.document_digest,
@@ -226,21 +234,22 @@ def complete(dispute: Dispute, user: User, signing_id: str, signature: str) -> a
             code="invalid",
             field="signature",
         )
-    output = bytes(pending.output)
+    reserved = (pending.reserved_start, pending.reserved_end)
+    with pki.refuse_when_unavailable():  # timestamp and seal keys are in the token: a 503, nothing spent
+        document = finish(
+            bytes(pending.output), bytes(pending.document_digest), reserved, bytes(pending.signed_attrs),
+            certificate, value,
+        )  # fmt: skip
+        sealed = (
+            agreements.add_seal(dispute, settlement, document) if role == agreements.Role.MEDIATOR else None
+        )
     with transaction.atomic():  # spend it: only one completion wins
         spent = PendingSignature.objects.filter(pk=pending.pk, used_at=None).update(
             used_at=timezone.now(), output=b""
         )
     if spent != 1:
         raise _conflict(_("This signing has already been completed or abandoned; sign again."))
-    reserved = (pending.reserved_start, pending.reserved_end)
-    document = asyncio.run(
-        finish(
-            output, bytes(pending.document_digest), reserved, bytes(pending.signed_attrs), certificate, value
-        )
-    )
     signed = signing.signed_by(_placeholder_signer(certificate, value), document)
-    sealed = agreements.add_seal(dispute, settlement, document) if role == agreements.Role.MEDIATOR else None
     return agreements.Prepared(
         settlement.pk, pending.base_signatures, role, pending.signer_name, signed, sealed, kind=KeyKind.HELD
     )
@@ -267,7 +276,7 @@ def verify_signature(certificate, message: bytes, der: bytes) -> bool:
     return True
 
 
-async def finish(
+def finish(
     output: bytes,
     document_digest: bytes,
     reserved: tuple[int, int],
@@ -277,16 +286,21 @@ async def finish(
 ) -> bytes:
     """The CMS from the prescribed signed attributes, the device's signature value and a
     timestamp, written into the prepared document's placeholder."""
-    from asn1crypto import cms
     from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 
     signer = _placeholder_signer(certificate, value)
-    signature_cms = await signer.async_sign_prescribed_attributes(
-        DIGEST, signed_attrs=cms.CMSAttributes.load(signed_attrs), timestamper=signing.timestamper()
-    )
     digest = PreparedByteRangeDigest(
         document_digest=document_digest, reserved_region_start=reserved[0], reserved_region_end=reserved[1]
+    )
+    return asyncio.run(_finish(signer, signing.timestamper(), digest, signed_attrs, output))
+
+
+async def _finish(signer, timestamper, digest, signed_attrs: bytes, output: bytes) -> bytes:
+    from asn1crypto import cms
+    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+
+    signature_cms = await signer.async_sign_prescribed_attributes(
+        DIGEST, signed_attrs=cms.CMSAttributes.load(signed_attrs), timestamper=timestamper
     )
     buffer = io.BytesIO(output)
     await PdfTBSDocument.async_finish_signing(buffer, digest, signature_cms)

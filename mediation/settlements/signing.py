@@ -13,10 +13,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
-
 from . import pki
 
 SEAL_FIELD = "CommitteeSeal"
@@ -33,28 +29,10 @@ class Signed:
     subject: str
 
 
-def _asn1_cert(cert) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _asn1_key(key) -> asn1_keys.PrivateKeyInfo:
-    return asn1_keys.PrivateKeyInfo.load(
-        key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-
-
 def timestamper():
-    """The platform TSA (RFC 3161) that stamps every signature and the audit log's anchors."""
-    from pyhanko.sign import timestamps
-
-    platform = pki.get()
-    return timestamps.DummyTimeStamper(
-        tsa_cert=_asn1_cert(platform.tsa.cert),
-        tsa_key=_asn1_key(platform.tsa.key),
-        certs_to_embed=[_asn1_cert(platform.root.cert)],
-    )
+    """The platform TSA (RFC 3161) that stamps every signature and the audit log's anchors; its
+    key is in the token (pki.timestamper)."""
+    return pki.timestamper()
 
 
 def field_names(pdf: bytes) -> list[str]:
@@ -136,23 +114,23 @@ def verify(pdf: bytes) -> dict:
 
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     embedded = list(reader.embedded_signatures)
-    root = pki.root_certificate()
+    roots = [pki.root_certificate(), *pki.legacy_roots()]  # older documents: the pre-token root
     results = []
     modified_after_seal = False
     for index, sig in enumerate(embedded):
-        result, seal_broken = _check_signature(sig, root, last=index == len(embedded) - 1)
+        result, seal_broken = _check_signature(sig, roots, last=index == len(embedded) - 1)
         results.append(result)
         modified_after_seal = modified_after_seal or seal_broken
     return verdict(results, modified_after_seal)
 
 
-def _check_signature(sig, root, *, last: bool) -> tuple[dict, bool]:
+def _check_signature(sig, roots, *, last: bool) -> tuple[dict, bool]:
     """One embedded signature validated by pyHanko: its result row, and whether it is the
     committee seal with something after it or outside it (a broken seal)."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    context = ValidationContext(trust_roots=[root], allow_fetching=False)
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
     try:
         status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
     except Exception:  # a malformed signature is simply not valid

@@ -100,6 +100,12 @@ def test_three_held_keys_sign_then_the_seal_and_each_cms_carries_its_key(
     document = pdf_of(proposed)
     expected = [base64.b64decode(spki(key_for(keys, u))) for u in (claimant, respondent, mediator)]
     assert signer_keys(document)[:3] == expected
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from mediation.settlements import pki
+
+    embedded = PdfFileReader(io.BytesIO(document), strict=False).embedded_signatures
+    assert [pki.certificate_kind(sig.signer_cert) for sig in embedded] == ["held", "held", "held", "seal"]
     result = signing.verify(document)
     assert result["valid"], result
     assert [s["signer"] for s in result["signatures"]][:3] == ["张三", "李四", "钱调解"]

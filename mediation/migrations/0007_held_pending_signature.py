@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('disputes', '0013_retention_anonymised_at'),
-        ('mediation', '0005_wsticket_credential'),
+        ('mediation', '0006_token_issued_certificates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
