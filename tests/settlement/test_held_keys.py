@@ -369,3 +369,15 @@ def test_the_sms_path_still_needs_its_code(proposed, claimant, api):
     r = api(claimant).post(url(proposed, "transitions/sign/"), {"agree": True}, format="json")
     assert r.status_code == 400
     assert "code" in r.json()["errors"]
+
+
+def test_expired_pending_signings_are_swept(proposed, claimant, api, keys):
+    from mediation.settlements import held
+
+    data = prepare(api, claimant, proposed, key_for(keys, claimant)).json()
+    assert held.remove_expired() == 0
+    PendingSignature.objects.filter(pk=data["signing_id"]).update(
+        expires_at=timezone.now() - timedelta(hours=1)
+    )
+    assert held.remove_expired() == 1
+    assert not PendingSignature.objects.exists()
