@@ -207,8 +207,9 @@ def complete(dispute: Dispute, user: User, signing_id: str, signature: str) -> a
     """The signed document from a pending signing and the device's signature value.
 
     Refused, with nothing changed: an unknown id (400), a malformed or wrong signature (400),
-    a used or expired pending signing, a settlement changed or signed meanwhile (409). The
-    pending signing is spent only once the signature is verified.
+    a used or expired pending signing, a settlement changed or signed meanwhile (409), the
+    token unavailable (503). The pending signing is spent only once the signature is verified
+    and the CMS finished; of two completions racing, one spends it and the other gets a 409.
     """
     pending = (
         PendingSignature.objects.filter(pk=str(signing_id)[:40], dispute=dispute, signer=user).first()
