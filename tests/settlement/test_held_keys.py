@@ -381,3 +381,20 @@ def test_expired_pending_signings_are_swept(proposed, claimant, api, keys):
     )
     assert held.remove_expired() == 1
     assert not PendingSignature.objects.exists()
+
+
+def test_the_certificate_names_the_signer_with_the_masked_id_number(proposed, claimant, api, keys):
+    from asn1crypto import x509
+
+    from accounts.phones import mask_id_number
+
+    body = "11010519491231002"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    id_number = body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+    claimant.id_number = id_number
+    claimant.save(update_fields=["id_number"])
+    data = prepare(api, claimant, proposed, key_for(keys, claimant)).json()
+    subject = x509.Certificate.load(base64.b64decode(data["certificate"])).subject.native
+    assert subject["common_name"] == "张三"
+    assert mask_id_number(id_number) in str(subject)
+    assert id_number not in str(subject)
