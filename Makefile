@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-stats bench-outbox bench-queue bench-crypto bench-audit debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-outbox bench-queue bench-crypto bench-audit debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ bench-chat-flood: install ## other rooms' ack p99 while one user floods 1,000 fr
 
 bench-settlement: install ## settlement render + four signatures, and verification
 	$(PY) bench/settlement.py
+
+bench-signatures: install ## signer-held keys (interrupted signing) against event keys: four signatures, verification, ratio
+	$(PY) bench/signatures.py
 
 bench-outbox: install ## notifications delivered per second by one worker on Redis, commit→delivery lag
 	$(PY) bench/outbox.py

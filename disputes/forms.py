@@ -254,6 +254,8 @@ def payload_form(dispute: Dispute, name: str) -> forms.Form:
 
 def _html_field(dispute: Dispute, key: str, field: serializers.Field) -> forms.Field:
     common = {"label": field.label, "required": field.required}
+    if field.style.get("input_type") == "hidden":  # filled in by the page's script
+        return forms.CharField(widget=forms.HiddenInput, required=False)
     if key == "mediator":
         auto = (
             []

@@ -132,16 +132,31 @@ class ProposeSettlement(serializers.Serializer):
 
 
 class Sign(serializers.Serializer):
+    """Either the SMS code (the platform makes a key for this one signing), or a signing
+    prepared for a key the signer holds and that key's signature (docs/features/held-keys.md)."""
+
     agree = serializers.BooleanField(label=_("I have read the agreement and sign it of my own free will"))
-    code = serializers.RegexField(r"^\d{6}$", label=_("Signing code sent by SMS"))
+    code = serializers.RegexField(r"^\d{6}$", required=False, label=_("Signing code sent by SMS"))
     version = serializers.IntegerField(
         required=False, min_value=1, label=_("Version of the agreement you reviewed")
     )
+    signing_id = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,40}$", required=False, style={"input_type": "hidden"}
+    )
+    signature = serializers.CharField(required=False, max_length=200, style={"input_type": "hidden"})
 
     def validate_agree(self, value):
         if value is not True:
             raise serializers.ValidationError(_("You must agree to the settlement to sign it."))
         return value
+
+    def validate(self, attrs):
+        if attrs.get("signing_id"):
+            if not attrs.get("signature"):
+                raise serializers.ValidationError({"signature": [_("This field is required.")]})
+        elif not attrs.get("code"):
+            raise serializers.ValidationError({"code": [_("This field is required.")]})
+        return attrs
 
 
 class RecordFulfilment(serializers.Serializer):

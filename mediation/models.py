@@ -338,6 +338,12 @@ class Settlement(models.Model):
         return f"{self.dispute_id} v{self.version}"
 
 
+class KeyKind(models.TextChoices):
+    HELD = "held", _("Key held on the signer's device")
+    EVENT = "event", _("Key made by the platform for this signing")
+    SEAL = "seal", _("Committee seal")
+
+
 class SettlementSignature(models.Model):
     """One PAdES signature on a settlement, in signing order; the committee seal comes last."""
 
@@ -356,6 +362,9 @@ class SettlementSignature(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     certificate_serial = models.CharField(max_length=64, blank=True)
     certificate_subject = models.CharField(max_length=300, blank=True)
+    # Whose key made it: a key held by the signer's own device (docs/features/held-keys.md)
+    # or a key the server made for this one signing after the SMS check (the fallback).
+    key_kind = models.CharField(max_length=10, choices=KeyKind.choices, default=KeyKind.EVENT)
 
     class Meta:
         ordering = ["settlement", "signed_at", "id"]
@@ -365,6 +374,46 @@ class SettlementSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.settlement} {self.role}"
+
+
+def pending_signing_id() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class PendingSignature(models.Model):
+    """A settlement signature prepared for a key held in the signer's browser, waiting for
+    the signature value (mediation.settlements.held). Single use; expires after 10 minutes.
+
+    Holds no secret: the prepared PDF, the signed attributes the browser signs, and the
+    certificate issued for the public key the browser sent.
+    """
+
+    id = models.CharField(primary_key=True, max_length=40, default=pending_signing_id, editable=False)
+    dispute = models.ForeignKey("disputes.Dispute", on_delete=models.CASCADE, related_name="+")
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    signer_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20, choices=SettlementSignature.Role.choices)
+    base_signatures = models.PositiveSmallIntegerField()
+    field_name = models.CharField(max_length=100)
+    output = models.BinaryField()  # the document with the signature placeholder; emptied once used
+    document_digest = models.BinaryField()
+    reserved_start = models.PositiveIntegerField()
+    reserved_end = models.PositiveIntegerField()
+    signed_attrs = models.BinaryField()  # DER of the CMS signed attributes the browser signs
+    certificate = models.BinaryField()  # DER of the certificate issued for the browser's key
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="pending_signature_expiry")]
+
+    def __str__(self) -> str:
+        return f"pending {self.role} signature on {self.settlement_id}"
 
 
 # --- judicial confirmation (司法确认, People's Mediation Law art. 33) -------------------------------

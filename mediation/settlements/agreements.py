@@ -26,7 +26,7 @@ from core.errors import ServiceError
 from core.models import AuditEntry
 from disputes.models import Dispute
 
-from ..models import JudicialApplication, Settlement, SettlementSignature
+from ..models import JudicialApplication, KeyKind, Settlement, SettlementSignature
 from . import signing
 from .committee import committee, committee_name
 
@@ -175,6 +175,7 @@ class Prepared:
     name: str
     signed: signing.Signed
     sealed: signing.Signed | None
+    kind: str = KeyKind.EVENT  # KeyKind.HELD: made by the signer's own key (held.complete)
 
 
 PREPARED = "_prepared"  # payload key: never recorded (hooks.SECRET_KEYS)
@@ -192,30 +193,30 @@ def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
     if dispute is None or by is None or signer_role(dispute, by) is None:
         return
     settlement, role = check_turn(dispute, by, payload.get("version"))
+    check_sign_code(by, settlement, payload.get("code", ""))
+    payload[PREPARED] = prepare_signature(dispute, settlement, by, role)
+
+
+def check_sign_code(by: User, settlement: Settlement, code: str) -> None:
+    """The SMS signing code for this version, in its own transaction: a wrong code counts as
+    an attempt even though signing fails."""
     with transaction.atomic():
         ok = by.phone_verified and check_phone_code(
-            by.phone, payload.get("code", ""), purpose=PhoneCode.Purpose.SIGN,
-            scope=sign_scope(settlement),
-        )  # fmt: skip
+            by.phone, code, purpose=PhoneCode.Purpose.SIGN, scope=sign_scope(settlement)
+        )
     if not ok:
         raise ServiceError(
             _("The signing code is wrong or has expired; ask for a new one."), code="invalid", field="code"
         )
-    payload[PREPARED] = prepare_signature(dispute, settlement, by, role)
 
 
 def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: str) -> Prepared:
     """Sign the current file (the final agreement for the first signer) under a fresh event
     certificate whose private key is dropped right after; after the mediator, add the seal."""
-    from . import pdf, pki
+    from . import pki
 
     name = by.full_name or by.username
-    try:
-        document = (
-            read_file(settlement.pdf) if settlement.pdf else pdf.settlement_pdf(settlement, draft=False)
-        )
-    except FileNotFoundError as exc:  # replaced by a signature committed meanwhile
-        raise _changed() from exc
+    document = document_to_sign(settlement)
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
     with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
@@ -224,13 +225,28 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
             document, signer, field=f"Signature{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} v{settlement.version} {role}",
         )  # fmt: skip
-        sealed = None
-        if role == Role.MEDIATOR:
-            sealed = signing.sign(
-                signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD,
-                name=committee_name(dispute), reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
-            )  # fmt: skip
+        sealed = add_seal(dispute, settlement, signed.pdf) if role == Role.MEDIATOR else None
     return Prepared(settlement.pk, base, role, name, signed, sealed)
+
+
+def document_to_sign(settlement: Settlement) -> bytes:
+    """The current file, or the final agreement rendered for the first signer."""
+    from . import pdf
+
+    try:
+        return read_file(settlement.pdf) if settlement.pdf else pdf.settlement_pdf(settlement, draft=False)
+    except FileNotFoundError as exc:  # replaced by a signature committed meanwhile
+        raise _changed() from exc
+
+
+def add_seal(dispute: Dispute, settlement: Settlement, document: bytes) -> signing.Signed:
+    """The committee seal after the mediator's signature: the last signature, locking the file."""
+    from . import pki
+
+    return signing.sign(
+        document, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),
+        reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+    )  # fmt: skip
 
 
 def read_file(field) -> bytes:
@@ -271,11 +287,11 @@ def on_sign(dispute: Dispute, event) -> SettlementSignature:
     signed = prepared.signed
     signature = SettlementSignature.objects.create(
         settlement=settlement, signer=by, signer_name=prepared.name, role=prepared.role,
-        certificate_serial=signed.serial, certificate_subject=signed.subject,
+        certificate_serial=signed.serial, certificate_subject=signed.subject, key_kind=prepared.kind,
     )  # fmt: skip
     event.payload = {
         "settlement_version": settlement.version, "signer_role": prepared.role,
-        "certificate_serial": signed.serial,
+        "certificate_serial": signed.serial, "key_kind": prepared.kind,
     }  # fmt: skip
     event.save(update_fields=["payload"])
     audit.record(AuditEntry.Action.SIGNATURE, actor=by, dispute=dispute, target=f"settlement:{settlement.pk}",
@@ -285,7 +301,7 @@ def on_sign(dispute: Dispute, event) -> SettlementSignature:
         sealed = prepared.sealed
         SettlementSignature.objects.create(
             settlement=settlement, signer=None, signer_name=committee_name(dispute), role=Role.COMMITTEE,
-            certificate_serial=sealed.serial, certificate_subject=sealed.subject,
+            certificate_serial=sealed.serial, certificate_subject=sealed.subject, key_kind=KeyKind.SEAL,
         )  # fmt: skip
         audit.record(AuditEntry.Action.SIGNATURE, actor=None, dispute=dispute, target=f"settlement:{settlement.pk}",
                      data={"document": "settlement", "settlement_version": settlement.version,

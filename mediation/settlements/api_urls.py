@@ -3,11 +3,16 @@ namespace (no app_name: names stay api:<name>)."""
 
 from django.urls import path
 
-from . import api, judicial_api
+from . import api, held_api, judicial_api
 
 urlpatterns = [
     path("disputes/<int:pk>/settlement/", api.SettlementView.as_view(), name="settlement"),
     path("disputes/<int:pk>/settlement/sign-code/", api.SignCodeView.as_view(), name="settlement-sign-code"),
+    path(
+        "disputes/<int:pk>/settlement/sign/prepare/",
+        held_api.PrepareSignView.as_view(),
+        name="settlement-sign-prepare",
+    ),
     path("disputes/<int:pk>/settlement/pdf/", api.SettlementPdfView.as_view(), name="settlement-pdf"),
     path("verify/", api.VerifyView.as_view(), name="verify"),
     # Judicial confirmation (司法确认) of a sealed settlement.

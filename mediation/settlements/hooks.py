@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from . import agreements, panels
+from . import agreements, held, panels
 
 # Judicial confirmation events on the timeline (they change no state).
 JUDICIAL_LABELS = {
@@ -23,7 +23,8 @@ def register() -> None:
     from disputes import hooks, labels, notices
     from disputes import panels as dispute_panels
 
-    hooks.PRECHECKS["sign"] = agreements.precheck_sign
+    # A signature by a key the signer holds, or else the SMS path (docs/features/held-keys.md).
+    hooks.PRECHECKS["sign"] = held.precheck_sign
     hooks.SECRET_KEYS.add(agreements.PREPARED)  # the prepared signature is never recorded
     hooks.RESOLVERS["sign"] = agreements.resolve_sign
     hooks.OFFER["sign"] = agreements.may_sign_now

@@ -12,10 +12,11 @@ def sweep_judicial_deadlines() -> int:
 
 @shared_task(name="mediation.tasks.remove_orphan_pdfs", acks_late=True)
 def remove_orphan_pdfs() -> int:
-    """Beat: delete signed PDFs no row refers to (a transaction that failed after writing one)."""
-    from . import agreements
+    """Beat: delete signed PDFs no row refers to (a transaction that failed after writing one),
+    and prepared signings for signer-held keys long past their expiry (held.remove_expired)."""
+    from . import agreements, held
 
-    return agreements.remove_orphan_files()
+    return agreements.remove_orphan_files() + held.remove_expired()
 
 
 @shared_task(name="mediation.tasks.anchor_audit_log", acks_late=True)

@@ -145,6 +145,8 @@ EXPECT: dict[str, str] = {
     "POST api/v1/disputes/<int:pk>/settlement/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/disputes/<int:pk>/settlement/sign-code/": "401 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/disputes/<int:pk>/settlement/sign-code/": "401 ok ok 404 403 404 409 404 403 404 403",
+    "GET api/v1/disputes/<int:pk>/settlement/sign/prepare/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/disputes/<int:pk>/settlement/sign/prepare/": "401 400 400 404 400 404 400 404 400 404 400",
     "GET api/v1/disputes/<int:pk>/settlement/pdf/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
     "POST api/v1/disputes/<int:pk>/settlement/pdf/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/verify/": "405 405 405 405 405 405 405 405 405 405 405",
