@@ -207,7 +207,7 @@ def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
 def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: str) -> Prepared:
     """Sign the current file (the final agreement for the first signer) under a fresh event
     certificate whose private key is dropped right after; after the mediator, add the seal."""
-    from . import pdf, pki
+    from . import appearance, pdf, pki
 
     name = by.full_name or by.username
     try:
@@ -218,15 +218,20 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
         raise _changed() from exc
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
+    language = pdf.document_language(dispute)
     signed = signing.sign(
         document, pki.event_signer(name, role), field=f"Signature{base + 1}_{role}", name=name,
         reason=f"{dispute.reference} v{settlement.version} {role}",
+        appearance=appearance.for_signature(document, role=role, language=language),
     )  # fmt: skip
     sealed = None
     if role == Role.MEDIATOR:
+        seal_look = appearance.for_signature(
+            signed.pdf, role=Role.COMMITTEE, seal=True, committee_name=committee_name(dispute), language=language
+        )
         sealed = signing.sign(
             signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),
-            reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+            reason=f"{dispute.reference} v{settlement.version} seal", seal=True, appearance=seal_look,
         )  # fmt: skip
     return Prepared(settlement.pk, base, role, name, signed, sealed)
 
