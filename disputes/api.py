@@ -16,6 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.audit import record_request
+from accounts.models import User
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 from core.models import AuditEntry
@@ -109,7 +110,7 @@ class TransitionView(APIView):
 
 
 class LanguageInput(serializers.Serializer):
-    language = serializers.ChoiceField(choices=language.LANGUAGES)
+    language = serializers.ChoiceField(choices=User.Language.choices)
 
 
 class LanguageView(APIView):

@@ -227,7 +227,11 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
     sealed = None
     if role == Role.MEDIATOR:
         seal_look = appearance.for_signature(
-            signed.pdf, role=Role.COMMITTEE, seal=True, committee_name=committee_name(dispute), language=language
+            signed.pdf,
+            role=Role.COMMITTEE,
+            seal=True,
+            committee_name=committee_name(dispute),
+            language=language,
         )
         sealed = signing.sign(
             signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),

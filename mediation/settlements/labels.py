@@ -8,18 +8,16 @@ borrow the site's 调解员; call these under translation.override(language) (in
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
-from decimal import Decimal
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import pgettext
+
+from core.document_formats import day, is_english, moment, money
+
+__all__ = ["day", "is_english", "moment", "money"]
 
 # The watermark says both, whatever the language.
 DRAFT = "草稿 DRAFT"
-
-
-def is_english(language: str | None) -> bool:
-    return (language or "").startswith("en")
 
 
 def django_language(language: str | None) -> str:
@@ -37,38 +35,6 @@ def html_lang(language: str | None) -> str:
 def in_language(language: str | None):
     with translation.override(django_language(language)):
         yield
-
-
-def money(amount: Decimal | None, language: str | None) -> str:
-    """1200.00 元 in Chinese, 1,200.00 yuan in English; "" for None."""
-    if amount is None:
-        return ""
-    if is_english(language):
-        return f"{amount:,.2f} yuan"
-    return f"{amount} 元"
-
-
-def day(value: date | datetime | None, language: str | None) -> str:
-    """2026-12-31 in Chinese, 31 December 2026 in English."""
-    if value is None:
-        return ""
-    if is_english(language):
-        with translation.override("en"):
-            return formats.date_format(value, "j F Y")
-    return formats.date_format(value, "Y-m-d")
-
-
-def moment(value: datetime | None, language: str | None) -> str:
-    """2026-12-31 14:05 in Chinese, 31 Dec 2026 14:05 in English (local time)."""
-    if value is None:
-        return ""
-    from django.utils import timezone
-
-    value = timezone.localtime(value) if timezone.is_aware(value) else value
-    if is_english(language):
-        with translation.override("en"):
-            return formats.date_format(value, "j M Y H:i")
-    return formats.date_format(value, "Y-m-d H:i")
 
 
 def role_labels() -> dict:

@@ -140,9 +140,34 @@ def test_the_seal_comes_from_its_template_with_the_committee_name():
     assert appearance.seal_pdf("宝石社区人民调解委员会").startswith(b"%PDF")
 
 
-def test_a_document_without_slots_is_signed_as_before(dispute, advance, respondent):
+def test_the_judicial_application_shows_both_applicants_signatures(
+    dispute, advance, claimant, respondent, tmp_path
+):
+    from tests.settlement.test_judicial import judicial_code
+
     settled = advance(dispute, "settled")
     judicial.start(settled, respondent)
-    application = pdf.judicial_pdf(JudicialApplication.objects.get(dispute=settled))
-    assert appearance.for_signature(application, role="claimant") is None
-    assert appearance.field_spec(application, "Sig1", role="claimant").box is None
+    application = JudicialApplication.objects.get(dispute=settled)
+    judicial.sign(settled, respondent, code=judicial_code(respondent, application))
+    judicial.sign(settled, claimant, code=judicial_code(claimant, application))
+    application.refresh_from_db()
+    content = application.pdf.read()
+    found = widgets(content)
+    assert len(found) == 2
+    assert all(w["rect"][2] > w["rect"][0] and w["appearance"] for w in found.values())
+    path = tmp_path / "application.pdf"
+    path.write_bytes(content)
+    last = page_count(path)
+    text = subprocess.run(
+        ["pdftotext", "-f", str(last), "-l", str(last), str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert "张三\n申请人\n签署时间 20" in text and "李四\n被申请人\n签署时间 20" in text
+
+
+def test_a_document_without_slots_is_signed_as_before():
+    plain = pdf.render_html("<html><body><p>no slots</p></body></html>")
+    assert appearance.for_signature(plain, role="claimant") is None
+    assert appearance.field_spec(plain, "Sig1", role="claimant").box is None

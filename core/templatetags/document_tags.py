@@ -1,9 +1,9 @@
-"""Amounts and dates in a document's language (mediation.settlements.labels): the agreement, the
+"""Amounts and dates in a document's language (core.document_formats): the agreement, the
 judicial application, the case file and the referral letter pass their `doc_language`."""
 
 from django import template
 
-from mediation.settlements import labels
+from core import document_formats as labels
 
 register = template.Library()
 
