@@ -8,6 +8,7 @@ from django.utils.translation import pgettext
 
 def case_file_labels() -> dict:
     return {
+        "colon": pgettext("document punctuation", ": "),
         "title": pgettext("case file", "Case file"),
         "letter_title": pgettext("case file", "Referral letter"),
         "confidential": pgettext("case file", "Internal · Confidential"),

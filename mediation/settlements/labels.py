@@ -52,6 +52,7 @@ def role_labels() -> dict:
 def agreement_labels() -> dict:
     """The settlement agreement's words in the active language."""
     return {
+        "colon": pgettext("document punctuation", ": "),
         "draft": DRAFT,
         "title": pgettext("settlement agreement", "People's Mediation Agreement"),
         "reference": pgettext("settlement agreement", "Reference"),
@@ -96,6 +97,7 @@ def judicial_labels() -> dict:
     """The judicial application's words in the active language; request_text and facts_text
     take {date}, {committee}, {reference} and {title} through str.format."""
     return {
+        "colon": pgettext("document punctuation", ": "),
         "title": pgettext(
             "judicial application", "Application for Judicial Confirmation of a People's Mediation Agreement"
         ),

@@ -209,7 +209,7 @@ def judicial_context(application) -> dict:
     sealed_on = timezone.localtime(settlement.sealed_at).date()
     committee = committee_name(dispute)
     values = {
-        "date": sealed_on.isoformat() if not labels.is_english(language) else labels.day(sealed_on, language),
+        "date": labels.day(sealed_on, language),
         "committee": committee,
         "reference": dispute.reference,
         "title": dispute.title,
