@@ -16,15 +16,16 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.audit import record_request
+from accounts.models import User
 from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 from core.models import AuditEntry
 
-from . import reveals, selectors, services
+from . import language, reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
-from .permissions import MayFireTransition
+from .permissions import MayChangeLanguage, MayFireTransition
 from .ratings.serializers import dispute_rating_fields
 from .serializers import (
     CategorySerializer,
@@ -106,6 +107,28 @@ class TransitionView(APIView):
         # The caller sees the result even when it ends their access (a mediator who declines).
         dispute = services.fire(dispute.pk, name, by=request.user, payload=dict(payload.validated_data))
         return Response(DisputeDetailSerializer(dispute, context={"request": request}).data)
+
+
+class LanguageInput(serializers.Serializer):
+    language = serializers.ChoiceField(choices=User.Language.choices)
+
+
+class LanguageView(APIView):
+    """POST {"language": "zh-hans" | "en"}: the documents' language (disputes.language)."""
+
+    permission_classes = [IsAuthenticated, MayChangeLanguage]
+
+    @extend_schema(request=LanguageInput, responses={200: DisputeDetailSerializer})
+    def post(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        self.check_object_permissions(request, dispute)
+        data = LanguageInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dispute = language.change(dispute, request.user, data.validated_data["language"])
+        dispute = visible_dispute(request, dispute.pk)
+        body = DisputeDetailSerializer(dispute, context={"request": request}).data
+        body.update(dispute_rating_fields(dispute, request.user))
+        return Response(body)
 
 
 class EventListView(APIView):

@@ -9,12 +9,13 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts import roles
 from accounts.forms import PhoneField, PlainForm
-from accounts.models import Region
+from accounts.models import Region, User
 
 from .hooks import CHOICES, offered
 from .labels import ACTION_LABELS
@@ -50,6 +51,11 @@ class MultipleFileField(forms.FileField):
 class GridChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Region) -> str:
         return f"{obj.parent.display_name()} · {obj.display_name()}" if obj.parent else obj.display_name()
+
+
+def ui_language() -> str:
+    """The page's language as a document language (the filing form preselects it)."""
+    return User.Language.EN if (get_language() or "").startswith("en") else User.Language.ZH_HANS
 
 
 def grids() -> QuerySet[Region]:
@@ -148,6 +154,12 @@ class FileDisputeForm(PlainForm):
         required=False,
         help_text=_("Only if needed: to check the mediator's conflicts of interest."),
     )
+    language = forms.ChoiceField(
+        label=_("Language of the documents"),
+        choices=User.Language.choices,
+        required=False,
+        help_text=_("The settlement agreement and the other documents of the dispute are written in it."),
+    )
     evidence = MultipleFileField(
         label=_("Evidence (optional)"),
         required=False,
@@ -161,6 +173,7 @@ class FileDisputeForm(PlainForm):
 
     def __init__(self, *args, on_behalf: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].initial = ui_language()
         if not on_behalf:
             for name in self.ON_BEHALF:
                 del self.fields[name]
@@ -191,6 +204,7 @@ class FileDisputeForm(PlainForm):
                 "respondent_email", "respondent_address", "amount_claimed", "desired_outcome",
             )
         }  # fmt: skip
+        kwargs["language"] = data.get("language") or ui_language()
         if data.get("claimant_phone"):
             kwargs["on_behalf_of"] = {
                 "full_name": data["claimant_name"],

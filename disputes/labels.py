@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "respondent_reminder": _("Reminder to the respondent"),
     "home_visit_task": _("Home visit requested"),
     "home_visit": _("Home visit"),
+    # The documents' language changed by staff (disputes.language).
+    "language_changed": _("Changed the language of the documents"),
 }
 
 

@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from core.api import Refusal
 from core.errors import ServiceError
 
-from . import services
+from . import language, services
 from .casework import info_requests
 from .ratings import rules as rating_rules
 from .reports import scope
@@ -27,6 +27,15 @@ class MayFireTransition(Refusal):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return services.may_ever(obj, view.kwargs["name"], request.user)
+
+
+class MayChangeLanguage(Refusal):
+    """The staff in charge of the dispute (disputes.language.may_change)."""
+
+    message = _("Only the mediator, a grid worker or the case handler can change the documents' language.")
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return language.may_change(obj, request.user)
 
 
 class IsParty(Refusal):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api import PhoneField
-from accounts.models import Region
+from accounts.models import Region, User
 
 from .contacts import party_contact
 from .hooks import offered
@@ -56,6 +56,8 @@ class FileDisputeSerializer(serializers.Serializer):
     )
     desired_outcome = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     on_behalf_of = OnBehalfInput(required=False)
+    # The language of the dispute's documents (agreement, judicial application, case file).
+    language = serializers.ChoiceField(choices=User.Language.choices, required=False)
 
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
@@ -113,7 +115,7 @@ class DisputeDetailSerializer(DisputeListSerializer):
     class Meta(DisputeListSerializer.Meta):
         fields = DisputeListSerializer.Meta.fields + [
             "description", "amount_claimed", "desired_outcome", "case_handler", "outcome",
-            "outcome_note", "served_at", "updated_at", "closed_at", "available_transitions",
+            "outcome_note", "served_at", "updated_at", "closed_at", "available_transitions", "language",
         ]  # fmt: skip
 
     def get_case_handler(self, d: Dispute) -> dict | None:

@@ -67,6 +67,7 @@ def file_dispute(
     amount_claimed: Decimal | None = None,
     desired_outcome: str = "",
     on_behalf_of: dict | None = None,
+    language: str = User.Language.ZH_HANS,
 ) -> tuple[Dispute, bool]:
     """File a dispute; returns (dispute, created).
 
@@ -108,7 +109,7 @@ def file_dispute(
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
-                **fields, filed_by=by, fingerprint=fingerprint, created_at=now,
+                **fields, filed_by=by, fingerprint=fingerprint, created_at=now, language=language,
                 due_at=due_at, sla_next_at=sla_next_at,
             )  # fmt: skip
             # The id makes the reference unique without a counter that would serialise filings.

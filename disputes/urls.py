@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views.file_dispute, name="file"),
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/language/", views.change_language, name="language"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),

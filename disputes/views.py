@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import roles
-from accounts.models import StaffRole
+from accounts.models import StaffRole, User
 from core.errors import ServiceError
 
-from . import reveals, selectors, services
+from . import language, reveals, selectors, services
 from .contacts import may_reveal
 from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
@@ -124,6 +124,7 @@ def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> d
         "rating_form": RatingForm(),
         "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
         "respondent_notice": respondent_notice(dispute, request.user),
+        "language_choices": User.Language.choices if language.may_change_now(dispute, request.user) else None,
     }
 
 
@@ -175,6 +176,22 @@ def transition(request, pk: int, name: str):
     # A mediator who declines, or a claimant who withdraws, may no longer see the dispute.
     if not Dispute.objects.visible_to(request.user).filter(pk=pk).exists():
         return redirect("disputes:mine")
+    return redirect(dispute)
+
+
+@require_POST
+@login_required
+def change_language(request, pk: int):
+    """The documents' language, from the small form on the dispute page (disputes.language)."""
+    dispute = visible(request, pk)
+    try:
+        language.change(dispute, request.user, request.POST.get("language", ""))
+    except ServiceError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The language of the documents is saved."))
     return redirect(dispute)
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import roles
-from accounts.models import Region, StaffRole
+from accounts.models import Region, StaffRole, User
 from core.crypto import blind_index
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
@@ -121,6 +121,12 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         _("amount claimed"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     desired_outcome = models.TextField(_("desired outcome"), max_length=2000, blank=True)
+    # The language of the dispute's documents: the agreement, the judicial application, the case
+    # file and the referral letter (docs/features/settlements.md). Chosen at filing; staff in
+    # charge may change it until a settlement is proposed (disputes.language).
+    language = models.CharField(
+        _("document language"), max_length=8, choices=User.Language.choices, default=User.Language.ZH_HANS
+    )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_disputes"
     )

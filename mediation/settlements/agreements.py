@@ -213,17 +213,19 @@ def check_sign_code(by: User, settlement: Settlement, code: str) -> None:
 def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: str) -> Prepared:
     """Sign the current file (the final agreement for the first signer) under a fresh event
     certificate whose private key is dropped right after; after the mediator, add the seal."""
-    from . import pki
+    from . import appearance, pdf, pki
 
     name = by.full_name or by.username
     document = document_to_sign(settlement)
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
+    language = pdf.document_language(dispute)
     with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
         signer = pki.event_signer(name, role, pki.masked_id(by), user=by)
         signed = signing.sign(
             document, signer, field=f"Signature{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} v{settlement.version} {role}",
+            appearance=appearance.for_signature(document, role=role, language=language),
         )  # fmt: skip
         sealed = add_seal(dispute, settlement, signed.pdf) if role == Role.MEDIATOR else None
     return Prepared(settlement.pk, base, role, name, signed, sealed)
@@ -241,11 +243,15 @@ def document_to_sign(settlement: Settlement) -> bytes:
 
 def add_seal(dispute: Dispute, settlement: Settlement, document: bytes) -> signing.Signed:
     """The committee seal after the mediator's signature: the last signature, locking the file."""
-    from . import pki
+    from . import appearance, pdf, pki
 
+    look = appearance.for_signature(
+        document, role=Role.COMMITTEE, seal=True, committee_name=committee_name(dispute),
+        language=pdf.document_language(dispute),
+    )  # fmt: skip
     return signing.sign(
         document, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),
-        reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+        reason=f"{dispute.reference} v{settlement.version} seal", seal=True, appearance=look,
     )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ from disputes.models import Dispute
 from disputes.services import record_event
 
 from ..models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
-from . import parties, pki, signing
+from . import appearance, parties, pki, signing
 from .agreements import PARTIES, read_file, signer_role
 
 Status = JudicialApplication.Status
@@ -216,6 +216,7 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
         signed = signing.sign(
             document, signer, field=f"Applicant{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} judicial confirmation {role}",
+            appearance=appearance.for_signature(document, role=role, language=dispute.language),
         )  # fmt: skip
     storage = application.pdf.storage
     new_name = storage.save(application.pdf.field.generate_filename(application, "application.pdf"),

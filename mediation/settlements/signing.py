@@ -46,17 +46,20 @@ def is_sealed(pdf: bytes) -> bool:
     return SEAL_FIELD in field_names(pdf)
 
 
-def field_spec(field: str, *, seal: bool = False):
-    """The new signature field; the seal's locks the whole document."""
+def field_spec(field: str, *, seal: bool = False, box=None, on_page: int = 0):
+    """The new signature field; the seal's locks the whole document. With `box` (x1, y1, x2, y2
+    on page `on_page`) the field is visible there (mediation/settlements/appearance.py)."""
     from pyhanko.sign import fields
 
+    visible = {"box": tuple(box), "on_page": on_page} if box is not None else {}
     if seal:
         return fields.SigFieldSpec(
             sig_field_name=field,
             field_mdp_spec=fields.FieldMDPSpec(action=fields.FieldMDPAction.ALL),
             doc_mdp_update_value=fields.MDPPerm.NO_CHANGES,
+            **visible,
         )
-    return fields.SigFieldSpec(sig_field_name=field)
+    return fields.SigFieldSpec(sig_field_name=field, **visible)
 
 
 def signature_metadata(field: str, *, name: str, reason: str, seal: bool = False):
@@ -85,14 +88,25 @@ def signed_by(signer, pdf: bytes) -> Signed:
     return Signed(pdf=pdf, serial=format(cert.serial_number, "x"), subject=cert.subject.rfc4514_string())
 
 
-def sign(pdf: bytes, signer, *, field: str, name: str, reason: str, seal: bool = False) -> Signed:
+def sign(
+    pdf: bytes, signer, *, field: str, name: str, reason: str, seal: bool = False, appearance=None
+) -> Signed:
     """Add one PAdES B-T signature by `signer` (a pyHanko Signer from pki) as an incremental
-    update; `seal` locks the document."""
+    update; `seal` locks the document. `appearance` (appearance.Appearance) makes it visible."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
     refuse_if_sealed(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    if appearance is not None:
+        out = signers.PdfSigner(
+            signature_metadata(field, name=name, reason=reason, seal=seal),
+            signer=signer,
+            timestamper=timestamper(),
+            stamp_style=appearance.style,
+            new_field_spec=field_spec(field, seal=seal, box=appearance.box, on_page=appearance.on_page),
+        ).sign_pdf(writer, appearance_text_params=appearance.text_params)
+        return signed_by(signer, out.getvalue())
     out = signers.sign_pdf(
         writer,
         signature_metadata(field, name=name, reason=reason, seal=seal),

@@ -149,12 +149,20 @@ def test_anonymous_gets_401(escalated, api):
     assert api().get(dossier_url(escalated)).status_code == 401
 
 
-def test_an_english_reader_gets_it_in_english(escalated, street_handler, api, tmp_path):
-    street_handler.language = "en"
-    street_handler.save(update_fields=["language"])
+def test_an_english_dispute_gets_it_in_english_whoever_reads_it(escalated, street_handler, api, tmp_path):
+    escalated.language = "en"
+    escalated.save(update_fields=["language"])
     text = " ".join(pdf_pages(api(street_handler).get(dossier_url(escalated)).content, tmp_path))
     assert "Case file" in text and "Downloaded by" in text and "Joint session transcript" in text
     assert JOINT_LINES[0] in flat(text) and CAUCUS_SECRET not in flat(text)
+    assert "纠纷案件卷宗" not in flat(text) and "下载人" not in flat(text)
+
+
+def test_an_english_reader_of_a_chinese_dispute_gets_it_in_chinese(escalated, street_handler, api, tmp_path):
+    street_handler.language = "en"
+    street_handler.save(update_fields=["language"])
+    text = flat(" ".join(pdf_pages(api(street_handler).get(dossier_url(escalated)).content, tmp_path)))
+    assert "纠纷案件卷宗" in text and "Case file" not in text
 
 
 def test_a_breached_settlement_shows_who_signed_and_its_hash(

@@ -20,6 +20,7 @@ DOCUMENTED = {
     "/api/v1/disputes/{id}/": {"get"},
     "/api/v1/disputes/{id}/transitions/{name}/": {"post"},
     "/api/v1/disputes/{id}/events/": {"get"},
+    "/api/v1/disputes/{id}/language/": {"post"},
     "/api/v1/disputes/{id}/evidence/": {"get", "post"},
     "/api/v1/disputes/{id}/evidence/{evidence_id}/download/": {"get"},
     "/api/v1/queue/": {"get"},

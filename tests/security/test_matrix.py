@@ -116,10 +116,14 @@ EXPECT: dict[str, str] = {
     "POST api/v1/disputes/export/research/": "401 403 403 403 405 405 403 403 405 405 405",
     # Reveals (docs/personal-data-masking.md): a party who sees the dispute is refused (403), a
     # stranger never learns it exists (404), staff in charge get 400 for the empty body.
+    "GET api/v1/disputes/<int:pk>/language/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/disputes/<int:pk>/language/": "401 403 403 404 400 404 400 404 400 404 403",
     "GET api/v1/disputes/<int:pk>/reveal/": "401 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/disputes/<int:pk>/reveal/": "401 403 403 404 400 404 400 404 400 404 400",
     "GET api/v1/reveals/": "401 403 403 403 403 403 403 403 ok ok ok",
     "POST api/v1/reveals/": "401 405 405 405 405 405 405 405 405 405 405",
+    "GET disputes/<int:pk>/language/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/language/": "login 403 403 404 redirect 404 redirect 404 redirect 404 403",
     "GET disputes/<int:pk>/reveal/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST disputes/<int:pk>/reveal/": "login 403 403 404 400 404 400 404 400 404 400",
     "GET reveals/": "login 403 403 403 403 403 403 403 ok ok ok",
