@@ -134,8 +134,12 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         TIAOJIE_VAR_DIR=str(var),
         **extra,
     )
-    # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md).
-    for name in ("TIAOJIE_DATA_KEYS", "TIAOJIE_INDEX_KEY"):
+    # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md);
+    # the suite's PKI and trust process (tests/conftest.py), so the stack signs as the suite verifies.
+    for name in (
+        "TIAOJIE_DATA_KEYS", "TIAOJIE_INDEX_KEY", "TIAOJIE_PKI_DIR", "TIAOJIE_TRUST_PUBLISH_DIR",
+        "TIAOJIE_PKI_BASE_URL", "TIAOJIE_TSA_URL",
+    ):  # fmt: skip
         if name in os.environ:
             env.setdefault(name, os.environ[name])
     return env
