@@ -177,8 +177,14 @@ def verification_answer(content: bytes, result: dict) -> dict:
                 "role": known[s["serial"]].role if s["serial"] in known else None,
                 "signed_at": s["signed_at"],
                 "intact": s["intact"],
+                "certificate_kind": s.get("certificate_kind") or None,
+                "revoked_at": s.get("revoked_at"),
             }
             for s in result["signatures"]
+        ],
+        "document_timestamps": [
+            {"signed_at": t["signed_at"], "intact": t["intact"]}
+            for t in result.get("document_timestamps", [])
         ],
         "modified_after_seal": result["modified_after_seal"],
         "matches_record": bool(record and record.sha256 == digest),

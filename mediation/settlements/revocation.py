@@ -170,3 +170,40 @@ def on_registered(sender, instance, created: bool, **kwargs) -> None:
     """post_save of IssuedCertificate: the responder learns of a new serial at once."""
     if created:
         note_issued(int(instance.serial, 16))
+
+
+# --- what the verify page and answer show ------------------------------------------------------
+KIND_LABELS = {
+    "held": _("Key held by the signer"),
+    "event": _("Platform event certificate"),
+    "seal": _("Committee seal"),
+}
+
+
+def certificate_states(serials) -> dict[str, tuple[str, datetime | None]]:
+    """{serial: (kind, revoked_at)} for the registered certificates among `serials`."""
+    serials = [s.lower() for s in serials if s]
+    if not serials or not _has_registry():
+        return {}
+    rows = _registry().objects.filter(serial__in=serials).values_list("serial", "kind", "revoked_at")
+    return {serial: (kind, revoked_at) for serial, kind, revoked_at in rows}
+
+
+def signature_rows(settlement) -> list[dict]:
+    """The verify page's signatures: role, when, which kind of key, revoked when (if at all)."""
+    signatures = list(settlement.signatures.order_by("signed_at", "id"))
+    states = certificate_states([s.certificate_serial for s in signatures])
+    rows = []
+    for s in signatures:
+        kind, revoked_at = states.get(s.certificate_serial.lower(), ("", None))
+        kind = kind or ("seal" if s.role == "committee" else "event")
+        rows.append(
+            {
+                "role": s.get_role_display(),
+                "signed_at": s.signed_at,
+                "kind": kind,
+                "kind_label": KIND_LABELS.get(kind, kind),
+                "revoked_at": revoked_at,
+            }
+        )
+    return rows

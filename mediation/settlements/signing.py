@@ -102,14 +102,13 @@ def signature_metadata(field: str, *, name: str, reason: str, seal: bool = False
         validation_context=signing_validation_context(),
         use_pades_lta=seal,
         timestamp_field_name=DOC_TIMESTAMP_FIELD if seal else None,
-        # At the seal the validation data goes in before the document timestamp, which is then
-        # the file's last revision and covers all of it.
+        # The validation data goes into the signature's own revision, and at the seal before the
+        # document timestamp: whatever signed last covers the whole file (pdfsig says so too).
         dss_settings=pdf_signer.DSSContentSettings(
             include_vri=False,
+            placement=pdf_signer.SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
             next_ts_settings=pdf_signer.TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
-        )
-        if seal
-        else pdf_signer.DSSContentSettings(),
+        ),
     )
 
 

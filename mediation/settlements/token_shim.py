@@ -28,8 +28,22 @@ def _issuing_signer():
     return pki._identity_signer(pki.get().root)
 
 
+_tsa_signers: dict = {}
+
+
 def _tsa_signer():
-    return pki._identity_signer(pki.get().tsa)
+    # Loading the RSA key costs 0.5 s; the token's signer will not.
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+
+    folder = str(settings.PKI_DIR)
+    if folder not in _tsa_signers:
+        identity = pki.get().tsa
+        signer = pki._identity_signer(identity)
+        signer.sign_raw = lambda data, digest_algorithm: identity.key.sign(
+            data, PKCS1v15(), getattr(hashes, digest_algorithm.upper())()
+        )
+        _tsa_signers[folder] = signer
+    return _tsa_signers[folder]
 
 
 def _certificate_kind(cert) -> str:

@@ -74,7 +74,7 @@ def timestamp_rejection(failure: str, text: str) -> bytes:
 def parse_timestamp_request(der: bytes) -> tsp.TimeStampReq:
     try:
         request = tsp.TimeStampReq.load(der)
-        request.native  # parse everything now: asn1crypto is lazy
+        _ = request.native  # parse everything now: asn1crypto is lazy
         algorithm = request["message_imprint"]["hash_algorithm"]["algorithm"].native
         digest = request["message_imprint"]["hashed_message"].native
     except Exception as exc:
@@ -243,7 +243,7 @@ async def async_ocsp_reply(
     """An OCSP response (DER) signed by the issuing CA: good, revoked or unknown per certificate."""
     try:
         request = ocsp.OCSPRequest.load(der)
-        request.native
+        _ = request.native
         items = list(request["tbs_request"]["request_list"])
     except Exception:
         return ocsp_failure()
