@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="tiaojie-bench-settlement-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
 os.environ["TIAOJIE_PKI_DIR"] = str(WORK / "pki")
+os.environ["TIAOJIE_VAR_DIR"] = str(WORK)  # its own SoftHSM token and PINs (config/settings.py)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
@@ -66,7 +67,7 @@ def main() -> None:
     ]:  # fmt: skip
         services.fire(dispute.pk, name, by=user, payload=payload)
     settlement = settlements.current(dispute)
-    pki.get()
+    pki.chain()  # the token's hierarchy, made before timing
     signers = [("张三", "claimant"), ("李四", "respondent"), ("钱调解", "mediator")]
 
     def render_and_sign() -> bytes:

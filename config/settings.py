@@ -538,15 +538,32 @@ CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
 CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`
 
 # --- settlement signing (docs/features/settlements.md) ---------------------------------------------------------
-# The platform CA, timestamp authority and committee seal keys (owner-only permissions);
-# created on first use or by `manage.py init_pki`.
+# The platform's public certificates (root, issuing CA, TSA, committee seals); the private keys
+# live in the PKCS#11 token below. Made on first use or by `manage.py init_pki`.
 PKI_DIR = Path(os.environ.get("TIAOJIE_PKI_DIR", VAR_DIR / "pki"))
+# The PKCS#11 token holding the CA, TSA and seal keys (docs/features/signatures.md, "Keys in the
+# token"): SoftHSM2 in the embedded default, a hardware module in a deployment.
+PKCS11_MODULE = os.environ.get("TIAOJIE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+PKCS11_TOKEN = os.environ.get("TIAOJIE_PKCS11_TOKEN", "tiaojie")
+PKCS11_PIN = data_key_setting("TIAOJIE_PKCS11_PIN")
+PKCS11_SO_PIN = data_key_setting("TIAOJIE_PKCS11_SO_PIN")
+if "softhsm" in Path(PKCS11_MODULE).name.lower() and not os.environ.get("SOFTHSM2_CONF"):
+    # The embedded default's SoftHSM keeps its token under var/; the library reads this
+    # variable when it loads, and the processes started from here inherit it.
+    _softhsm = VAR_DIR / "softhsm"
+    (_softhsm / "tokens").mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not (_softhsm / "softhsm2.conf").exists():
+        (_softhsm / "softhsm2.conf").write_text(
+            f"directories.tokendir = {_softhsm / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+        )
+    os.environ["SOFTHSM2_CONF"] = str(_softhsm / "softhsm2.conf")
 # How long a signer's one-signing (event) certificate is valid.
 PKI_EVENT_CERT_LIFETIME = timedelta(days=1)
 # The trust services (docs/features/trust-services.md): a process of their own (config/trust_asgi.py,
 # started by scripts/serve) answering RFC 3161 timestamps, the CRL, the CA certificates and OCSP.
 TRUST_PORT = env_int("TIAOJIE_TRUST_PORT", 8001)
-# Where certificates say their CRL, OCSP responder and issuer live (baked into each certificate).
+# Where the trust process serves the CRL, OCSP and the issuing CA's certificate (baked into
+# each end-entity certificate).
 PKI_BASE_URL = os.environ.get("TIAOJIE_PKI_BASE_URL", f"http://127.0.0.1:{TRUST_PORT}").rstrip("/")
 TSA_URL = os.environ.get("TIAOJIE_TSA_URL", f"http://127.0.0.1:{TRUST_PORT}/tsa/")
 # What the main application publishes for the trust process: the CRL and the revocation status.

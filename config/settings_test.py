@@ -8,6 +8,14 @@ os.environ.setdefault("TIAOJIE_VAR_DIR", tempfile.mkdtemp(prefix="tiaojie-test-"
 # Fixed keys for personal data at rest, so test runs are repeatable (never used outside tests).
 os.environ.setdefault("TIAOJIE_DATA_KEYS", "dGlhb2ppZS10ZXN0LWRhdGEta2V5LW9uZS0zMi1ieXQ=")
 os.environ.setdefault("TIAOJIE_INDEX_KEY", "dGlhb2ppZS10ZXN0LWluZGV4LWtleS0zMi1ieXRlcyE=")
+# The suite's own SoftHSM token, under the temporary var/ above (made on first use; the stack
+# tests' processes inherit SOFTHSM2_CONF and these PINs: tests/stack_harness.py).
+os.environ.setdefault("TIAOJIE_PKCS11_PIN", "tiaojie-test-pin")
+os.environ.setdefault("TIAOJIE_PKCS11_SO_PIN", "tiaojie-test-so-pin")
+# No CRL/OCSP pointers in the suite's certificates: nothing answers them here, and pdfsig calls a
+# certificate with an unanswered OCSP address "Unknown issue". A test that runs a responder sets
+# settings.PKI_BASE_URL; certificates then get reissued with it (mediation/settlements/pki.py).
+os.environ.setdefault("TIAOJIE_PKI_BASE_URL", "")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import DATABASES, REST_FRAMEWORK, VAR_DIR  # noqa: E402

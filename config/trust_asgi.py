@@ -13,6 +13,7 @@ status are files under settings.TRUST_PUBLISH_DIR (mediation.settlements.revocat
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -67,6 +68,21 @@ def _crl_is_current(der: bytes) -> bool:
     return next_update is not None and next_update > datetime.now(UTC)
 
 
+def _in_thread(coroutine_function):
+    """Run in a worker thread with its own event loop: making a certificate on first use records
+    it in the registry, which Django refuses from the server's event loop."""
+
+    def certificates_then_run(*args):
+        pki.chain(), pki.tsa_certificate()  # made (and recorded) here, outside any event loop
+        return asyncio.run(coroutine_function(*args))
+
+    async def run(*args):
+        return await asyncio.to_thread(certificates_then_run, *args)
+
+    return run
+
+
+@_in_thread
 async def current_crl() -> bytes:
     """The published CRL; when absent or past its nextUpdate (the main application down too
     long), one built here from the last published status, so relying parties never get a stale one."""
@@ -85,6 +101,7 @@ async def current_crl() -> bytes:
     return der
 
 
+@_in_thread
 async def ocsp(der: bytes) -> bytes:
     status = revocation.read_status()
     tsa = pki.tsa_certificate()
@@ -101,7 +118,7 @@ async def handle(scope, receive, send) -> None:
         if body is None:
             reply = trust.timestamp_rejection("bad_request", "request too large")
         else:
-            reply = await trust.async_timestamp_reply(body)
+            reply = await _in_thread(trust.async_timestamp_reply)(body)
         return await _send(send, 200, reply, "application/timestamp-reply")
     if path == "/pki/ocsp/" or path.startswith("/pki/ocsp/"):
         if method == "POST" and path == "/pki/ocsp/":
@@ -121,9 +138,11 @@ async def handle(scope, receive, send) -> None:
     if path == "/pki/crl/issuing.crl":
         return await _send(send, 200, await current_crl(), "application/pkix-crl")
     if path == "/pki/issuing.cer":
-        return await _send(send, 200, pki.issuing_certificate().dump(), "application/pkix-cert")
+        cert = await asyncio.to_thread(pki.issuing_certificate)
+        return await _send(send, 200, cert.dump(), "application/pkix-cert")
     if path == "/pki/root.cer":
-        return await _send(send, 200, pki.root_certificate().dump(), "application/pkix-cert")
+        cert = await asyncio.to_thread(pki.root_certificate)
+        return await _send(send, 200, cert.dump(), "application/pkix-cert")
     return await _send(send, 404, b"Not found\n", "text/plain")
 
 

@@ -442,3 +442,40 @@ class JudicialSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.role}"
+
+
+class IssuedCertificate(models.Model):
+    """Every certificate the platform CA issued (docs/features/signatures.md, "Certificate
+    registry"): CA, TSA, committee seals and signers' certificates, for revocation, CRL and OCSP."""
+
+    class Kind(models.TextChoices):
+        HELD = "held", _("signer-held key")
+        EVENT = "event", _("event key")
+        SEAL = "seal", _("committee seal")
+        TSA = "tsa", _("timestamp authority")
+        CA = "ca", _("certificate authority")
+
+    serial = models.CharField(max_length=64, unique=True)  # lower-case hex
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    subject = models.TextField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    certificate = models.BinaryField()  # DER
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.serial}"

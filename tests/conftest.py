@@ -28,11 +28,9 @@ def trust_services(_pki_dir, tmp_path_factory):
     from django.conf import settings
     from django.test import override_settings
 
-    from mediation.settlements import pki
     from tests.trust_process import TrustProcess
 
-    with override_settings(PKI_DIR=_pki_dir):
-        pki.get(_pki_dir)  # made once, before two processes could race to make it
+    # Whichever process needs a certificate first makes it, under pki's file lock.
     process = TrustProcess(
         _pki_dir, Path(settings.TRUST_PUBLISH_DIR), tmp_path_factory.mktemp("trust") / "trust.log"
     ).start()

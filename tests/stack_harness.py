@@ -134,12 +134,21 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         TIAOJIE_VAR_DIR=str(var),
         **extra,
     )
-    # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md);
-    # the suite's PKI and trust process (tests/conftest.py), so the stack signs as the suite verifies.
+    # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md).
+    # Its signing token too (SOFTHSM2_CONF passes as it is; docs/features/signatures.md), and the
+    # suite's PKI folder and trust process (tests/conftest.py), so the stack signs as the suite verifies.
     for name in (
-        "TIAOJIE_DATA_KEYS", "TIAOJIE_INDEX_KEY", "TIAOJIE_PKI_DIR", "TIAOJIE_TRUST_PUBLISH_DIR",
-        "TIAOJIE_PKI_BASE_URL", "TIAOJIE_TSA_URL",
-    ):  # fmt: skip
+        "TIAOJIE_DATA_KEYS",
+        "TIAOJIE_INDEX_KEY",
+        "TIAOJIE_PKCS11_MODULE",
+        "TIAOJIE_PKCS11_TOKEN",
+        "TIAOJIE_PKCS11_PIN",
+        "TIAOJIE_PKCS11_SO_PIN",
+        "TIAOJIE_PKI_DIR",
+        "TIAOJIE_TRUST_PUBLISH_DIR",
+        "TIAOJIE_PKI_BASE_URL",
+        "TIAOJIE_TSA_URL",
+    ):
         if name in os.environ:
             env.setdefault(name, os.environ[name])
     return env

@@ -218,16 +218,17 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
         raise _changed() from exc
     # Counted in the file itself, so the check under the lock compares like with like.
     base = len(signing.field_names(document))
-    signed = signing.sign(
-        document, pki.event_signer(name, role), field=f"Signature{base + 1}_{role}", name=name,
-        reason=f"{dispute.reference} v{settlement.version} {role}",
-    )  # fmt: skip
-    sealed = None
-    if role == Role.MEDIATOR:
-        sealed = signing.sign(
-            signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD, name=committee_name(dispute),
-            reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+    with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
+        signed = signing.sign(
+            document, pki.event_signer(name, role, user=by), field=f"Signature{base + 1}_{role}", name=name,
+            reason=f"{dispute.reference} v{settlement.version} {role}",
         )  # fmt: skip
+        sealed = None
+        if role == Role.MEDIATOR:
+            sealed = signing.sign(
+                signed.pdf, pki.seal_signer(committee(dispute)), field=signing.SEAL_FIELD,
+                name=committee_name(dispute), reason=f"{dispute.reference} v{settlement.version} seal", seal=True,
+            )  # fmt: skip
     return Prepared(settlement.pk, base, role, name, signed, sealed)
 
 

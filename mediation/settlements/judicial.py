@@ -211,10 +211,11 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
     except FileNotFoundError as exc:
         raise _refuse(_("The application changed while you were signing; sign again.")) from exc
     base = len(signing.field_names(document))  # from the file itself, checked again under the lock
-    signed = signing.sign(
-        document, pki.event_signer(name, role), field=f"Applicant{base + 1}_{role}", name=name,
-        reason=f"{dispute.reference} judicial confirmation {role}",
-    )  # fmt: skip
+    with pki.refuse_when_unavailable():  # the token's keys: a 503, nothing changed
+        signed = signing.sign(
+            document, pki.event_signer(name, role, user=by), field=f"Applicant{base + 1}_{role}", name=name,
+            reason=f"{dispute.reference} judicial confirmation {role}",
+        )  # fmt: skip
     storage = application.pdf.storage
     new_name = storage.save(application.pdf.field.generate_filename(application, "application.pdf"),
                             ContentFile(signed.pdf))  # fmt: skip

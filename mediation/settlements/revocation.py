@@ -48,12 +48,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _has_registry() -> bool:  # TEMPORARY until `git merge token`: the register always exists then
-    from .. import models
-
-    return hasattr(models, "IssuedCertificate")
-
-
 def note_issued(serial: int) -> None:
     """Append a serial to the issued log (one short O_APPEND write: safe across processes)."""
     fd = os.open(folder() / ISSUED_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -70,8 +64,6 @@ def _registry():
 
 
 def _revoked_rows() -> list[trust.Revoked]:
-    if not _has_registry():  # TEMPORARY until `git merge token`
-        return []
     rows = _registry().objects.filter(revoked_at__isnull=False)
     return [
         trust.Revoked(int(r.serial, 16), r.revoked_at, r.revocation_reason or "unspecified")
@@ -82,7 +74,7 @@ def _revoked_rows() -> list[trust.Revoked]:
 def publish() -> Path:
     """Write status.json and a freshly signed CRL from the registry; the CRL's path."""
     revoked = _revoked_rows()
-    issued = list(_registry().objects.values_list("serial", flat=True)) if _has_registry() else []
+    issued = list(_registry().objects.values_list("serial", flat=True))
     status = {
         "published_at": timezone.now().isoformat(),
         "issued": sorted(issued),
@@ -183,7 +175,7 @@ KIND_LABELS = {
 def certificate_states(serials) -> dict[str, tuple[str, datetime | None]]:
     """{serial: (kind, revoked_at)} for the registered certificates among `serials`."""
     serials = [s.lower() for s in serials if s]
-    if not serials or not _has_registry():
+    if not serials:
         return {}
     rows = _registry().objects.filter(serial__in=serials).values_list("serial", "kind", "revoked_at")
     return {serial: (kind, revoked_at) for serial, kind, revoked_at in rows}

@@ -13,9 +13,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
-
 from . import pki
 
 SEAL_FIELD = "CommitteeSeal"
@@ -31,10 +28,6 @@ class Signed:
     pdf: bytes
     serial: str
     subject: str
-
-
-def _asn1_cert(cert) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
 def timestamper():
@@ -159,16 +152,16 @@ def verify(pdf: bytes) -> dict:
     signatures = [s for s in embedded if s.sig_object_type != "/DocTimeStamp"]
     stamps = [s for s in embedded if s.sig_object_type == "/DocTimeStamp"]
     evidence = _embedded_evidence(reader)
-    root = pki.root_certificate()
+    roots = [pki.root_certificate(), *pki.legacy_roots()]  # older documents: the pre-token root
     results = []
     modified_after_seal = False
     for index, sig in enumerate(signatures):
-        result, seal_broken = _check_signature(sig, root, evidence, last=index == len(signatures) - 1)
+        result, seal_broken = _check_signature(sig, roots, evidence, last=index == len(signatures) - 1)
         results.append(result)
         modified_after_seal = modified_after_seal or seal_broken
     _add_registry_revocations(results)
     answer = verdict(results, modified_after_seal)
-    answer["document_timestamps"] = [_check_doc_timestamp(s, root, evidence) for s in stamps]
+    answer["document_timestamps"] = [_check_doc_timestamp(s, roots, evidence) for s in stamps]
     answer["valid"] = answer["valid"] and all(t["intact"] for t in answer["document_timestamps"])
     return answer
 
@@ -192,13 +185,13 @@ def _embedded_evidence(reader) -> dict:
     }
 
 
-def _context(root, evidence: dict, moment):
+def _context(roots, evidence: dict, moment):
     """Offline validation at `moment` (the signature's timestamp) with revocation checking on:
     a certificate that names a CRL or OCSP responder needs embedded data saying it was good."""
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
-        trust_roots=[root],
+        trust_roots=roots,
         other_certs=[*pki.chain(), *evidence["other_certs"]],
         crls=evidence["crls"],
         ocsps=evidence["ocsps"],
@@ -229,7 +222,7 @@ def _certificate_kind(cert) -> str:
         return ""
 
 
-def _check_signature(sig, root, evidence, *, last: bool) -> tuple[dict, bool]:
+def _check_signature(sig, roots, evidence, *, last: bool) -> tuple[dict, bool]:
     """One embedded signature validated by pyHanko: its result row, and whether it is the
     committee seal with something after it or outside it (a broken seal)."""
     from pyhanko.sign.diff_analysis import ModificationLevel
@@ -237,7 +230,7 @@ def _check_signature(sig, root, evidence, *, last: bool) -> tuple[dict, bool]:
 
     try:
         moment = _timestamp_time(sig)
-        context = _context(root, evidence, moment)
+        context = _context(roots, evidence, moment)
         status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
     except Exception:  # a malformed signature is simply not valid
         return (
@@ -271,12 +264,12 @@ def _check_signature(sig, root, evidence, *, last: bool) -> tuple[dict, bool]:
     )
 
 
-def _check_doc_timestamp(sig, root, evidence) -> dict:
+def _check_doc_timestamp(sig, roots, evidence) -> dict:
     from pyhanko.sign.validation import validate_pdf_timestamp
 
     try:
         moment = sig.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
-        status = validate_pdf_timestamp(sig, validation_context=_context(root, evidence, moment))
+        status = validate_pdf_timestamp(sig, validation_context=_context(roots, evidence, moment))
     except Exception:
         return {"field": sig.field_name, "signed_at": None, "intact": False}
     return {
@@ -290,10 +283,8 @@ def _add_registry_revocations(results: list[dict]) -> None:
     """The platform's own register knows revocations the file cannot (made after it was
     signed, or never embedded): a certificate revoked before its signature's time makes that
     signature untrusted; one revoked later only shows when."""
-    try:
-        from ..models import IssuedCertificate
-    except ImportError:  # TEMPORARY until `git merge token` brings the register
-        return
+    from ..models import IssuedCertificate
+
     serials = [r["serial"] for r in results if r["serial"]]
     if not serials:
         return

@@ -32,6 +32,16 @@ CRL_REASONS = (
 )
 
 
+def _tsa_signer():
+    """The TSA's token signer. Built here rather than with pki.tsa_signer(), which also records
+    the certificate in the registry: the trust process holds no database connection."""
+    return pki.TokenSigner(pki.tsa_certificate(), pki.chain())
+
+
+def _issuing_signer():
+    return pki.TokenSigner(pki.issuing_certificate(), [pki.root_certificate()])
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -110,7 +120,7 @@ async def async_timestamp_reply(der: bytes, *, now: datetime | None = None) -> b
     content = cms.EncapsulatedContentInfo(
         {"content_type": "tst_info", "content": cms.ParsableOctetString(tst_info.dump())}
     )
-    token = await pki.tsa_signer().async_sign_general_data(content, "sha256", detached=False)
+    token = await _tsa_signer().async_sign_general_data(content, "sha256", detached=False)
     if not request["cert_req"].native:  # RFC 3161 §2.4.1: certificates only when asked for
         signed = token["content"]
         token = cms.ContentInfo(
@@ -143,7 +153,7 @@ class Status:
 
 
 async def _sign_with_issuing_ca(tbs: core.Asn1Value) -> tuple[algos.SignedDigestAlgorithm, bytes]:
-    signer = pki.issuing_signer()
+    signer = _issuing_signer()
     mechanism = signer.get_signature_mechanism_for_digest("sha256")
     return mechanism, await signer.async_sign_raw(tbs.dump(), "sha256")
 
@@ -168,7 +178,7 @@ async def async_build_crl(
         }
         for r in sorted(revoked, key=lambda r: r.serial)
     ]
-    signer = pki.issuing_signer()
+    signer = _issuing_signer()
     tbs = {
         "version": "v2",
         "signature": signer.get_signature_mechanism_for_digest("sha256"),
@@ -252,7 +262,7 @@ async def async_ocsp_reply(
     issuing = pki.issuing_certificate()
     now = now or _now()
     data = {
-        "responder_id": ocsp.ResponderId(name="by_key", value=issuing.public_key.sha1),
+        "responder_id": ocsp.ResponderId(name="by_name", value=issuing.subject),
         "produced_at": core.GeneralizedTime(now),
         "responses": [_single(item["req_cert"], status, issuing, now, lifetime) for item in items],
     }
@@ -261,8 +271,15 @@ async def async_ocsp_reply(
         data["response_extensions"] = [{"extn_id": "nonce", "critical": False, "extn_value": nonce.native}]
     tbs = ocsp.ResponseData(data)
     mechanism, signature = await _sign_with_issuing_ca(tbs)
+    # The responder's certificate rides along: NSS (poppler's pdfsig) finds the signer of a
+    # response only among the certificates it carries or already knows.
     basic = ocsp.BasicOCSPResponse(
-        {"tbs_response_data": tbs, "signature_algorithm": mechanism, "signature": signature}
+        {
+            "tbs_response_data": tbs,
+            "signature_algorithm": mechanism,
+            "signature": signature,
+            "certs": [issuing],
+        }
     )
     return ocsp.OCSPResponse(
         {
