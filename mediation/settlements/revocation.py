@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit
 from core.errors import ServiceError
@@ -112,16 +113,6 @@ def read_status(base: Path | None = None) -> trust.Status:
 
 
 # --- revoking ------------------------------------------------------------------------------------
-REASONS = {
-    "key_compromise": _("Key compromise"),
-    "affiliation_changed": _("Affiliation changed"),
-    "superseded": _("Superseded"),
-    "cessation_of_operation": _("Cessation of operation"),
-    "privilege_withdrawn": _("Privilege withdrawn"),
-    "unspecified": _("Unspecified"),
-}
-
-
 def revoke(certificate, *, by, reason: str, ip: str | None = None):
     """Revoke one registered certificate (an IssuedCertificate): recorded, audited, and the CRL
     republished once this commits. 400 for an unknown reason, 409 when already revoked."""
@@ -166,9 +157,9 @@ def on_registered(sender, instance, created: bool, **kwargs) -> None:
 
 # --- what the verify page and answer show ------------------------------------------------------
 KIND_LABELS = {
-    "held": _("Key held by the signer"),
-    "event": _("Platform event certificate"),
-    "seal": _("Committee seal"),
+    "held": gettext_lazy("Key held by the signer"),
+    "event": gettext_lazy("Platform event certificate"),
+    "seal": gettext_lazy("Committee seal"),
 }
 
 
