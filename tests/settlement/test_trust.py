@@ -328,3 +328,40 @@ def test_a_signature_made_after_its_certificate_was_revoked_is_invalid(trust_ser
     assert answer["valid"] is False
     assert answer["signatures"][0]["revoked_at"]
     assert answer["modified_after_seal"] is False
+
+
+def test_the_admin_revokes_selected_certificates_for_superusers_only(
+    client, django_capture_on_commit_callbacks
+):
+    signer = pki.event_signer("张三", "claimant")
+    row = registered(signer)
+    staff = factories.UserFactory(username="staffer", is_staff=True)
+    client.force_login(staff)
+    url = "/admin/mediation/issuedcertificate/"
+    assert client.get(url).status_code == 403
+    client.force_login(factories.UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "revoke_key_compromise", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked_at is not None and row.revocation_reason == "key_compromise"
+    assert row.revoked_by.username == "root"
+    status = revocation.read_status()
+    assert status.revoked[signer.signing_cert.serial_number].reason == "key_compromise"
+
+
+def test_the_verify_page_names_the_kind_of_key_and_a_revocation(client, dispute, advance):
+    from mediation.settlements import agreements
+
+    settlement = agreements.latest(advance(dispute, "settled"))
+    first = settlement.signatures.order_by("signed_at", "id").first()
+    revocation.revoke(
+        IssuedCertificate.objects.get(serial=first.certificate_serial), by=None, reason="key_compromise"
+    )
+    page = client.get(
+        f"/verify/{settlement.verification_code}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert page.count("平台事件证书") == 3
+    assert "调解委员会印章" in page
+    assert page.count("吊销") == 1
