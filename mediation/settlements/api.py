@@ -182,10 +182,6 @@ def verification_answer(content: bytes, result: dict) -> dict:
             }
             for s in result["signatures"]
         ],
-        "document_timestamps": [
-            {"signed_at": t["signed_at"], "intact": t["intact"]}
-            for t in result.get("document_timestamps", [])
-        ],
         "modified_after_seal": result["modified_after_seal"],
         "matches_record": bool(record and record.sha256 == digest),
     }
