@@ -12,6 +12,16 @@ from pathlib import Path
 from tests.stack_harness import ROOT, free_port, wait_for_port
 
 
+def _die_with_parent() -> None:
+    """A killed test run leaves no trust process behind (Linux: PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except OSError:
+        pass
+
+
 class TrustProcess:
     def __init__(self, pki_dir: Path, publish_dir: Path, log: Path, port: int | None = None):
         self.port = port or free_port()
@@ -34,6 +44,7 @@ class TrustProcess:
             self.process = subprocess.Popen(
                 [str(daphne), "-b", "127.0.0.1", "-p", str(self.port), "config.trust_asgi:application"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True,
+                preexec_fn=_die_with_parent,
             )  # fmt: skip
         wait_for_port(self.port, timeout=60, process=self.process)
         return self
