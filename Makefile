@@ -47,7 +47,7 @@ debs-test:
 run: debs-runtime install ## migrate, load the demo data and serve on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py init_pki
-	$(PY) manage.py seed_demo
+	BIN=$(BIN) scripts/with-trust $(PY) manage.py seed_demo
 	@echo "API docs: http://$(HOST):$(PORT)/api/v1/docs/"
 	@# daphne -b $(HOST) -p $(PORT) config.asgi:application, with a Celery worker and beat beside it
 	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/serve

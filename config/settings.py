@@ -396,6 +396,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # The issuing CA's CRL, republished well before its nextUpdate (docs/features/trust-services.md).
+    "crl-publish": {
+        "task": "mediation.tasks.publish_crl",
+        "schedule": float(env_int("TIAOJIE_CRL_REPUBLISH_SECONDS", 6 * 3600)),
+        "options": {"expires": 600},
+    },
     "audit-verify": {"task": "mediation.tasks.verify_audit_log", "schedule": crontab(hour=3, minute=17)},
 }
 
@@ -552,10 +558,20 @@ if "softhsm" in Path(PKCS11_MODULE).name.lower() and not os.environ.get("SOFTHSM
             f"directories.tokendir = {_softhsm / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
         )
     os.environ["SOFTHSM2_CONF"] = str(_softhsm / "softhsm2.conf")
-# Where the `trust` process serves the CRL, OCSP and the issuing CA's certificate.
-PKI_BASE_URL = os.environ.get("TIAOJIE_PKI_BASE_URL", "http://127.0.0.1:8001").rstrip("/")
 # How long a signer's one-signing (event) certificate is valid.
 PKI_EVENT_CERT_LIFETIME = timedelta(days=1)
+# The trust services (docs/features/trust-services.md): a process of their own (config/trust_asgi.py,
+# started by scripts/serve) answering RFC 3161 timestamps, the CRL, the CA certificates and OCSP.
+TRUST_PORT = env_int("TIAOJIE_TRUST_PORT", 8001)
+# Where the trust process serves the CRL, OCSP and the issuing CA's certificate (baked into
+# each end-entity certificate).
+PKI_BASE_URL = os.environ.get("TIAOJIE_PKI_BASE_URL", f"http://127.0.0.1:{TRUST_PORT}").rstrip("/")
+TSA_URL = os.environ.get("TIAOJIE_TSA_URL", f"http://127.0.0.1:{TRUST_PORT}/tsa/")
+# What the main application publishes for the trust process: the CRL and the revocation status.
+TRUST_PUBLISH_DIR = Path(os.environ.get("TIAOJIE_TRUST_PUBLISH_DIR", VAR_DIR / "pki" / "crl"))
+# A CRL is valid this long; beat republishes it every TIAOJIE_CRL_REPUBLISH_SECONDS (6 h, well before).
+CRL_LIFETIME = timedelta(hours=env_int("TIAOJIE_CRL_LIFETIME_HOURS", 24))
+OCSP_LIFETIME = timedelta(hours=1)
 
 # --- Settlements: PDF cache and judicial confirmation (司法确认) -------------------------
 # Rendered PDFs (drafts, unsigned applications) are cached by the SHA-256 of their HTML.

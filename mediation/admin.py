@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, SuperuserReadOnly
 
 from .models import (
     Assignment,
     AssignmentFlag,
     Committee,
+    IssuedCertificate,
     JudicialApplication,
     MediatorProfile,
     Message,
@@ -109,3 +112,46 @@ class JudicialApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     search_fields = ["dispute__reference"]
     list_select_related = ["dispute"]
+
+
+@admin.register(IssuedCertificate)
+class IssuedCertificateAdmin(SuperuserReadOnly):
+    """The certificate register (docs/features/trust-services.md): read-only but for revoking a
+    signer's certificate when the account is found compromised."""
+
+    list_display = [
+        "serial",
+        "kind",
+        "subject",
+        "user",
+        "issued_at",
+        "not_after",
+        "revoked_at",
+        "revocation_reason",
+    ]
+    list_filter = ["kind", "revoked_at"]
+    search_fields = ["serial", "subject", "user__username"]
+    exclude = ["certificate"]
+    actions = ["revoke_key_compromise"]
+
+    @admin.action(description=_("Revoke the selected certificates (key compromise)"))
+    def revoke_key_compromise(self, request, queryset):
+        from django.contrib import messages
+
+        from core.errors import ServiceError
+
+        from .settlements import revocation
+
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        done = 0
+        for row in queryset:
+            try:
+                revocation.revoke(
+                    row, by=request.user, reason="key_compromise", ip=request.META.get("REMOTE_ADDR")
+                )
+            except ServiceError as exc:
+                self.message_user(request, f"{row.serial}: {exc.message}", messages.WARNING)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d certificates revoked.") % {"count": done}, messages.SUCCESS)

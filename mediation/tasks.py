@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from .pool.tasks import auto_assign
-from .settlements.tasks import remove_orphan_pdfs, sweep_judicial_deadlines
+from .settlements.tasks import publish_crl, remove_orphan_pdfs, sweep_judicial_deadlines
 
 
 @shared_task(name="mediation.tasks.apply_retention", acks_late=True)
@@ -14,4 +14,4 @@ def apply_retention() -> dict[str, int]:
     return retention.apply()
 
 
-__all__ = ["apply_retention", "auto_assign", "remove_orphan_pdfs", "sweep_judicial_deadlines"]
+__all__ = ["apply_retention", "auto_assign", "publish_crl", "remove_orphan_pdfs", "sweep_judicial_deadlines"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -15,6 +18,40 @@ from tests import factories
 @pytest.fixture(scope="session")
 def _pki_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("pki")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trust_services(_pki_dir, tmp_path_factory):
+    """The trust services (TSA, CRL, OCSP) as their own process for the whole run, on the suite's
+    PKI; every signature fetches its timestamp and revocation data from it. Its URLs are in the
+    environment too, for the stack's processes (tests/stack_harness.py)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from tests.trust_process import TrustProcess
+
+    # Whichever process needs a certificate first makes it, under pki's file lock.
+    process = TrustProcess(
+        _pki_dir, Path(settings.TRUST_PUBLISH_DIR), tmp_path_factory.mktemp("trust") / "trust.log"
+    ).start()
+    names = {
+        "TIAOJIE_PKI_DIR": str(_pki_dir),
+        "TIAOJIE_TRUST_PUBLISH_DIR": str(settings.TRUST_PUBLISH_DIR),
+        "TIAOJIE_PKI_BASE_URL": process.base_url,
+        "TIAOJIE_TSA_URL": process.tsa_url,
+    }
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update(names)
+    override = override_settings(TSA_URL=process.tsa_url, PKI_BASE_URL=process.base_url)
+    override.enable()
+    yield process
+    override.disable()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    process.stop()
 
 
 @pytest.fixture(autouse=True)

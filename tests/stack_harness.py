@@ -135,7 +135,8 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         **extra,
     )
     # The suite's own keys, so a test can open what the stack sealed (docs/personal-data-encryption.md).
-    # Its signing token too (SOFTHSM2_CONF passes as it is; docs/features/signatures.md).
+    # Its signing token too (SOFTHSM2_CONF passes as it is; docs/features/signatures.md), and the
+    # suite's PKI folder and trust process (tests/conftest.py), so the stack signs as the suite verifies.
     for name in (
         "TIAOJIE_DATA_KEYS",
         "TIAOJIE_INDEX_KEY",
@@ -143,7 +144,10 @@ def production_env(database_url: str, redis_url: str, var: Path, **extra: str) -
         "TIAOJIE_PKCS11_TOKEN",
         "TIAOJIE_PKCS11_PIN",
         "TIAOJIE_PKCS11_SO_PIN",
+        "TIAOJIE_PKI_DIR",
+        "TIAOJIE_TRUST_PUBLISH_DIR",
         "TIAOJIE_PKI_BASE_URL",
+        "TIAOJIE_TSA_URL",
     ):
         if name in os.environ:
             env.setdefault(name, os.environ[name])

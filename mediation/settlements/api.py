@@ -177,6 +177,8 @@ def verification_answer(content: bytes, result: dict) -> dict:
                 "role": known[s["serial"]].role if s["serial"] in known else None,
                 "signed_at": s["signed_at"],
                 "intact": s["intact"],
+                "certificate_kind": s.get("certificate_kind") or None,
+                "revoked_at": s.get("revoked_at"),
             }
             for s in result["signatures"]
         ],

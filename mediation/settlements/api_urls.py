@@ -3,7 +3,7 @@ namespace (no app_name: names stay api:<name>)."""
 
 from django.urls import path
 
-from . import api, held_api, judicial_api
+from . import api, held_api, judicial_api, trust_api
 
 urlpatterns = [
     path("disputes/<int:pk>/settlement/", api.SettlementView.as_view(), name="settlement"),
@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("disputes/<int:pk>/settlement/pdf/", api.SettlementPdfView.as_view(), name="settlement-pdf"),
     path("verify/", api.VerifyView.as_view(), name="verify"),
+    # Revoking a signer certificate (docs/features/trust-services.md).
+    path(
+        "certificates/<str:serial>/revoke/",
+        trust_api.CertificateRevokeView.as_view(),
+        name="certificate-revoke",
+    ),
     # Judicial confirmation (司法确认) of a sealed settlement.
     path("disputes/<int:pk>/judicial/", judicial_api.JudicialView.as_view(), name="judicial"),
     path(

@@ -38,7 +38,7 @@ from core.errors import ServiceError
 from disputes.models import Dispute
 
 from ..models import KeyKind, PendingSignature
-from . import agreements, pki, signing
+from . import agreements, appearance, pdf, pki, signing
 
 ALGORITHM = "ECDSA-P256-SHA256"
 LIFETIME = timedelta(minutes=10)
@@ -124,8 +124,9 @@ def prepare(
     with pki.refuse_when_unavailable():  # the issuing CA and the TSA are in the token: a 503
         certificate = issue_certificate(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
         digest, signed_attrs, output = digest_for_signing(
-            document, certificate, field=field, name=name, reason=reason
-        )
+            document, certificate, field=field, name=name, reason=reason,
+            appearance=appearance.for_signature(document, role=role, language=pdf.document_language(dispute)),
+        )  # fmt: skip
     now = timezone.now()
     pending = PendingSignature.objects.create(
         dispute=dispute, settlement=settlement, version=settlement.version, signer=user, signer_name=name,
@@ -155,26 +156,25 @@ def _placeholder_signer(certificate, value: bytes | None = None):
     )
 
 
-def digest_for_signing(document: bytes, certificate, *, field: str, name: str, reason: str):
+def digest_for_signing(document: bytes, certificate, *, field: str, name: str, reason: str, appearance=None):
     """The document with its placeholder, the byte-range digest, and the signed attributes
     (bytes). The timestamper and the chain are fetched here: they may touch the database,
-    which pyHanko's event loop must not."""
+    which pyHanko's event loop must not. The same PdfSigner as server-held keys (B-LT, visible)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
 
-    meta = signing.signature_metadata(field, name=name, reason=reason)
     signer = _placeholder_signer(certificate)
-    pdf_signer = signers.PdfSigner(
-        meta, signer=signer, timestamper=signing.timestamper(), new_field_spec=signing.field_spec(field)
-    )
+    pdf_signer = signing.pdf_signer(signer, field=field, name=name, reason=reason, appearance=appearance)
     writer = IncrementalPdfFileWriter(io.BytesIO(document), strict=False)
-    return asyncio.run(_digest(pdf_signer, signer, writer, meta))
+    text = appearance.text_params if appearance is not None else None
+    return asyncio.run(_digest(pdf_signer, signer, writer, pdf_signer.signature_meta, text))
 
 
-async def _digest(pdf_signer, signer, writer, meta):
+async def _digest(pdf_signer, signer, writer, meta, text_params):
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
-    digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(writer)
+    digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+        writer, appearance_text_params=text_params
+    )
     attrs = await signer.signed_attrs(
         digest.document_digest,
         DIGEST,

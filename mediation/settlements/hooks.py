@@ -41,3 +41,10 @@ def register() -> None:
     dispute_panels.register(
         "dispute", "judicial", panels.JUDICIAL_TEMPLATE, panels.judicial_context, order=30
     )
+    # The OCSP responder learns of each certificate the moment it is registered (revocation.py).
+    from django.db.models.signals import post_save
+
+    from ..models import IssuedCertificate
+    from . import revocation
+
+    post_save.connect(revocation.on_registered, sender=IssuedCertificate, dispatch_uid="trust-issued-log")

@@ -35,3 +35,12 @@ def verify_audit_log() -> bool:
     from notifications import auditcheck
 
     return auditcheck.nightly().broken_index is None
+
+
+@shared_task(name="mediation.tasks.publish_crl", acks_late=True)
+def publish_crl() -> str:
+    """Beat: republish the issuing CA's CRL and the revocation status well before the CRL's
+    nextUpdate (docs/features/trust-services.md); revocations publish at once after commit."""
+    from . import revocation
+
+    return str(revocation.publish())

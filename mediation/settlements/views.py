@@ -18,7 +18,7 @@ from core.errors import ServiceError
 from disputes.api import visible_dispute
 
 from ..models import Settlement
-from . import agreements
+from . import agreements, revocation
 
 # The form of a verification code (mediation.models.new_verification_code: URL-safe base64).
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -45,6 +45,7 @@ def verify_page(request, code: str):
             "sealed_on": timezone.localtime(settlement.sealed_at).date(),
             "sha256": settlement.sha256,
             "code": settlement.verification_code,
+            "signatures": revocation.signature_rows(settlement),
         },
     )
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stack_harness import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The embedded default's broker and database; the stack run (DATABASE_URL set) uses Redis.
@@ -62,13 +64,19 @@ class Embedded:
         self.env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("TIAOJIE_", "DJANGO_", "CELERY", "DATABASE_URL", "REDIS_URL"))
+            # Its own var/, so its own signing token too: not the suite's SOFTHSM2_CONF.
+            if not k.startswith(
+                ("TIAOJIE_", "DJANGO_", "CELERY", "DATABASE_URL", "REDIS_URL", "SOFTHSM2_CONF")
+            )
         }
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings",
             DJANGO_SECRET_KEY="queue-test-secret-key-" + "x" * 40,
             TIAOJIE_VAR_DIR=str(self.var),
             TIAOJIE_AUTO_ASSIGN="0",
+            # `make run` seeds with its trust process up (scripts/with-trust): here on a free port.
+            TIAOJIE_TRUST_PORT=str(free_port()),
+            BIN=str(Path(sys.executable).parent),
         )
         self.worker: subprocess.Popen | None = None
 
@@ -170,7 +178,8 @@ def test_the_demo_seed_sends_its_notices_itself_and_leaves_the_queue_empty(tmp_p
     """`make run`: the seed's hundreds of notices do not wait in the worker's queue."""
     stack = Embedded(tmp_path)
     for command in (["migrate", "--noinput"], ["init_pki"], ["seed_demo"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=stack.env,
+        wrapper = ["scripts/with-trust"] if command == ["seed_demo"] else []
+        done = subprocess.run([*wrapper, sys.executable, "manage.py", *command], cwd=ROOT, env=stack.env,
                               capture_output=True, timeout=600)  # fmt: skip
         assert done.returncode == 0, done.stderr.decode()[-3000:]
     assert not list((stack.var / "celery" / "queue").iterdir())

@@ -82,15 +82,16 @@ def test_after_deletion_the_agreement_still_verifies_and_no_contact_data_remains
 
     assert response.status_code == 200, response.content
     assert response.json()["disputes"] == 1
-    # The signed agreement: the same bytes, pdfsig still finds four valid signatures,
-    # and the public verifier says valid and matching the record.
+    # The signed agreement: the same bytes, pdfsig still finds four valid signatures (and the
+    # archive timestamp after the seal over the whole file, PAdES B-LTA), and the public verifier
+    # says valid and matching the record.
     settlement.refresh_from_db()
     assert read_pdf(dispute) == pdf_before
     assert list(SettlementSignature.objects.filter(settlement=settlement).values()) == signatures_before
     report = pdfsig(read_pdf(dispute), tmp_path)
-    sigs = blocks(report)
+    *sigs, archive = blocks(report)
     assert len(sigs) == 4 and all("Signature Validation: Signature is Valid." in b for b in sigs), report
-    assert "Total document signed" in sigs[-1], report
+    assert "Total document signed" in archive, report
     answer = verify(api, pdf_before)
     assert answer["valid"] is True and answer["matches_record"] is True
     assert answer["verification_code"] == settlement.verification_code

@@ -155,6 +155,8 @@ EXPECT: dict[str, str] = {
     "POST api/v1/disputes/<int:pk>/settlement/pdf/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/verify/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/verify/": "415 415 415 415 415 415 415 415 415 415 415",
+    "GET api/v1/certificates/<str:serial>/revoke/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/certificates/<str:serial>/revoke/": "401 403 403 403 403 403 403 403 403 403 404",
     "GET api/v1/disputes/<int:pk>/judicial/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
     "POST api/v1/disputes/<int:pk>/judicial/": "401 409 409 404 403 404 403 404 403 404 403",
     "GET api/v1/disputes/<int:pk>/judicial/sign-code/": "401 405 405 405 405 405 405 405 405 405 405",

@@ -105,7 +105,12 @@ def test_three_held_keys_sign_then_the_seal_and_each_cms_carries_its_key(
     from mediation.settlements import pki
 
     embedded = PdfFileReader(io.BytesIO(document), strict=False).embedded_signatures
-    assert [pki.certificate_kind(sig.signer_cert) for sig in embedded] == ["held", "held", "held", "seal"]
+    kinds = [
+        (sig.field_name == signing.DOC_TIMESTAMP_FIELD, pki.certificate_kind(sig.signer_cert))
+        for sig in embedded
+    ]
+    # Three signer-held keys, the seal, then the document timestamp (B-LTA: the TSA, no kind).
+    assert kinds == [(False, "held"), (False, "held"), (False, "held"), (False, "seal"), (True, "")]
     result = signing.verify(document)
     assert result["valid"], result
     assert [s["signer"] for s in result["signatures"]][:3] == ["张三", "李四", "钱调解"]

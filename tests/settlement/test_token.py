@@ -138,7 +138,8 @@ def test_the_sealed_settlement_carries_its_committees_seal(dispute, advance):
 
     dispute = advance(dispute, "settled")
     with settlements.latest(dispute).pdf.open("rb") as f:
-        seal = list(PdfFileReader(io.BytesIO(f.read())).embedded_signatures)[-1]
+        embedded = PdfFileReader(io.BytesIO(f.read())).embedded_signatures
+        seal = next(s for s in embedded if s.field_name == signing.SEAL_FIELD)
     committee = dispute.mediator.mediator_profile.committee
     assert seal.signer_cert.dump() == pki.seal_certificate(committee).dump()
 
@@ -330,7 +331,7 @@ def legacy_pki(folder):
 def sign_the_old_way(document: bytes, old) -> bytes:
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers, timestamps
+    from pyhanko.sign import fields, signers, timestamps
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     def asn1(cert):
@@ -355,7 +356,14 @@ def sign_the_old_way(document: bytes, old) -> bytes:
     )
     out = signers.sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(document), strict=False),
-        signing.signature_metadata("Old1", name="张三", reason="old"),
+        # As signed before PAdES B-LT (no validation data): the old root is not the current one.
+        signers.PdfSignatureMetadata(
+            field_name="Old1",
+            name="张三",
+            reason="old",
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+        ),  # fmt: skip
         signer=signer,
         timestamper=stamper,
         new_field_spec=signing.field_spec("Old1"),
