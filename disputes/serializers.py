@@ -57,7 +57,12 @@ class FileDisputeSerializer(serializers.Serializer):
     desired_outcome = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     on_behalf_of = OnBehalfInput(required=False)
     # The language of the dispute's documents (agreement, judicial application, case file).
-    language = serializers.ChoiceField(choices=User.Language.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=User.Language.choices,
+        required=False,
+        # Never echo the input: a lone surrogate in it cannot be encoded into the answer.
+        error_messages={"invalid_choice": _("Choose Simplified Chinese or English.")},
+    )
 
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -46,6 +47,7 @@ def verify_page(request, code: str):
             "sha256": settlement.sha256,
             "code": settlement.verification_code,
             "signatures": revocation.signature_rows(settlement),
+            "pki_base_url": settings.PKI_BASE_URL,
         },
     )
 
