@@ -524,6 +524,9 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
         # WeasyPrint logs every rendering step (and its own stylesheets at import) at INFO.
         "weasyprint.progress": {"level": "WARNING"},
+        # pyHanko logs every OCSP and CRL fetch of every signature at INFO.
+        "pyhanko": {"level": "WARNING"},
+        "pyhanko_certvalidator": {"level": "WARNING"},
     },
 }
 
