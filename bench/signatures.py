@@ -56,6 +56,17 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    # The trust services (TSA, CRL, OCSP) on this run's PKI, as in production: every signature
+    # fetches its timestamp and revocation data over HTTP (docs/features/trust-services.md).
+    import atexit
+
+    from tests.trust_process import TrustProcess
+
+    os.environ["TIAOJIE_TRUST_PUBLISH_DIR"] = str(WORK / "pki" / "crl")
+    trust = TrustProcess(WORK / "pki", WORK / "pki" / "crl", WORK / "trust.log").start()
+    atexit.register(trust.stop)
+    os.environ["TIAOJIE_TSA_URL"], os.environ["TIAOJIE_PKI_BASE_URL"] = trust.tsa_url, trust.base_url
+
     import django
 
     django.setup()

@@ -527,6 +527,8 @@ LOGGING = {
         # pyHanko logs every OCSP and CRL fetch of every signature at INFO.
         "pyhanko": {"level": "WARNING"},
         "pyhanko_certvalidator": {"level": "WARNING"},
+        # fontTools reports every glyph subset of every visible signature's stamp at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

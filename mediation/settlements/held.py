@@ -172,9 +172,12 @@ def digest_for_signing(document: bytes, certificate, *, field: str, name: str, r
 async def _digest(pdf_signer, signer, writer, meta, text_params):
     from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 
-    digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
-        writer, appearance_text_params=text_params
-    )
+    try:
+        digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+            writer, appearance_text_params=text_params
+        )
+    finally:
+        await signing.close_fetchers(pdf_signer)
     attrs = await signer.signed_attrs(
         digest.document_digest,
         DIGEST,

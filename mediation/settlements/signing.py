@@ -10,6 +10,7 @@ pdfsig reports an update appended after the signatures as valid.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 
@@ -149,10 +150,27 @@ def sign(
 
     refuse_if_sealed(pdf)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    out = pdf_signer(
-        signer, field=field, name=name, reason=reason, seal=seal, appearance=appearance
-    ).sign_pdf(writer, appearance_text_params=appearance.text_params if appearance is not None else None)
+    out = asyncio.run(
+        _sign(
+            pdf_signer(signer, field=field, name=name, reason=reason, seal=seal, appearance=appearance),
+            writer,
+            appearance.text_params if appearance is not None else None,
+        )
+    )
     return signed_by(signer, out.getvalue())
+
+
+async def _sign(pdf_signer, writer, text_params):
+    try:
+        return await pdf_signer.async_sign_pdf(writer, appearance_text_params=text_params)
+    finally:
+        await close_fetchers(pdf_signer)
+
+
+async def close_fetchers(pdf_signer) -> None:
+    """The HTTP session the validation context opened to fetch CRLs and OCSP answers is closed
+    in the event loop that used it (otherwise each signature leaks one until collected)."""
+    await pdf_signer.signature_meta.validation_context.aclose()
 
 
 def verify(pdf: bytes) -> dict:
