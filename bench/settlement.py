@@ -42,23 +42,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
 
-    # The trust services (TSA, CRL, OCSP) on this run's PKI, as in production: every signature
-    # fetches its timestamp and revocation data over HTTP (docs/features/trust-services.md).
-    import atexit
+    from bench import signing_world
 
-    from tests.trust_process import TrustProcess
-
-    os.environ["TIAOJIE_TRUST_PUBLISH_DIR"] = str(WORK / "pki" / "crl")
-    trust = TrustProcess(WORK / "pki", WORK / "pki" / "crl", WORK / "trust.log").start()
-    atexit.register(trust.stop)
-    os.environ["TIAOJIE_TSA_URL"], os.environ["TIAOJIE_PKI_BASE_URL"] = trust.tsa_url, trust.base_url
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    signing_world.start(WORK)
     from django.template.loader import render_to_string
 
     from disputes import services
@@ -66,21 +52,12 @@ def main() -> None:
     from mediation.settlements import judicial, pdf, pki, signing
     from tests import factories
 
-    regions = factories.region_tree()
-    claimant = factories.UserFactory(full_name="张三")
-    respondent = factories.UserFactory(full_name="李四")
-    grid_worker = factories.staff("grid_worker", regions["grid1"])
-    mediator = factories.staff("mediator", regions["community1"], full_name="钱调解")
-    dispute = factories.file_dispute(claimant, regions["grid1"], respondent.phone)
-    for name, user, payload in [
-        ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
-        ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
-        ("propose_settlement", mediator, factories.SETTLEMENT),
-    ]:  # fmt: skip
-        services.fire(dispute.pk, name, by=user, payload=payload)
+    world = signing_world.World()
+    claimant, respondent, mediator = world.claimant, world.respondent, world.mediator
+    dispute = world.proposed()
     settlement = settlements.current(dispute)
     pki.chain()  # the token's hierarchy, made before timing
-    signers = [("张三", "claimant"), ("李四", "respondent"), ("钱调解", "mediator")]
+    signers = signing_world.SIGNERS
 
     def render_and_sign() -> bytes:
         document = pdf.render_settlement(settlement, draft=False)
@@ -95,13 +72,7 @@ def main() -> None:
         ).pdf
 
     # A sealed agreement and a started judicial application, through the real services.
-    sealed = factories.file_dispute(claimant, regions["grid1"], respondent.phone, title="司法确认")
-    for name, user, payload in [
-        ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
-        ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
-        ("propose_settlement", mediator, factories.SETTLEMENT),
-    ]:  # fmt: skip
-        services.fire(sealed.pk, name, by=user, payload=payload)
+    sealed = world.proposed("司法确认")
     for user in (claimant, respondent, mediator):
         services.fire(sealed.pk, "sign", by=user, payload={"agree": True, "code": factories.sign_code(user)})
     sealed.refresh_from_db()
@@ -150,13 +121,7 @@ def main() -> None:
     hooks.RESOLVERS["sign"] = timed_resolve
     lock_times, call_times = [], []
     for round_ in range(max(2, args.rounds // 4)):
-        one = factories.file_dispute(claimant, regions["grid1"], respondent.phone, title=f"锁 {round_}")
-        for name, user, payload in [
-            ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
-            ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
-            ("propose_settlement", mediator, factories.SETTLEMENT),
-        ]:  # fmt: skip
-            services.fire(one.pk, name, by=user, payload=payload)
+        one = world.proposed(f"锁 {round_}")
         for user in (claimant, respondent, mediator):
             payload = {"agree": True, "code": factories.sign_code(user)}
             start = time.perf_counter()

@@ -36,8 +36,6 @@ os.environ["TIAOJIE_PKI_DIR"] = str(WORK / "pki")
 os.environ["TIAOJIE_VAR_DIR"] = str(WORK)  # stored files, its own SoftHSM token and PINs (config/settings.py)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-SIGNERS = [("张三", "claimant"), ("李四", "respondent"), ("钱调解", "mediator")]
-
 
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
@@ -56,23 +54,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    # The trust services (TSA, CRL, OCSP) on this run's PKI, as in production: every signature
-    # fetches its timestamp and revocation data over HTTP (docs/features/trust-services.md).
-    import atexit
+    from bench import signing_world
 
-    from tests.trust_process import TrustProcess
-
-    os.environ["TIAOJIE_TRUST_PUBLISH_DIR"] = str(WORK / "pki" / "crl")
-    trust = TrustProcess(WORK / "pki", WORK / "pki" / "crl", WORK / "trust.log").start()
-    atexit.register(trust.stop)
-    os.environ["TIAOJIE_TSA_URL"], os.environ["TIAOJIE_PKI_BASE_URL"] = trust.tsa_url, trust.base_url
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    signing_world.start(WORK)
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -80,27 +64,12 @@ def main() -> None:
     from mediation.settlements import agreements, held, pdf, pki, signing
     from tests import factories
 
-    regions = factories.region_tree()
-    claimant = factories.UserFactory(full_name="张三")
-    respondent = factories.UserFactory(full_name="李四")
-    grid_worker = factories.staff("grid_worker", regions["grid1"])
-    mediator = factories.staff("mediator", regions["community1"], full_name="钱调解")
-    users = {"claimant": claimant, "respondent": respondent, "mediator": mediator}
-
-    def proposed(title: str):
-        dispute = factories.file_dispute(claimant, regions["grid1"], respondent.phone, title=title)
-        for name, user, payload in [
-            ("accept", grid_worker, {}), ("respondent_accept", respondent, {}),
-            ("assign_mediator", grid_worker, {"mediator": mediator.pk}), ("mediator_accept", mediator, {}),
-            ("propose_settlement", mediator, factories.SETTLEMENT),
-        ]:  # fmt: skip
-            services.fire(dispute.pk, name, by=user, payload=payload)
-        return dispute
-
+    world = signing_world.World()
+    users, proposed = world.users, world.proposed
     settlement = agreements.current(proposed("bench"))
     pki.chain()  # the token's hierarchy, made before timing
     # The browsers' keys: made once, as a browser keeps its key across signings.
-    device_keys = {role: ec.generate_private_key(ec.SECP256R1()) for _name, role in SIGNERS}
+    device_keys = {role: ec.generate_private_key(ec.SECP256R1()) for _name, role in signing_world.SIGNERS}
 
     def seal(document: bytes) -> bytes:
         return signing.sign(
@@ -109,7 +78,7 @@ def main() -> None:
 
     def event_round() -> bytes:
         document = pdf.render_settlement(settlement, draft=False)
-        for index, (name, role) in enumerate(SIGNERS, start=1):
+        for index, (name, role) in enumerate(signing_world.SIGNERS, start=1):
             document = signing.sign(
                 document,
                 pki.event_signer(name, role),
@@ -125,7 +94,7 @@ def main() -> None:
 
         device = 0.0
         document = pdf.render_settlement(settlement, draft=False)
-        for index, (name, role) in enumerate(SIGNERS, start=1):
+        for index, (name, role) in enumerate(signing_world.SIGNERS, start=1):
             key = device_keys[role]
             spki = key.public_key().public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
