@@ -39,6 +39,11 @@ def raw_signature(key, message: bytes) -> str:
     return base64.b64encode(r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
 
 
+def answer(key, data: dict) -> str:
+    """What the browser sends back for a prepare answer: its signature of `to_be_signed`."""
+    return raw_signature(key, base64.b64decode(data["to_be_signed"]))
+
+
 def prepare(api, user, dispute, key, code="246810", **extra):
     factories.sign_code(user)
     body = {"agree": True, "code": code, "public_key": spki(key), **extra}
@@ -54,8 +59,7 @@ def sign_held(api, user, dispute, key):
     r = prepare(api, user, dispute, key)
     assert r.status_code == 200, r.json()
     data = r.json()
-    tbs = base64.b64decode(data["to_be_signed"])
-    return complete(api, user, dispute, data["signing_id"], raw_signature(key, tbs))
+    return complete(api, user, dispute, data["signing_id"], answer(key, data))
 
 
 def signer_keys(pdf: bytes) -> list[bytes]:
@@ -157,7 +161,7 @@ def test_a_tampered_signature_is_refused_and_nothing_changes(proposed, claimant,
     r = complete(api, claimant, proposed, data["signing_id"], raw_signature(key, bytes(tbs)))
     assert r.status_code == 400
     assert "signature" in r.json()["errors"]
-    raw = bytearray(base64.b64decode(raw_signature(key, base64.b64decode(data["to_be_signed"]))))
+    raw = bytearray(base64.b64decode(answer(key, data)))
     raw[5] ^= 0xFF
     r = complete(api, claimant, proposed, data["signing_id"], base64.b64encode(bytes(raw)).decode())
     assert r.status_code == 400
@@ -183,7 +187,7 @@ def test_a_tampered_signature_is_refused_and_nothing_changes(proposed, claimant,
         claimant,
         proposed,
         data["signing_id"],
-        raw_signature(key, base64.b64decode(data["to_be_signed"])),
+        answer(key, data),
     )
     assert r.status_code == 200, r.json()
 
@@ -199,7 +203,7 @@ def test_a_der_signature_is_accepted(proposed, claimant, api, keys):
 def test_a_pending_signing_works_once(proposed, claimant, api, keys):
     key = key_for(keys, claimant)
     data = prepare(api, claimant, proposed, key).json()
-    signature = raw_signature(key, base64.b64decode(data["to_be_signed"]))
+    signature = answer(key, data)
     assert complete(api, claimant, proposed, data["signing_id"], signature).status_code == 200
     r = complete(api, claimant, proposed, data["signing_id"], signature)
     assert r.status_code == 409
@@ -217,7 +221,7 @@ def test_an_expired_pending_signing_is_refused(proposed, claimant, api, keys):
         claimant,
         proposed,
         data["signing_id"],
-        raw_signature(key, base64.b64decode(data["to_be_signed"])),
+        answer(key, data),
     )
     assert r.status_code == 409
     assert not Settlement.objects.get(dispute=proposed).signatures.exists()
@@ -233,7 +237,7 @@ def test_a_signature_made_meanwhile_makes_the_pending_one_stale(proposed, claima
         claimant,
         proposed,
         data["signing_id"],
-        raw_signature(key, base64.b64decode(data["to_be_signed"])),
+        answer(key, data),
     )
     assert r.status_code == 409
     assert list(Settlement.objects.get(dispute=proposed).signatures.values_list("role", flat=True)) == [
@@ -264,7 +268,7 @@ def test_a_settlement_changed_meanwhile_is_a_conflict(proposed, claimant, mediat
         claimant,
         proposed,
         data["signing_id"],
-        raw_signature(key, base64.b64decode(data["to_be_signed"])),
+        answer(key, data),
     )
     assert r.status_code == 409
     assert not SettlementSignature.objects.exists()
@@ -303,7 +307,7 @@ def test_another_signer_cannot_complete_my_pending_signing(proposed, claimant, r
         respondent,
         proposed,
         data["signing_id"],
-        raw_signature(key, base64.b64decode(data["to_be_signed"])),
+        answer(key, data),
     )
     assert r.status_code == 400
     assert not SettlementSignature.objects.exists()
