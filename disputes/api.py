@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -110,7 +111,11 @@ class TransitionView(APIView):
 
 
 class LanguageInput(serializers.Serializer):
-    language = serializers.ChoiceField(choices=User.Language.choices)
+    # Never echo the input: a lone surrogate in it cannot be encoded into the answer.
+    language = serializers.ChoiceField(
+        choices=User.Language.choices,
+        error_messages={"invalid_choice": gettext_lazy("Choose Simplified Chinese or English.")},
+    )
 
 
 class LanguageView(APIView):

@@ -248,3 +248,12 @@ def test_the_signed_english_agreement_names_roles_in_english(dispute, advance, t
     last = golden.text(signed, tmp_path)
     assert "Claimant" in last and "Signed 20" in last and "签署时间" not in last
     assert factories.SETTLEMENT["performance_method"] in last
+
+
+def test_a_lone_surrogate_is_400_not_echoed(dispute, advance, mediator, api, snapshot):
+    """The error never repeats the input: a lone surrogate cannot be encoded into the answer."""
+    dispute = advance(dispute, "in_mediation")
+    before = snapshot(dispute)
+    r = api(mediator).post(url(dispute), data='{"language": "\\ud800"}', content_type="application/json")
+    assert r.status_code == 400 and "language" in r.json()["errors"]
+    assert snapshot(dispute) == before
