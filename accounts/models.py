@@ -108,6 +108,33 @@ class Region(models.Model):
         return self.name_en if lang.startswith("en") and self.name_en else self.name
 
 
+class Place(models.Model):
+    """A place residents know by name (an estate, a building, a market, a street address) in
+    one grid: filing finds the grid from it (docs/features/places.md), and intake matches
+    disputes that arose at the same place."""
+
+    grid = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        limit_choices_to={"kind": "grid"},
+        related_name="places",
+        verbose_name=_("grid"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    # Filled from `name` on save: the full pinyin and its initials, lower case, no spaces.
+    pinyin = models.CharField(max_length=600, editable=False, blank=True)
+    initials = models.CharField(max_length=200, editable=False, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class StaffRole(models.Model):
     """A user's staff role on a region node; they see the disputes of that subtree."""
 

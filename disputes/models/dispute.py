@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts import roles
-from accounts.models import Region, StaffRole, User
+from accounts.models import Place, Region, StaffRole, User
 from core.crypto import blind_index
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
@@ -103,6 +103,10 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         Region, on_delete=models.PROTECT, limit_choices_to={"kind": "grid"}, verbose_name=_("grid")
     )
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.COMMUNITY)
+    # Where the dispute arose, when the filer named a known place (docs/features/places.md).
+    place = models.ForeignKey(
+        Place, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("place")
+    )
 
     # Parties are identified by verified phone: whoever verifies the number is the party.
     # Phones and addresses are sealed at rest; phones are found by their blind index
