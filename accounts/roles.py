@@ -98,7 +98,7 @@ def office_of(user, role: str, region: Region) -> Region | None:
 # a user with several roles: intake comes first (its deadline is the shortest), then the
 # mediator's caseload, then the case handler's list. Residents go to their disputes.
 LANDING = (
-    (StaffRole.Role.GRID_WORKER, "disputes:queue", "?state=filed#area"),
+    (StaffRole.Role.GRID_WORKER, "disputes:queue", "?state=filed"),
     (StaffRole.Role.MEDIATOR, "mediation-pool:caseload", ""),
     (StaffRole.Role.CASE_HANDLER, "cases:list", ""),
 )
