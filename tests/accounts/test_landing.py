@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 PASSWORD = "tiaojie-test-pw"  # tests.factories.UserFactory
-INTAKE = "/disputes/queue/?state=filed#area"
+INTAKE = "/disputes/queue/?state=filed"
 CASELOAD = "/mediation/pool/caseload/"
 CASES = "/cases/"
 MINE = "/disputes/"
