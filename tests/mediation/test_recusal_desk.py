@@ -124,6 +124,9 @@ def test_the_staff_queue_page_shows_the_request(api, assigned, claimant, grid_wo
     page = browser.get("/disputes/queue/").content.decode()
     waiting = page.split('id="area"')[0]
     assert assigned.reference in waiting and "Recusal to decide" in waiting
+    chinese = Client()
+    chinese.force_login(grid_worker)
+    assert "回避申请待决定" in chinese.get("/disputes/queue/").content.decode().split('id="area"')[0]
 
 
 def test_the_queue_costs_the_same_queries_for_one_or_many_requests(
