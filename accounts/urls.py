@@ -10,7 +10,7 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.SignInView.as_view(
             template_name="accounts/login.html",
             authentication_form=LoginForm,
             redirect_authenticated_user=True,

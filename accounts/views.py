@@ -1,10 +1,12 @@
-"""Sign up, phone verification and password reset. Signing in and out are Django's own auth views."""
+"""Sign up, phone verification and password reset. Signing in and out are Django's own auth
+views; signing in lands each role on its work (roles.landing_url)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core.crypto import blind_index
 from core.errors import ServiceError
 
-from . import privacy, reset, services
+from . import privacy, reset, roles, services
 from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
 from .lockout import client_ip, too_many
 from .models import PrivacyAcceptance, User
@@ -29,6 +31,14 @@ PENDING_USER_KEY = "verify_user"
 # What the password-reset request named, so the confirmation page can fill it in.
 RESET_LOGIN_KEY = "reset_login"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInView(LoginView):
+    """Django's sign-in; a safe `next` still wins (Django checks host and scheme), otherwise
+    each staff role lands on its work and a resident on their disputes."""
+
+    def get_default_redirect_url(self) -> str:
+        return roles.landing_url(self.request.user)
 
 
 def _language() -> str:
