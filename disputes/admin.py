@@ -84,3 +84,4 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 # The deadline policies and calendar are registered by the SLA package.
 from .sla import admin as sla_admin  # noqa: E402, F401
+from .selfhelp import admin as selfhelp_admin  # noqa: E402, F401
