@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from disputes.models import Guide, GuideWalk
 
@@ -18,6 +18,7 @@ from . import services
 from .forms import LetterForm
 
 
+@require_GET
 def guides(request):
     items = Guide.objects.filter(active=True, versions__isnull=False).distinct().select_related("category")
     return render(request, "disputes/selfhelp/guides.html", {"guides": items})
@@ -93,6 +94,7 @@ def step(request, pk: int, step: int):
     return response
 
 
+@require_GET
 def outcome(request, pk: int):
     walk = _walk(request, pk)
     found = services.outcome_of(walk)
