@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from disputes.management.commands.load_guides import CONTENT
 from disputes.models import Guide, GuideVersion, GuideWalk
@@ -20,7 +21,8 @@ SHIPPED = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in CONTENT.gl
 
 
 def errors_of(content) -> list[str]:
-    with pytest.raises(fmt.ContentError) as info:
+    """The faults found, in English (the admin shows them in the editor's language)."""
+    with translation.override("en"), pytest.raises(fmt.ContentError) as info:
         fmt.validate(content)
     return info.value.errors
 
