@@ -21,7 +21,9 @@ class GuideForm(forms.ModelForm):
     content = forms.CharField(
         label=_("Content (JSON)"),
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
-        help_text=_("Saving a changed content publishes a new version; see docs/features/self-help.md for the format."),
+        help_text=_(
+            "Saving a changed content publishes a new version; see docs/features/self-help.md for the format."
+        ),
     )
 
     class Meta:
@@ -38,7 +40,9 @@ class GuideForm(forms.ModelForm):
         try:
             data = json.loads(self.cleaned_data["content"])
         except ValueError as exc:
-            raise forms.ValidationError(_("This is not valid JSON: %(error)s"), params={"error": exc}) from exc
+            raise forms.ValidationError(
+                _("This is not valid JSON: %(error)s"), params={"error": exc}
+            ) from exc
         try:
             validate(data)
         except ContentError as exc:

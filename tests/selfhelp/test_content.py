@@ -155,5 +155,7 @@ def test_hostile_letter_values_are_bounded_and_lose_control_characters():
 
 
 def test_a_filled_value_is_not_filled_again():
-    text = fmt.fill(LETTER, {"claimant_name": "{respondent_name}", "respondent_name": "李四"}, today=date(2026, 1, 1))
+    text = fmt.fill(
+        LETTER, {"claimant_name": "{respondent_name}", "respondent_name": "李四"}, today=date(2026, 1, 1)
+    )
     assert text.endswith("{respondent_name} 2026-01-01")

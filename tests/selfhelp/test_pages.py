@@ -37,7 +37,7 @@ def test_an_anonymous_resident_walks_to_an_outcome_and_can_go_back():
     w = walk(client, "water-leak", [0, 1])
     assert w.outcome == "compensation" and w.user is None and w.session_hash
     page = client.get(f"/help/walk/{w.pk}/outcome/").content.decode()
-    assert "《民法典》第一千一百六十五条" in page and "id=\"file-for-mediation\"" in page
+    assert "《民法典》第一千一百六十五条" in page and 'id="file-for-mediation"' in page
     # Back to the second question, which remembers the answer; answering differently changes the end.
     back = client.get(f"/help/walk/{w.pk}/step/1/").content.decode()
     assert 'value="1" checked' in back
@@ -79,7 +79,11 @@ def test_bad_answers_and_unknown_pages():
 def test_another_browser_never_sees_a_walk():
     mine, other = Client(), Client()
     w = walk(mine, "water-leak", [0, 1])
-    for url in (f"/help/walk/{w.pk}/step/0/", f"/help/walk/{w.pk}/outcome/", f"/help/walk/{w.pk}/letters/damage-claim/"):
+    for url in (
+        f"/help/walk/{w.pk}/step/0/",
+        f"/help/walk/{w.pk}/outcome/",
+        f"/help/walk/{w.pk}/letters/damage-claim/",
+    ):
         assert other.get(url).status_code == 404
     assert other.post(f"/help/walk/{w.pk}/step/0/", {"option": 1}).status_code == 404
     w.refresh_from_db()
@@ -172,7 +176,11 @@ def test_walk_counts_by_guide_and_period():
     walk(b, "water-leak", [0])  # not finished
     walk(b, "consumer-refund", [1])
     rows = {r["guide"].slug: r for r in walk_counts()}
-    assert (rows["water-leak"]["started"], rows["water-leak"]["ended"], rows["water-leak"]["without_filing"]) == (2, 1, 1)
+    assert (
+        rows["water-leak"]["started"],
+        rows["water-leak"]["ended"],
+        rows["water-leak"]["without_filing"],
+    ) == (2, 1, 1)
     assert rows["consumer-refund"]["without_filing"] == 1
     assert [r["guide"].slug for r in walk_counts(category="consumer")] == ["consumer-refund"]
     from datetime import date
@@ -198,12 +206,16 @@ def test_editing_in_the_admin_publishes_a_version_and_refuses_a_broken_one(admin
     }  # fmt: skip
     broken = json.loads(json.dumps(content))
     broken["questions"]["where"]["options"][0]["next"] = "nowhere"
-    response = admin_client.post(f"/admin/disputes/guide/{guide.pk}/change/", {**form, "content": json.dumps(broken)})
+    response = admin_client.post(
+        f"/admin/disputes/guide/{guide.pk}/change/", {**form, "content": json.dumps(broken)}
+    )
     assert response.status_code == 200 and "nowhere" in response.content.decode()
     assert guide.versions.count() == 1
     edited = json.loads(json.dumps(content))
     edited["outcomes"]["repair"]["steps"].append({"zh": "新步骤", "en": "A new step"})
-    response = admin_client.post(f"/admin/disputes/guide/{guide.pk}/change/", {**form, "content": json.dumps(edited)})
+    response = admin_client.post(
+        f"/admin/disputes/guide/{guide.pk}/change/", {**form, "content": json.dumps(edited)}
+    )
     assert response.status_code == 302
     assert guide.versions.count() == 2 and guide.current().content == edited
 
