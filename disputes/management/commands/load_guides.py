@@ -1,9 +1,9 @@
 """Load the self-help guides from disputes/selfhelp/content/*.json (docs/features/self-help.md).
 
-Idempotent: a guide is created or its titles, category and position updated; a new version is
-saved only when the file's content differs from the guide's current version (an edit made in the
-admin is therefore replaced by the file's content only when the file itself changes... and never
-silently: the file's content becomes the newest version, the admin's stays in the history).
+Idempotent: a guide is created, or its titles, category and position updated; a file's content is
+published as a new version only when the guide has no version with that content yet. So an edit
+made in the admin stays current across `make run`, until the file itself changes; every version
+stays in the history.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class Command(BaseCommand):
                     "title_en": data["title"]["en"],
                 },
             )
+            if any(c == data["content"] for c in guide.versions.values_list("content", flat=True)):
+                continue  # already published once: an admin edit made since stays current
             try:
                 version, made = services.publish(guide, data["content"])
             except ContentError as exc:
