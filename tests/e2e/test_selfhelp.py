@@ -15,9 +15,6 @@ from .axe import assert_accessible
 from .conftest import PHONE, fits_width, sign_in
 
 pytestmark = pytest.mark.e2e
-# The site's Content-Security-Policy (script-src 'self') refuses axe's injected script: the pages
-# checked by axe are opened with the policy bypassed in the test browser only.
-AXE_CSP = True
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def cockpit_row(page, slug: str):
 
 
 def test_a_resident_walks_to_a_letter_without_filing(new_page, guides, claimant, street_handler):
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=AXE_CSP)
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     page.goto("/")
     page.locator("#selfhelp-entry").click()
     page.wait_for_url("**/help/")
@@ -90,7 +87,7 @@ def test_a_resident_walks_to_a_letter_without_filing(new_page, guides, claimant,
 def test_a_resident_walks_to_a_prefilled_filing_and_files_it(
     new_page, guides, claimant, respondent, regions, street_handler
 ):
-    page = new_page(bypass_csp=AXE_CSP)
+    page = new_page()
     sign_in(page, "claimant")
     page.goto("/help/water-leak/")
     page.get_by_role("button", name="开始").click()
