@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -20,7 +21,7 @@ def read_aloud_summary(dispute, actions=None) -> str:
     if actions:
         parts.append(
             _("What you can do now: %(actions)s.")
-            % {"actions": _(", ").join(str(action["label"]) for action in actions)}
+            % {"actions": pgettext("list separator", ", ").join(str(action["label"]) for action in actions)}
         )
     elif not dispute.is_terminal:
         parts.append(_("Nothing is asked of you now: we will tell you when the next step comes."))
