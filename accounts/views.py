@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -182,6 +182,8 @@ def set_text_size(request):
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     if request.user.is_authenticated:
         text_size.set_large_text(request.user, on)
-    response = JsonResponse({"large_text": on}) if wants_json else redirect(text_size.safe_next(request))
+    response = (
+        JsonResponse({"large_text": on}) if wants_json else HttpResponseRedirect(text_size.safe_next(request))
+    )
     text_size.remember(response, on)
     return response

@@ -66,6 +66,11 @@ def test_the_form_never_sends_the_visitor_to_another_site(target):
     assert r.status_code == 302 and r["Location"] == "/"
 
 
+def test_a_relative_next_is_followed_as_a_path_not_a_route_name():
+    r = Client().post(URL, {"large_text": "0", "next": "0"})
+    assert r.status_code == 302 and r["Location"] == "0"
+
+
 def test_without_next_it_goes_back_to_the_page_it_came_from():
     r = Client().post(URL, {"large_text": "1"}, HTTP_REFERER="http://testserver/disputes/new/")
     assert r["Location"] == "http://testserver/disputes/new/"
