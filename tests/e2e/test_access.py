@@ -125,6 +125,12 @@ def test_large_text_works_without_javascript_for_a_visitor(new_page):
     page.goto("/")
     assert page.locator("html").get_attribute("class") == "large-text"
     assert fits_width(page)
+    # English words are longer: the header still fits.
+    page.locator(".lang-switch button[lang=en]").click()
+    page.wait_for_url("**/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("class") == "large-text"
+    assert fits_width(page)
 
 
 def test_read_aloud_speaks_the_dispute_summary_in_the_pages_language(new_page, dispute, claimant):
@@ -195,3 +201,28 @@ def test_staff_pages_and_chat_fit_a_phone_in_large_text(new_page, dispute, advan
         expect(staff.locator("html")).to_have_class("large-text")
         assert fits_width(staff), path
         check(staff, f"{path} in large text")
+    english(staff)
+    for path in ("/cockpit/", "/disputes/queue/", f"/disputes/{dispute.pk}/"):
+        staff.goto(path)
+        assert fits_width(staff), f"{path} in English"
+
+
+def test_the_keyboard_reaches_the_skip_link_and_the_switch(new_page):
+    page = new_page()
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    # From the top again: the brand, then the large-text switch, pressed with the keyboard.
+    page.goto("/")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+    switch = page.locator("form[data-text-size] button")
+    expect(switch).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_class("large-text")
+    expect(switch).to_have_attribute("aria-pressed", "true")
