@@ -21,4 +21,5 @@ urlpatterns = [
     path("password-reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set-language"),
+    path("text-size/", views.set_text_size, name="text-size"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core.crypto import blind_index
 from core.errors import ServiceError
 
-from . import privacy, reset, roles, services
+from . import privacy, reset, roles, services, text_size
 from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
 from .lockout import client_ip, too_many
 from .models import PrivacyAcceptance, User
@@ -175,4 +175,25 @@ def set_language(request):
     response = i18n.set_language(request)
     if request.user.is_authenticated:
         services.set_language(request.user, request.POST.get("language", ""))
+    return response
+
+
+@require_POST
+def set_text_size(request):
+    """The "large text" switch: a plain form post (back to the page) or, from static/js/access.js,
+    a JSON answer (docs/features/accessibility.md). Anything but "1" or "0" is a 400."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    on = text_size.parse(request.POST.get("large_text"))
+    if on is None:
+        message = _("Choose large or normal text.")
+        if wants_json:
+            body = {"detail": message, "code": "invalid", "errors": {"large_text": [message]}}
+            return JsonResponse(body, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    if request.user.is_authenticated:
+        text_size.set_large_text(request.user, on)
+    response = (
+        JsonResponse({"large_text": on}) if wants_json else HttpResponseRedirect(text_size.safe_next(request))
+    )
+    text_size.remember(response, on)
     return response
