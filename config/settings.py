@@ -541,6 +541,9 @@ CHAT_RATE = env_int("TIAOJIE_CHAT_RATE", 10)
 CHAT_PRESENCE_TTL = env_int("TIAOJIE_CHAT_PRESENCE_TTL", 60)
 CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
 CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`
+# Voice notes in the chat (docs/chat-protocol.md, "Voice notes"): bytes and milliseconds at most.
+CHAT_VOICE_MAX_BYTES = 5 * 1024 * 1024
+CHAT_VOICE_MAX_MS = 3 * 60 * 1000
 
 # --- settlement signing (docs/features/settlements.md) ---------------------------------------------------------
 # The platform's public certificates (root, issuing CA, TSA, committee seals); the private keys
