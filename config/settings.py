@@ -498,6 +498,8 @@ CONTENT_SECURITY_POLICY = {
         # 'self' covers the same origin's ws:// and wss:// (chat, live notices).
         "connect-src": [_SELF],
         "worker-src": [_SELF, "blob:"],
+        # Voice notes: a recording is previewed from a blob: URL before it is sent.
+        "media-src": [_SELF, "blob:"],
         "object-src": [_NONE],
         "base-uri": [_NONE],
         "form-action": [_SELF],

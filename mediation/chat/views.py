@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.headers import allow_microphone
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
@@ -28,6 +29,7 @@ def _label(room: Room, role: str) -> str:
 
 
 @login_required
+@allow_microphone
 def room(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("dispute__mediator"), pk=room_id)
     if not Dispute.objects.visible_to(request.user).filter(pk=room.dispute_id).exists():

@@ -14,14 +14,16 @@
   };
   const statusLine = document.getElementById("filing-voice-status");
   const KEY = "filing:" + location.pathname;
-  let file = null;
+  let file = null, added = null;
 
   // The input's files: the ones the person chose, plus the voice note (once).
   function attach() {
     const list = new DataTransfer();
-    for (const f of input.files) if (f !== file && f.name !== (file && file.name)) list.items.add(f);
+    const ours = (f) => added && (f === added || (f.name === added.name && f.size === added.size));
+    for (const f of input.files) if (!ours(f)) list.items.add(f);
     if (file) list.items.add(file);
     input.files = list.files;
+    added = file;
   }
 
   function use(blob, type, ms) {
