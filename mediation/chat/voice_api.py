@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,8 +42,6 @@ class VoiceUploadSerializer(serializers.Serializer):
 
 
 class VoiceView(APIView):
-    parser_classes = [MultiPartParser]
-
     @extend_schema(
         request={"multipart/form-data": VoiceUploadSerializer},
         responses={201: MESSAGE_SCHEMA, 200: MESSAGE_SCHEMA},
