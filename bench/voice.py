@@ -82,7 +82,11 @@ def main() -> None:
     note = WEBM_OPUS + bytes(100 * 1024 - len(WEBM_OPUS))
     text_seconds, voice_seconds, n = [], [], 0
     while n < MESSAGES:
-        if len(text_seconds) and len(text_seconds) % (VOICE_EVERY // 50) == 0 and len(voice_seconds) < n // VOICE_EVERY:
+        if (
+            len(text_seconds)
+            and len(text_seconds) % (VOICE_EVERY // 50) == 0
+            and len(voice_seconds) < n // VOICE_EVERY
+        ):
             started = time.perf_counter()
             voice.post_voice(joint, claimant, SimpleUploadedFile("v.webm", note), f"v-{n}", "5000")
             voice_seconds.append(time.perf_counter() - started)
@@ -126,10 +130,14 @@ def main() -> None:
         values.sort()
         p50 = statistics.median(values) * 1000
         p95 = values[int(len(values) * 0.95)] * 1000
-        print(f"sync batch of 500, {name:26s}: p50 {p50:6.2f} ms, p95 {p95:6.2f} ms ({p50 * 2:5.2f} µs/message)")
+        print(
+            f"sync batch of 500, {name:26s}: p50 {p50:6.2f} ms, p95 {p95:6.2f} ms ({p50 * 2:5.2f} µs/message)"
+        )
     text_seconds.sort()
     voice_seconds.sort()
-    print(f"text message stored (batches of 50): p50 {statistics.median(text_seconds) * 1e6:7.0f} µs per message")
+    print(
+        f"text message stored (batches of 50): p50 {statistics.median(text_seconds) * 1e6:7.0f} µs per message"
+    )
     print(
         f"voice note of 100 KB stored: p50 {statistics.median(voice_seconds) * 1000:6.2f} ms, "
         f"p95 {voice_seconds[int(len(voice_seconds) * 0.95)] * 1000:6.2f} ms ({len(voice_seconds)} notes)"

@@ -58,6 +58,7 @@
         retry = 0;
         setStatus(t.online, false);
         setWritable(f.writable);
+        roomWritable(f.writable);
         maxSeen = Math.max(maxSeen, f.last_seq);
         sync();
         break;
@@ -195,16 +196,21 @@
   function setWritable(value) {
     writable = value;
     input.disabled = sendButton.disabled = !value;
-    document.dispatchEvent(new CustomEvent("chat:writable", { detail: value })); // voice.js
     const note = $("chat-readonly");
     note.hidden = value || !ws;
     note.textContent = t.readOnly;
   }
 
+  // Whether the room takes messages, for voice.js: a voice note can be recorded and queued
+  // while the connection is down, not once the room is read-only.
+  function roomWritable(value) {
+    document.dispatchEvent(new CustomEvent("chat:writable", { detail: value }));
+  }
+
   function showError(f) {
     const messages = { too_long: t.tooLong, rate_limited: t.rateLimited, read_only: t.readOnly };
     errorLine.textContent = messages[f.code] || t.error;
-    if (f.code === "read_only") setWritable(false);
+    if (f.code === "read_only") { setWritable(false); roomWritable(false); }
     if (f.code === "rate_limited") setTimeout(() => { for (const [id, body] of pending) send({ type: "send", body: body, client_msg_id: id }); }, 1500);
   }
 

@@ -2,6 +2,7 @@
 sent in the joint room, heard by the other party, kept through a lost connection, listed in
 the case file (docs/chat-protocol.md, "Voice notes")."""
 
+# ruff: noqa: F811 - the imported fixtures are parameters of the tests
 from __future__ import annotations
 
 import re
@@ -16,7 +17,9 @@ from mediation.models import Attachment, Message, Room
 
 from .axe import assert_accessible
 from .conftest import PHONE, fits_width
-from .test_chat import daphne_server, open_page, sign_in  # noqa: F401 - fixtures
+
+# The daphne server and page fixtures of the chat's browser tests, used as parameters here.
+from .test_chat import daphne_server, open_page, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +50,7 @@ def test_a_voice_note_reaches_the_other_party_and_the_case_file(
     respondent,
     mediator,
     street_handler,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     advance(dispute, "in_mediation")
     joint = Room.objects.get(dispute=dispute, kind="joint")
@@ -115,7 +118,7 @@ def test_a_voice_note_recorded_offline_is_sent_once_the_server_is_back(
     daphne_server,
     dispute,
     advance,
-    claimant,  # noqa: F811
+    claimant,
 ):
     advance(dispute, "in_mediation")
     joint = Room.objects.get(dispute=dispute, kind="joint")
@@ -123,8 +126,9 @@ def test_a_voice_note_recorded_offline_is_sent_once_the_server_is_back(
     sign_in(page, "claimant")
     page.goto(f"/mediation/rooms/{joint.pk}/")
     expect(page.locator("#chat-status")).to_have_text("已连接")
-    record(page)
     daphne_server.stop()
+    expect(page.locator("#chat-status")).to_have_text("连接中断，正在重新连接…")
+    record(page)  # the connection is down: recording and sending still work, the note waits
     page.get_by_role("button", name="发送语音留言").click()
     expect(page.locator("#voice-status")).to_contain_text("网络未连接")
     daphne_server.restart()
@@ -136,7 +140,7 @@ def test_a_voice_note_recorded_offline_is_sent_once_the_server_is_back(
 def test_a_voice_note_recorded_when_filing_joins_the_evidence_files(
     open_page,
     daphne_server,
-    claimant,  # noqa: F811
+    claimant,
 ):
     page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
     sign_in(page, "claimant")
@@ -157,3 +161,17 @@ def test_a_voice_note_recorded_when_filing_joins_the_evidence_files(
     assert page.evaluate(files) == []
     assert fits_width(page)
     assert_accessible(page)
+
+
+def test_without_media_recorder_the_record_button_is_hidden(
+    open_page, daphne_server, dispute, advance, claimant
+):
+    advance(dispute, "in_mediation")
+    page = open_page()
+    page.add_init_script("delete window.MediaRecorder")
+    sign_in(page, "claimant")
+    page.goto(f"/mediation/disputes/{dispute.pk}/chat/")
+    expect(page.locator("#chat-status")).to_have_text("已连接")
+    expect(page.locator("#voice")).to_be_hidden()
+    page.goto("/disputes/new/")
+    expect(page.locator("#filing-voice")).to_be_hidden()
