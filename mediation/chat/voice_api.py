@@ -12,8 +12,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import record_request
 from core.api import PayloadTooLarge
 from core.errors import ServiceError
+from core.models import AuditEntry
 from disputes.services import declared_length
 
 from ..models import Room
@@ -80,6 +82,11 @@ class VoiceDownloadView(APIView):
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
+        if wanted is None or wanted[0] == 0:
+            # Listened to (or downloaded): audited as evidence downloads are; the further ranges a
+            # player asks for while seeking are not.
+            record_request(request, AuditEntry.Action.DOWNLOAD, dispute=room.dispute_id, target=f"voice:{found.pk}",
+                           data={"document": "voice_note", "attachment_id": found.pk, "sha256": found.sha256})  # fmt: skip
         if wanted is None:
             response = FileResponse(found.file.open("rb"), content_type=found.content_type)
         else:

@@ -78,6 +78,16 @@ def test_the_other_members_download_it_and_seek_in_it(api, rooms, claimant, resp
     assert api(respondent).get(url, HTTP_RANGE=f"bytes={len(WEBM_OPUS)}-").status_code == 416
 
 
+def test_listening_is_on_the_audit_trail_once_per_play_not_per_range(api, rooms, claimant, respondent):
+    from core.models import AuditEntry
+
+    att = post(api(claimant), rooms["joint"]).json()["attachment"]
+    api(respondent).get(att["url"], HTTP_RANGE="bytes=0-")
+    api(respondent).get(att["url"], HTTP_RANGE="bytes=100-200")
+    (entry,) = AuditEntry.objects.filter(action="download", target=f"voice:{att['id']}")
+    assert entry.actor_id == respondent.pk and entry.data["sha256"] == att["sha256"]
+
+
 def test_history_and_sync_return_it_in_seq_order(api, rooms, claimant, respondent):
     joint = rooms["joint"]
     chat.post_message(joint.pk, claimant, "第一条", "t-1")
