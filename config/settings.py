@@ -499,6 +499,8 @@ CONTENT_SECURITY_POLICY = {
         # 'self' covers the same origin's ws:// and wss:// (chat, live notices).
         "connect-src": [_SELF],
         "worker-src": [_SELF, "blob:"],
+        # Voice notes: a recording is previewed from a blob: URL before it is sent.
+        "media-src": [_SELF, "blob:"],
         "object-src": [_NONE],
         "base-uri": [_NONE],
         "form-action": [_SELF],
@@ -542,6 +544,9 @@ CHAT_RATE = env_int("TIAOJIE_CHAT_RATE", 10)
 CHAT_PRESENCE_TTL = env_int("TIAOJIE_CHAT_PRESENCE_TTL", 60)
 CHAT_TICKET_TTL = 60  # seconds a websocket ticket stays valid
 CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answering `sync`
+# Voice notes in the chat (docs/chat-protocol.md, "Voice notes"): bytes and milliseconds at most.
+CHAT_VOICE_MAX_BYTES = 5 * 1024 * 1024
+CHAT_VOICE_MAX_MS = 3 * 60 * 1000
 
 # --- settlement signing (docs/features/settlements.md) ---------------------------------------------------------
 # The platform's public certificates (root, issuing CA, TSA, committee seals); the private keys

@@ -9,7 +9,8 @@ or raises `ServiceError`. The type comes from the content, never the name or the
 - PDFs are opened with pikepdf and refused when they hold active content (JavaScript,
   launch or submit actions, an automatic open action, additional actions, embedded files,
   rich media, XFA forms); a clean PDF is stored as sent, so a signed receipt stays intact;
-- audio is stored as sent;
+- audio is stored as sent; WebM/Matroska and MP4 containers count as audio only when they
+  hold an audio track and no video track (what a browser's MediaRecorder records);
 - anything else (HTML, SVG, archives, executables, HEIC, which Pillow cannot re-encode) is
   refused with 415;
 - then, when `UPLOAD_SCANNER` names a command that is present (e.g. ClamAV's clamscan), the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -42,6 +44,13 @@ AUDIO = {
     "audio/ogg", "audio/amr", "audio/aac", "audio/x-flac", "audio/flac",
 }  # fmt: skip
 ACCEPTED = set(IMAGE_FORMATS) | {PDF} | AUDIO
+# Containers that hold audio or video: audio when they carry an audio track and no video.
+MATROSKA = {"video/webm", "video/x-matroska"}
+ISO_MEDIA = {"video/mp4", "video/quicktime", "video/x-m4v"}
+# A Matroska CodecID element (0x86, a one-byte size) naming an audio (A_) or video (V_) codec.
+_MKV_AUDIO = re.compile(rb"\x86[\x81-\xbf]A_")
+_MKV_VIDEO = re.compile(rb"\x86[\x81-\xbf]V_")
+MEDIA_HEAD = 65536  # track headers come first in what recorders write
 
 # PDF keys that make a document do something when opened or clicked.
 ACTIVE_PDF_KEYS = {"/JS", "/JavaScript", "/AA", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia", "/XFA"}
@@ -70,9 +79,46 @@ def _unsupported() -> ServiceError:
     )  # fmt: skip
 
 
+def audio_type(data: bytes) -> tuple[str, str] | None:
+    """(mime, extension) when `data` is an audio recording, judged from its content; else None.
+
+    WebM (Chromium's and Firefox's MediaRecorder: Opus) and MP4 (Safari's: AAC) are video
+    containers too: they pass as audio/webm or audio/mp4 only with an audio track and no video.
+    """
+    kind = filetype.guess(data[:8192])
+    if kind is None:
+        return None
+    head = data[:MEDIA_HEAD]
+    if kind.mime in MATROSKA:
+        if _MKV_AUDIO.search(head) and not _MKV_VIDEO.search(head):
+            return "audio/webm", "webm"
+        return None
+    if kind.mime in ISO_MEDIA:
+        handlers = head.replace(b"\x00", b"")  # hdlr, version and flags, zeros, handler type
+        if b"hdlrsoun" in handlers and b"hdlrvide" not in handlers:
+            return "audio/mp4", "m4a"
+        return None
+    if kind.mime in AUDIO:
+        return kind.mime, kind.extension
+    return None
+
+
+def inspect_audio(data: bytes, refusal: ServiceError | None = None) -> Inspected:
+    """`data` if it is an audio recording (audio_type), scanned like any upload; else 415."""
+    found = audio_type(data)
+    if found is None:
+        raise refusal or ServiceError(
+            _("Only audio recordings are accepted here."), code="unsupported_type", status=415, field="file"
+        )
+    scan(data)
+    return Inspected(data, *found)
+
+
 def inspect(data: bytes) -> Inspected:
     """What may be stored of `data`, or a ServiceError saying why not. Changes nothing."""
     kind = filetype.guess(data[:8192])
+    if kind is not None and (kind.mime in MATROSKA or kind.mime in ISO_MEDIA):
+        return inspect_audio(data, _unsupported())
     if kind is None or kind.mime not in ACCEPTED:
         raise _unsupported()
     if kind.mime in IMAGE_FORMATS:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts import roles
 from accounts.models import StaffRole, User
 from core.errors import ServiceError
+from core.headers import allow_microphone
 
 from . import language, reveals, selectors, services
 from .contacts import may_reveal
@@ -77,6 +78,7 @@ def queue(request):
 
 
 @login_required
+@allow_microphone  # the voice note recorder (templates/disputes/_voice_note_filing.html)
 def file_dispute(request):
     on_behalf = roles.has_role(request.user, StaffRole.Role.GRID_WORKER)
     if not request.user.phone_verified and not on_behalf:

@@ -246,6 +246,28 @@ class Message(models.Model):
         return f"{self.room_id}#{self.seq}"
 
 
+class Attachment(models.Model):
+    """A file a chat message carries: a voice note (docs/chat-protocol.md, "Voice notes").
+
+    Stored with its message in the same transaction (chat.store), one per message; its file
+    goes with the chat's retention (mediation.privacy.retention) while the message row stays.
+    """
+
+    class Kind(models.TextChoices):
+        VOICE = "voice", _("Voice note")
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="attachment")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.VOICE)
+    file = models.FileField(max_length=200)  # voice/<room>/<random>: the name is never the user's
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)  # as the recording client measured it
+    sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"
+
+
 class Presence(models.Model):
     """One open socket in a room, kept alive by heartbeats.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -37,10 +38,11 @@ def _lang(language: str | None) -> str:
 
 # --- the record, shared by the case page and the PDFs ------------------------------------------
 def joint_transcript(dispute: Dispute) -> list[dict]:
-    """Every message of the joint room in order. Caucus rooms are never read here."""
+    """Every message of the joint room in order, a voice note with its attachment's facts.
+    Caucus rooms are never read here."""
     messages = (
         Message.objects.filter(room__dispute=dispute, room__kind=Room.Kind.JOINT)
-        .select_related("author")
+        .select_related("author", "attachment")
         .order_by("seq")
     )
     return [
@@ -50,9 +52,50 @@ def joint_transcript(dispute: Dispute) -> list[dict]:
             "author": m.author.display_name,
             "role": m.author_role,
             "body": m.body,
+            "voice": _voice(m),
         }
         for m in messages
     ]
+
+
+def _voice(message: Message) -> dict | None:
+    try:
+        att = message.attachment
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "name": f"#{message.seq}",
+        "duration": _duration(att.duration_ms),
+        "size": att.size,
+        "sha256": att.sha256,
+        "content_type": att.content_type,
+        "author": message.author.display_name,
+        "at": message.sent_at,
+    }
+
+
+def _duration(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    seconds = max(1, round(ms / 1000))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def audio_attachments(evidence: list, transcript: list[dict]) -> list[dict]:
+    """The case's recordings, listed as attachments of the case file: audio evidence (the
+    filing's voice note among it) and the joint room's voice notes, oldest first. Caucus
+    voice notes are not in the transcript, so never here."""
+    rows = [
+        {
+            "kind": "evidence", "name": ev.filename, "description": ev.description, "duration": "",
+            "size": ev.size, "sha256": ev.sha256, "content_type": ev.content_type,
+            "author": ev.uploaded_by.display_name, "at": ev.uploaded_at,
+        }
+        for ev in evidence
+        if ev.content_type.startswith("audio/")
+    ]  # fmt: skip
+    rows += [{"kind": "voice", "description": "", **m["voice"]} for m in transcript if m["voice"]]
+    return sorted(rows, key=lambda row: row["at"])
 
 
 def settlement_history(dispute: Dispute, language: str = "zh") -> list[dict]:
@@ -132,14 +175,17 @@ def _timeline(dispute: Dispute) -> list[dict]:
 
 def case_file(dispute: Dispute, reader: User, language: str = "zh") -> dict:
     """Everything the case file shows, as this reader may see it."""
+    evidence = list(dispute.evidence.select_related("uploaded_by"))
+    transcript = joint_transcript(dispute)
     return {
         "dispute": dispute,
         "claimant": _party(dispute, reader, "claimant"),
         "respondent": _party(dispute, reader, "respondent"),
         "timeline": _timeline(dispute),
         "requests": list(dispute.info_requests.select_related("asked_by", "answered_by")),
-        "evidence": list(dispute.evidence.select_related("uploaded_by")),
-        "transcript": joint_transcript(dispute),
+        "evidence": evidence,
+        "transcript": transcript,
+        "recordings": audio_attachments(evidence, transcript),
         "settlements": settlement_history(dispute, language),
     }
 

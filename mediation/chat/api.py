@@ -64,6 +64,19 @@ MESSAGE_SCHEMA = inline_serializer(
         "body": serializers.CharField(),
         "sent_at": serializers.DateTimeField(),
         "client_msg_id": serializers.CharField(),
+        "attachment": inline_serializer(
+            "ChatAttachment",
+            {
+                "id": serializers.IntegerField(),
+                "kind": serializers.CharField(),
+                "content_type": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "duration_ms": serializers.IntegerField(allow_null=True),
+                "sha256": serializers.CharField(),
+                "url": serializers.CharField(),
+            },
+            allow_null=True,
+        ),
     },
 )
 

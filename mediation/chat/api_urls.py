@@ -3,10 +3,16 @@ websocket tickets. Included under the `api` namespace (no app_name: names stay a
 
 from django.urls import path
 
-from . import api
+from . import api, voice_api
 
 urlpatterns = [
     path("disputes/<int:pk>/rooms/", api.DisputeRoomsView.as_view(), name="rooms"),
     path("rooms/<int:room_id>/messages/", api.RoomMessagesView.as_view(), name="room-messages"),
+    path("rooms/<int:room_id>/voice/", voice_api.VoiceView.as_view(), name="room-voice"),
+    path(
+        "rooms/<int:room_id>/voice/<int:attachment_id>/",
+        voice_api.VoiceDownloadView.as_view(),
+        name="room-voice-file",
+    ),
     path("ws-tickets/", api.WsTicketView.as_view(), name="ws-tickets"),
 ]

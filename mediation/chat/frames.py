@@ -7,6 +7,7 @@ import json
 import math
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 
 from accounts.models import User
 
@@ -119,8 +120,25 @@ def user_info(user: User, role: str) -> dict:
     return {"id": user.pk, "name": user.full_name or user.username, "role": role}
 
 
+def attachment_info(pk, kind, content_type, size, duration_ms, sha256, room_id) -> dict:
+    """A message's `attachment` object (docs/chat-protocol.md, "Voice notes"); its url is the
+    download route, which checks the same membership as the room."""
+    return {
+        "id": pk, "kind": kind, "content_type": content_type, "size": size, "duration_ms": duration_ms,
+        "sha256": sha256, "url": f"/api/v1/rooms/{room_id}/voice/{pk}/",
+    }  # fmt: skip
+
+
 def message_frame(message: Message, author: User | None = None) -> dict:
     author = author or message.author
+    try:
+        att = message.attachment
+    except ObjectDoesNotExist:
+        attachment = None
+    else:
+        attachment = attachment_info(
+            att.pk, att.kind, att.content_type, att.size, att.duration_ms, att.sha256, message.room_id
+        )
     return {
         "type": "message",
         "message": {
@@ -130,5 +148,6 @@ def message_frame(message: Message, author: User | None = None) -> dict:
             "body": message.body,
             "sent_at": message.sent_at.isoformat(),
             "client_msg_id": message.client_msg_id,
+            "attachment": attachment,
         },
     }

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ServiceError
 
-from ..models import Message
+from ..models import Attachment, Message
 from . import sql
-from .frames import check_body, check_client_msg_id, user_info
+from .frames import attachment_info, check_body, check_client_msg_id, user_info
 from .rooms import WRITABLE_STATES, role_in
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ class Send:
     user: User
     body: str
     client_msg_id: str
+    # A voice note's stored file and facts (chat.voice): Attachment fields, without the message.
+    attachment: dict | None = None
 
 
 def post_message(room_id: int, user: User, body, client_msg_id, *, broadcast: bool = True) -> Posted:
@@ -62,6 +64,12 @@ def post_message(room_id: int, user: User, body, client_msg_id, *, broadcast: bo
     409 read_only).
     """
     send = Send(room_id, user, check_body(body), check_client_msg_id(client_msg_id))
+    return post_send(send, broadcast=broadcast)
+
+
+def post_send(send: Send, *, broadcast: bool = True) -> Posted:
+    """post_message for a checked Send, which may carry an attachment (chat.voice)."""
+    room_id = send.room_id
     with transaction.atomic():
         (result,) = _store([send])
         if isinstance(result, Exception):
@@ -121,7 +129,29 @@ def _store(sends: list[Send]) -> list[Posted | Exception]:
     room_rows, stored_rows = _lock_and_read(room_ids, keys)
     plan = _plan(sends, room_rows, stored_rows)
     pks = _insert(plan.rows, plan.touched, connection.ops.adapt_datetimefield_value(now)) if plan.rows else {}
-    return _answers(sends, plan, pks, now.isoformat())
+    attached = _attach(sends, plan, pks)
+    return _answers(sends, plan, pks, now.isoformat(), attached)
+
+
+def _attach(sends: list[Send], plan: _Plan, pks: dict) -> dict[int, dict]:
+    """Store the new messages' attachments (voice notes); {index in sends: attachment info}.
+    Not the hot path: text messages carry none and cost nothing here."""
+    new = [
+        (row, index)
+        for row, index in zip(plan.rows, plan.new.values(), strict=True)
+        if sends[index].attachment
+    ]
+    if not new:
+        return {}
+    made = Attachment.objects.bulk_create(
+        [Attachment(message_id=pks[(row[0], row[1])], **sends[index].attachment) for row, index in new]
+    )
+    return {
+        index: attachment_info(
+            att.pk, att.kind, att.content_type, att.size, att.duration_ms, att.sha256, row[0]
+        )
+        for (row, index), att in zip(new, made, strict=True)
+    }
 
 
 @dataclass(slots=True)
@@ -171,7 +201,9 @@ def _plan(sends: list[Send], room_rows: list, stored_rows: list) -> _Plan:
     return _Plan(results, stored, new, rows, touched)
 
 
-def _answers(sends: list[Send], plan: _Plan, pks: dict, sent: str) -> list[Posted | Exception]:
+def _answers(
+    sends: list[Send], plan: _Plan, pks: dict, sent: str, attached: dict
+) -> list[Posted | Exception]:
     """Per send, in order: its Posted (new, or the stored message for a repeat) or its refusal."""
     results, stored, new = plan.results, plan.stored, plan.new
     for row, index in zip(plan.rows, new.values(), strict=True):
@@ -181,7 +213,7 @@ def _answers(sends: list[Send], plan: _Plan, pks: dict, sent: str) -> list[Poste
             "type": "message",
             "message": {
                 "seq": seq, "id": pks[(room_id, seq)], "author": user_info(user, role), "body": body,
-                "sent_at": sent, "client_msg_id": client_msg_id,
+                "sent_at": sent, "client_msg_id": client_msg_id, "attachment": attached.get(index),
             },
         }  # fmt: skip
         results[index] = Posted(frame, True)
@@ -197,9 +229,13 @@ _ROOMS_SELECT = (
     " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id"
 )
 _FRAME_COLUMNS = (
-    "m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id"
+    "m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id,"
+    " a.id, a.kind, a.content_type, a.size, a.duration_ms, a.sha256, m.room_id"
 )
-_FRAME_FROM = "FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
+_FRAME_FROM = (
+    "FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
+    " LEFT JOIN mediation_attachment a ON a.message_id = m.id"
+)
 _FRAME_SELECT = f"SELECT {_FRAME_COLUMNS} {_FRAME_FROM}"
 # The messages stored under given (room, author, client id) keys: each key is one probe of
 # the unique index, whose columns these are.
@@ -264,7 +300,8 @@ def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[i
 
 
 def _row_frame(row) -> dict:
-    seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id = row
+    seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id = row[:9]
+    attachment = attachment_info(*row[9:]) if row[9] is not None else None
     return {
         "type": "message",
         "message": {
@@ -274,6 +311,7 @@ def _row_frame(row) -> dict:
             "body": body,
             "sent_at": _aware(sent_at).isoformat(),
             "client_msg_id": client_msg_id,
+            "attachment": attachment,
         },
     }  # fmt: skip
 
@@ -283,7 +321,7 @@ def messages_after(room_id: int, after: int, limit: int | None = None) -> list[M
     limit = limit or settings.CHAT_SYNC_BATCH
     return list(
         Message.objects.filter(room_id=room_id, seq__gt=after)
-        .select_related("author")
+        .select_related("author", "attachment")
         .order_by("seq")[:limit]
     )
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.headers import allow_microphone
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
@@ -26,6 +29,7 @@ def _label(room: Room, role: str) -> str:
 
 
 @login_required
+@allow_microphone
 def room(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("dispute__mediator"), pk=room_id)
     if not Dispute.objects.visible_to(request.user).filter(pk=room.dispute_id).exists():
@@ -57,6 +61,9 @@ def room(request, room_id: int):
             "error": _("The message could not be sent."),
             "empty": _("No messages yet."),
             "roles": {"claimant": _("Claimant"), "respondent": _("Respondent"), "mediator": _("Mediator")},
+            "voiceNote": _("Voice note from %(name)s"),
+            "voiceNoteSeconds": _("Voice note from %(name)s, %(seconds)s seconds"),
+            "voiceDownload": _("Download the voice note"),
         },
     }
     context = {
@@ -65,8 +72,31 @@ def room(request, room_id: int):
         "label": _label(room, role),
         "tabs": tabs,
         "config": config,
+        "voice_config": voice_config(room, request),
     }
     return render(request, "mediation/chat/room.html", context)
+
+
+def voice_config(room: Room, request) -> dict:
+    """What the recorder on the chat page needs (static/js/voice.js)."""
+    return {
+        "room": room.pk,
+        "url": reverse("api:room-voice", args=[room.pk]),
+        "csrf": get_token(request),
+        "maxMs": settings.CHAT_VOICE_MAX_MS,
+        "text": {
+            "record": _("Record a voice note"),
+            "stop": _("Stop recording (%(time)s)"),
+            "ready": _("Recorded. Listen to it, then send it or discard it."),
+            "sending": _("Sending the voice note…"),
+            "sent": _("Voice note sent."),
+            "waiting": _("No connection: the voice note is kept here and sent when the connection is back."),
+            "pending": _("(%(n)s waiting)"),
+            "denied": _("The microphone could not be used. Allow it in the browser's settings."),
+            "limit": _("A voice note lasts at most 3 minutes; the recording has stopped."),
+            "error": _("The voice note could not be sent."),
+        },
+    }
 
 
 @login_required

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import retention as accounts
@@ -18,13 +20,13 @@ from disputes import retention as disputes
 from disputes.models import Dispute
 from notifications import retention as notifications
 
-from ..models import Message, Presence, WsTicket
+from ..models import Attachment, Message, Presence, WsTicket
 
 
 def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
     """Chat messages of disputes closed more than RETENTION["chat"] days ago: the bodies are
-    emptied. The rows stay, so each room's sequence stays gap-free and the record shows who
-    spoke when; the words are gone."""
+    emptied and voice notes deleted (purge_voice_notes). The rows stay, so each room's
+    sequence stays gap-free and the record shows who spoke when; the words are gone."""
     expired = Message.objects.filter(
         room__dispute__state__in=Dispute.TERMINAL, room__dispute__closed_at__lt=cutoff("chat", now)
     ).exclude(body="")
@@ -32,7 +34,27 @@ def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
     def empty(ids: list[int]) -> int:
         return Message.objects.filter(pk__in=ids).exclude(body="").update(body="")
 
-    return in_batches(expired, empty, dry_run=dry_run, batch=batch)
+    return in_batches(expired, empty, dry_run=dry_run, batch=batch) + purge_voice_notes(
+        now, dry_run=dry_run, batch=batch
+    )
+
+
+def purge_voice_notes(now: datetime, *, dry_run: bool, batch: int) -> int:
+    """Voice notes of the same messages (the chat's period): the attachment rows, and their
+    files once the deletion has committed (a rollback leaves both), as for evidence."""
+    expired = Attachment.objects.filter(
+        message__room__dispute__state__in=Dispute.TERMINAL,
+        message__room__dispute__closed_at__lt=cutoff("chat", now),
+    )
+
+    def delete(ids: list[int]) -> int:
+        rows = Attachment.objects.filter(pk__in=ids)
+        names = [name for name in rows.values_list("file", flat=True) if name]
+        deleted = rows.delete()[1].get(Attachment._meta.label, 0)
+        transaction.on_commit(partial(disputes.delete_files, names))
+        return deleted
+
+    return in_batches(expired, delete, dry_run=dry_run, batch=batch)
 
 
 def purge_chat_credentials(now: datetime, *, dry_run: bool, batch: int) -> int:

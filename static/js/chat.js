@@ -58,6 +58,7 @@
         retry = 0;
         setStatus(t.online, false);
         setWritable(f.writable);
+        roomWritable(f.writable);
         maxSeen = Math.max(maxSeen, f.last_seq);
         sync();
         break;
@@ -91,7 +92,7 @@
     let li = mine ? log.querySelector('[data-client="' + CSS.escape(m.client_msg_id) + '"]') : null;
     if (li) li.remove();
     pending.delete(m.client_msg_id);
-    li = renderMessage(m.author, m.body, m.sent_at, mine);
+    li = renderMessage(m.author, m.body, m.sent_at, mine, m.attachment);
     li.dataset.seq = m.seq;
     li.dataset.client = m.client_msg_id;
     const empty = log.querySelector(".empty");
@@ -103,7 +104,7 @@
     markRead();
   }
 
-  function renderMessage(author, body, sentAt, mine) {
+  function renderMessage(author, body, sentAt, mine, attachment) {
     const li = document.createElement("li");
     li.className = "chat-msg role-" + author.role + (mine ? " mine" : "");
     const meta = document.createElement("div");
@@ -122,6 +123,7 @@
     text.className = "chat-body";
     text.textContent = body;
     li.append(meta, text);
+    if (attachment) li.append(renderVoice(author, attachment));
     if (mine) {
       const receipt = document.createElement("div");
       receipt.className = "chat-receipt";
@@ -129,6 +131,23 @@
       li.append(receipt);
     }
     return li;
+  }
+
+  // A voice note (docs/chat-protocol.md, "Voice notes"): a player, labelled with who and how long.
+  function renderVoice(author, attachment) {
+    const audio = document.createElement("audio");
+    audio.className = "chat-voice";
+    audio.controls = true;
+    audio.preload = "metadata";
+    audio.src = attachment.url;
+    const seconds = attachment.duration_ms ? Math.max(1, Math.round(attachment.duration_ms / 1000)) : null;
+    audio.setAttribute("aria-label", (seconds ? t.voiceNoteSeconds.replace("%(seconds)s", seconds) : t.voiceNote)
+      .replace("%(name)s", author.name));
+    const link = document.createElement("a"); // for browsers that cannot play it
+    link.href = attachment.url;
+    link.textContent = t.voiceDownload;
+    audio.append(link);
+    return audio;
   }
 
   function renderReceipts() {
@@ -182,10 +201,16 @@
     note.textContent = t.readOnly;
   }
 
+  // Whether the room takes messages, for voice.js: a voice note can be recorded and queued
+  // while the connection is down, not once the room is read-only.
+  function roomWritable(value) {
+    document.dispatchEvent(new CustomEvent("chat:writable", { detail: value }));
+  }
+
   function showError(f) {
     const messages = { too_long: t.tooLong, rate_limited: t.rateLimited, read_only: t.readOnly };
     errorLine.textContent = messages[f.code] || t.error;
-    if (f.code === "read_only") setWritable(false);
+    if (f.code === "read_only") { setWritable(false); roomWritable(false); }
     if (f.code === "rate_limited") setTimeout(() => { for (const [id, body] of pending) send({ type: "send", body: body, client_msg_id: id }); }, 1500);
   }
 
@@ -217,6 +242,9 @@
     const now = Date.now();
     if (writable && input.value && now - lastTypingSent > 3000 && send({ type: "typing" })) lastTypingSent = now;
   });
+
+  // A voice note stored over HTTP (voice.js): shown like any message frame, in seq order.
+  document.addEventListener("chat:message", (event) => addMessage(event.detail));
 
   const empty = document.createElement("li");
   empty.className = "empty";

@@ -1,0 +1,20 @@
+"""Small recordings for the voice-note tests: the bytes a recorder writes at the start of a
+file (container headers with their track's codec), enough for the type check from content."""
+
+from __future__ import annotations
+
+# EBML header (doctype webm), then a track entry whose CodecID (0x86) is Opus, then data.
+WEBM_OPUS = (
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+    b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02"
+    b"\x18\x53\x80\x67\x01\xff\xff\xff\xff\xff\xff\xff\x16\x54\xae\x6b\x90\xae\x8e\xd7\x81\x01"
+    b"\x83\x81\x02\x86\x86A_OPUS" + bytes(range(256)) * 8
+)
+# The same container with a video track: a video, not a voice note.
+WEBM_VIDEO = WEBM_OPUS.replace(b"\x86\x86A_OPUS", b"\x86\x85V_VP8")
+# An Ogg page carrying Opus.
+OGG_OPUS = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead\x01\x01" + bytes(range(256)) * 4
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
