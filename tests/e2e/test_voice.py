@@ -54,11 +54,11 @@ def test_a_voice_note_reaches_the_other_party_and_the_case_file(
 ):
     advance(dispute, "in_mediation")
     joint = Room.objects.get(dispute=dispute, kind="joint")
-    party = open_page(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)  # axe is injected
+    party = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
     sign_in(party, "claimant")
     party.goto(f"/mediation/rooms/{joint.pk}/")
     expect(party.locator("#chat-status")).to_have_text("已连接")
-    other = open_page(bypass_csp=True)
+    other = open_page()
     sign_in(other, "respondent")
     other.goto(f"/mediation/rooms/{joint.pk}/")
     expect(other.locator("#chat-status")).to_have_text("已连接")
@@ -142,7 +142,7 @@ def test_a_voice_note_recorded_when_filing_joins_the_evidence_files(
     daphne_server,
     claimant,
 ):
-    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)
+    page = open_page(viewport=PHONE, is_mobile=True, has_touch=True)
     sign_in(page, "claimant")
     page.goto("/disputes/new/")
     record(page)
