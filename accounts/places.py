@@ -1,0 +1,161 @@
+"""Finding where a dispute arose, as one types (docs/features/places.md).
+
+`suggest(q)` looks for places (estates, buildings, addresses), communities and streets whose
+name starts with or contains `q`, or whose full pinyin or pinyin initials start with it, or
+whose English name starts with it; best matches first. Each kind of match is one small query
+that an index answers in its own order with a LIMIT (accounts migration 0010_places_search):
+so the cost does not grow with the number of places.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+
+from . import pinyin
+from .models import Place, Region
+
+MAX_Q = 40
+LIMIT = 10
+KIND_ORDER = {"place": 0, "community": 1, "street": 2}
+SEARCHED_REGIONS = (Region.Kind.COMMUNITY, Region.Kind.STREET)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_query(raw) -> str:
+    """The query with runs of spaces made one; refused (400) when empty, too long or malformed."""
+    if not isinstance(raw, str) or _CONTROL.search(raw):
+        raise ServiceError(_("Type the name of a place."), code="invalid", field="q")
+    q = " ".join(raw.split())
+    if not q:
+        raise ServiceError(_("Type the name of a place."), code="invalid", field="q")
+    if len(q) > MAX_Q:
+        raise ServiceError(_("Type at most %(n)d characters.") % {"n": MAX_Q}, code="invalid", field="q")
+    return q
+
+
+def _tier(q: str, key: str, name: str, name_en: str, full: str, initials: str) -> int | None:
+    """How well a row matches: 0 the same name, 1 the name's start, 2 the pinyin's start, 3 the
+    initials' start, 4 inside the name; None for no match."""
+    low = q.lower()
+    if name == q or (name_en and name_en.lower() == low) or (key and key in (full, initials)):
+        return 0
+    if name.startswith(q) or (name_en and name_en.lower().startswith(low)):
+        return 1
+    if key and full.startswith(key):
+        return 2
+    if key and initials.startswith(key):
+        return 3
+    if len(q) > 1 and q in name:
+        return 4
+    return None
+
+
+def _place_queries(q: str, key: str, within: Region | None, limit: int) -> list[Place]:
+    base = Place.objects.select_related("grid")
+    if within is not None:
+        base = base.filter(grid__path__startswith=within.path)
+    found: dict[int, Place] = {}
+
+    def take(qs):
+        for place in qs[:limit]:
+            found.setdefault(place.pk, place)
+
+    take(base.filter(name__startswith=q).order_by("name"))
+    if _CJK.search(q):
+        if len(q) > 1:
+            take(_contains(base, q))
+    elif key:
+        take(base.filter(pinyin__startswith=key).order_by("pinyin"))
+        take(base.filter(initials__startswith=key).order_by("initials"))
+        take(base.filter(name_en__istartswith=q))
+    return list(found.values())
+
+
+def _contains(qs, q: str):
+    """Places whose name contains `q`. On PostgreSQL the GIN index over the name's
+    two-character pieces finds the candidates; no ORDER BY, so the scan stops at the LIMIT."""
+    qs = qs.filter(name__contains=q)
+    if connection.vendor == "postgresql":
+        qs = qs.extra(
+            where=["string_to_array(accounts_place.grams, ' ') @> %s::text[]"], params=[pinyin.bigrams(q)]
+        )
+    return qs
+
+
+def _regions(q: str, key: str, within: Region | None) -> list[Region]:
+    match = Q(name__startswith=q) | Q(name_en__istartswith=q)
+    if len(q) > 1:
+        match |= Q(name__contains=q)
+    if key:
+        match |= Q(pinyin__startswith=key) | Q(initials__startswith=key)
+    qs = Region.objects.filter(match, kind__in=SEARCHED_REGIONS)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path).exclude(pk=within.pk)
+    return list(qs.order_by("path")[:50])
+
+
+def suggest(
+    raw_q, *, within: Region | None = None, limit: int = LIMIT, language: str | None = None
+) -> list[dict]:
+    """Up to `limit` suggestions `{kind, id, name, label, grid, street}`, best first, named in
+    `language` (English names where the language is English and one is known)."""
+    q = clean_query(raw_q)
+    key = "" if _CJK.search(q) else pinyin.keys(q)[0]
+    english = (language or get_language() or "").startswith("en")
+    scored = []
+    for place in _place_queries(q, key, within, limit):
+        tier = _tier(q, key, place.name, place.name_en, place.pinyin, place.initials)
+        if tier is not None:
+            scored.append(((tier, 0, len(place.name), place.name, place.pk), "place", place, place.grid.path))
+    for region in _regions(q, key, within):
+        tier = _tier(q, key, region.name, region.name_en, region.pinyin, region.initials)
+        if tier is not None:
+            order = KIND_ORDER[region.kind]
+            scored.append(
+                ((tier, order, len(region.name), region.name, region.pk), region.kind, region, region.path)
+            )
+    scored.sort(key=lambda row: row[0])
+    scored = scored[:limit]
+    ancestors = _names({int(pk) for *_, path in scored for pk in path.strip("/").split("/")[:3]}, english)
+    results = []
+    for _key, kind, obj, path in scored:
+        ids = [int(pk) for pk in path.strip("/").split("/")]
+        name = obj.name_en if english and obj.name_en else obj.name
+        # A place: its street / community; a community: its street; a street: its district.
+        where = " / ".join(ancestors.get(pk, "") for pk in (ids[1:3] if kind == "place" else ids[-2:-1]))
+        results.append(
+            {
+                "kind": kind,
+                "id": obj.pk,
+                "name": name,
+                "label": f"{name} · {where}" if where else name,
+                "grid": obj.grid_id if kind == "place" else None,
+                "street": ids[1] if len(ids) > 1 else None,
+            }
+        )
+    return results
+
+
+def _names(ids: set[int], english: bool) -> dict[int, str]:
+    rows = Region.objects.filter(pk__in=ids).values_list("pk", "name", "name_en")
+    return {pk: (name_en if english and name_en else name) for pk, name, name_en in rows}
+
+
+def scope(raw) -> Region | None:
+    """The community or street a search is narrowed to (`within`), or None; 400 when malformed."""
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdigit() or len(str(raw)) > 18:
+        raise ServiceError(_("Choose a community or a street."), code="invalid", field="within")
+    region = Region.objects.filter(pk=int(raw), kind__in=SEARCHED_REGIONS).first()
+    if region is None:
+        raise ServiceError(_("Choose a community or a street."), code="invalid", field="within")
+    return region
