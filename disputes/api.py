@@ -150,8 +150,8 @@ class SetGridView(APIView):
         if not placing.may_set_grid(dispute, request.user):
             raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
         data.is_valid(raise_exception=True)
-        placing.set_grid(dispute.pk, data.validated_data["grid"], by=request.user)
-        dispute = visible_dispute(request, dispute.pk)
+        # The caller sees the result even when it moves the dispute out of their grids.
+        dispute = placing.set_grid(dispute.pk, data.validated_data["grid"], by=request.user)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         body.update(dispute_rating_fields(dispute, request.user))
         return Response(body)

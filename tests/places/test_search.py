@@ -1,8 +1,8 @@
 """GET /api/v1/places/?q=: suggestions as one types (docs/features/places.md)."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import pinyin
 from accounts.models import Place, Region
