@@ -40,6 +40,11 @@ def may_set_grid(dispute: Dispute, user) -> bool:
     )
 
 
+def may_set_grid_now(dispute: Dispute, user) -> bool:
+    """Whether to offer the grid picker: while intake has not decided, to whoever may set it."""
+    return dispute.state == Dispute.State.FILED and may_set_grid(dispute, user)
+
+
 def grid_choices(dispute: Dispute):
     """The grids the dispute may be placed in: those of its street."""
     street = street_of(dispute)
