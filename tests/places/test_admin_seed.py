@@ -24,7 +24,9 @@ def test_admin_searches_places_by_initials(admin_client_, places):
 def test_grid_page_lists_its_places_inline(admin_client_, places, regions):
     page = admin_client_.get(f"/admin/accounts/region/{regions['grid1'].pk}/change/").content.decode()
     assert "怡乐花园" in page and "宝石山庄" not in page
-    community = admin_client_.get(f"/admin/accounts/region/{regions['community1'].pk}/change/").content.decode()
+    community = admin_client_.get(
+        f"/admin/accounts/region/{regions['community1'].pk}/change/"
+    ).content.decode()
     assert "places-TOTAL_FORMS" not in community
 
 
