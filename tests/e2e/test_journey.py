@@ -52,7 +52,7 @@ def test_a_resident_files_the_grid_worker_accepts_and_the_respondent_finds_it(
     # Where it arose: the search box finds the estate, and with it the grid (docs/features/places.md).
     Place.objects.create(grid=regions["grid1"], name="宝石山庄")
     resident.locator("#id_where").press_sequentially("宝石山", delay=50)
-    resident.get_by_role("option", name="宝石山庄 · 北山街道 / 宝石社区").click()
+    resident.get_by_role("listbox").get_by_role("option", name="宝石山庄 · 北山街道 / 宝石社区").click()
     resident.fill("#id_respondent_name", "李四")
     resident.fill("#id_respondent_phone", RESPONDENT_PHONE)
     resident.fill("#id_amount_claimed", "1200")

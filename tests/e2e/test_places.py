@@ -38,7 +38,7 @@ def fill_the_rest(page, title: str) -> None:
 
 def test_a_resident_finds_the_grid_by_part_of_the_estate_name(new_page, regions, estates):
     factories.UserFactory(username="xiaoming", full_name="王小明")
-    page = new_page()
+    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
     sign_in(page, "xiaoming")
     page.goto("/disputes/new/")
     assert_accessible(page)
@@ -60,13 +60,14 @@ def test_a_resident_finds_the_grid_by_part_of_the_estate_name(new_page, regions,
 
 def test_a_resident_finds_the_grid_by_pinyin_initials_with_the_keyboard(new_page, regions, estates):
     factories.UserFactory(username="xiaohong", full_name="李小红")
-    page = new_page()
+    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
     sign_in(page, "xiaohong")
     page.goto("/disputes/new/")
     fill_the_rest(page, "噪音扰民")
     box = page.locator("#id_where")
     box.press_sequentially("ylhy3", delay=50)
-    expect(page.get_by_role("option").first).to_have_text("怡乐花园3栋 · 北山街道 / 宝石社区")
+    suggestions = page.get_by_role("listbox", name="地点建议")
+    expect(suggestions.get_by_role("option").first).to_have_text("怡乐花园3栋 · 北山街道 / 宝石社区")
     box.press("ArrowDown")
     expect(box).to_have_attribute("aria-activedescendant", "where-option-0")
     box.press("Enter")
@@ -78,13 +79,13 @@ def test_a_resident_finds_the_grid_by_pinyin_initials_with_the_keyboard(new_page
 
 def test_a_resident_who_does_not_know_sends_it_to_the_street(new_page, regions, estates):
     factories.UserFactory(username="xiaogang", full_name="张小刚")
-    page = new_page()
+    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
     sign_in(page, "xiaogang")
     page.goto("/disputes/new/")
     fill_the_rest(page, "物业纠纷")
     # choosing a street narrows the search and preselects it for "I don't know"
     page.locator("#id_where").press_sequentially("lyjd", delay=50)
-    page.get_by_role("option", name=re.compile("灵隐街道")).click()
+    page.get_by_role("listbox", name="地点建议").get_by_role("option", name=re.compile("灵隐街道")).click()
     expect(page.locator("#where-within")).to_contain_text("灵隐街道")
     page.get_by_label("不清楚具体地点：交给街道").check()
     page.get_by_role("button", name="提交申请").click()
