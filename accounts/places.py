@@ -59,9 +59,12 @@ def _tier(q: str, key: str, name: str, name_en: str, full: str, initials: str) -
 
 
 def _place_queries(q: str, key: str, within: Region | None, limit: int) -> list[Place]:
-    base = Place.objects.select_related("grid")
+    """Each kind of match as its own query, answered by its index in index order with a LIMIT;
+    no join (the grids' names are read once for the chosen few, in `suggest`)."""
+    base = Place.objects.only("id", "grid_id", "name", "name_en", "pinyin", "initials")
     if within is not None:
-        base = base.filter(grid__path__startswith=within.path)
+        grids = Region.objects.filter(kind=Region.Kind.GRID, path__startswith=within.path)
+        base = base.filter(grid_id__in=list(grids.values_list("pk", flat=True)))
     found: dict[int, Place] = {}
 
     def take(qs):
@@ -96,7 +99,7 @@ def _regions(q: str, key: str, within: Region | None) -> list[Region]:
         match |= Q(name__contains=q)
     if key:
         match |= Q(pinyin__startswith=key) | Q(initials__startswith=key)
-    qs = Region.objects.filter(match, kind__in=SEARCHED_REGIONS)
+    qs = Region.objects.filter(match, kind__in=SEARCHED_REGIONS).select_related("parent")
     if within is not None:
         qs = qs.filter(path__startswith=within.path).exclude(pk=within.pk)
     return list(qs.order_by("path")[:50])
@@ -110,27 +113,40 @@ def suggest(
     q = clean_query(raw_q)
     key = "" if _CJK.search(q) else pinyin.keys(q)[0]
     english = (language or get_language() or "").startswith("en")
+
+    def named(name: str, name_en: str) -> str:
+        return name_en if english and name_en else name
+
     scored = []
     for place in _place_queries(q, key, within, limit):
         tier = _tier(q, key, place.name, place.name_en, place.pinyin, place.initials)
         if tier is not None:
-            scored.append(((tier, 0, len(place.name), place.name, place.pk), "place", place, place.grid.path))
+            scored.append(((tier, 0, len(place.name), place.name, place.pk), "place", place))
     for region in _regions(q, key, within):
         tier = _tier(q, key, region.name, region.name_en, region.pinyin, region.initials)
         if tier is not None:
             order = KIND_ORDER[region.kind]
-            scored.append(
-                ((tier, order, len(region.name), region.name, region.pk), region.kind, region, region.path)
-            )
+            scored.append(((tier, order, len(region.name), region.name, region.pk), region.kind, region))
     scored.sort(key=lambda row: row[0])
     scored = scored[:limit]
-    ancestors = _names({int(pk) for *_, path in scored for pk in path.strip("/").split("/")[:3]}, english)
+    grids = _grids({obj.grid_id for _key, kind, obj in scored if kind == "place"})
     results = []
-    for _key, kind, obj, path in scored:
-        ids = [int(pk) for pk in path.strip("/").split("/")]
-        name = obj.name_en if english and obj.name_en else obj.name
-        # A place: its street / community; a community: its street; a street: its district.
-        where = " / ".join(ancestors.get(pk, "") for pk in (ids[1:3] if kind == "place" else ids[-2:-1]))
+    for _key, kind, obj in scored:
+        name = named(obj.name, obj.name_en)
+        if kind == "place":
+            grid = grids[obj.grid_id]
+            path = grid["path"]
+            # A place: its street / community; a community: its street; a street: its district.
+            where = " / ".join(
+                (
+                    named(grid["parent__parent__name"], grid["parent__parent__name_en"]),
+                    named(grid["parent__name"], grid["parent__name_en"]),
+                )
+            )
+        else:
+            path = obj.path
+            where = named(obj.parent.name, obj.parent.name_en) if obj.parent_id else ""
+        ids = path.strip("/").split("/")
         results.append(
             {
                 "kind": kind,
@@ -138,15 +154,20 @@ def suggest(
                 "name": name,
                 "label": f"{name} · {where}" if where else name,
                 "grid": obj.grid_id if kind == "place" else None,
-                "street": ids[1] if len(ids) > 1 else None,
+                "street": int(ids[1]) if len(ids) > 1 else None,
             }
         )
     return results
 
 
-def _names(ids: set[int], english: bool) -> dict[int, str]:
-    rows = Region.objects.filter(pk__in=ids).values_list("pk", "name", "name_en")
-    return {pk: (name_en if english and name_en else name) for pk, name, name_en in rows}
+def _grids(ids: set[int]) -> dict[int, dict]:
+    """The chosen places' grids: path, community and street names, in one query."""
+    if not ids:
+        return {}
+    rows = Region.objects.filter(pk__in=ids).values(
+        "pk", "path", "parent__name", "parent__name_en", "parent__parent__name", "parent__parent__name_en"
+    )
+    return {row["pk"]: row for row in rows}
 
 
 def scope(raw) -> Region | None:
