@@ -72,12 +72,24 @@ class FileDisputeSerializer(serializers.Serializer):
         error_messages={"invalid_choice": _("Choose Simplified Chinese or English.")},
     )
 
+    WHERE = ("grid", "place", "street")
+
+    def to_internal_value(self, data):
+        # "Where" is named among the missing fields even when others fail too (the contract:
+        # an empty body names every required field).
+        missing = hasattr(data, "get") and all(data.get(key) in (None, "") for key in self.WHERE)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if missing and isinstance(exc.detail, dict):
+                exc.detail.setdefault("grid", [serializers.ErrorDetail(str(self.ONE_OF), code="required")])
+            raise
+
+    ONE_OF = _("Give exactly one of grid, place or street.")
+
     def validate(self, attrs):
-        given = [key for key in ("grid", "place", "street") if attrs.get(key) is not None]
-        if len(given) != 1:
-            raise serializers.ValidationError(
-                {"grid": [_("Give exactly one of grid, place or street.")]}, code="invalid"
-            )
+        if len([key for key in self.WHERE if attrs.get(key) is not None]) != 1:
+            raise serializers.ValidationError({"grid": [self.ONE_OF]}, code="invalid")
         return attrs
 
     def to_service_kwargs(self) -> dict:

@@ -93,7 +93,7 @@ def test_accept_of_an_unplaced_dispute_is_409(api, unplaced, grid_worker):
         not in api(grid_worker).get(f"/api/v1/disputes/{unplaced.pk}/").json()["available_transitions"]
     )
     response = api(grid_worker).post(f"/api/v1/disputes/{unplaced.pk}/transitions/accept/", {}, format="json")
-    assert response.status_code == 409 and "grid" in response.json()["detail"].lower()
+    assert response.status_code == 409 and "请先设置网格" in response.json()["detail"]
     unplaced.refresh_from_db()
     assert unplaced.state == "filed"
 
