@@ -78,14 +78,14 @@ def _place_queries(q: str, key: str, within: Region | None, limit: int) -> list[
     elif key:
         take(base.filter(pinyin__startswith=key).order_by("pinyin"))
         take(base.filter(initials__startswith=key).order_by("initials"))
-        take(base.filter(name_en__istartswith=q))
+        take(base.filter(name_en__istartswith=q).order_by())
     return list(found.values())
 
 
 def _contains(qs, q: str):
     """Places whose name contains `q`. On PostgreSQL the GIN index over the name's
     two-character pieces finds the candidates; no ORDER BY, so the scan stops at the LIMIT."""
-    qs = qs.filter(name__contains=q)
+    qs = qs.filter(name__contains=q).order_by()  # no sort: stop at the LIMIT
     if connection.vendor == "postgresql":
         qs = qs.extra(
             where=["string_to_array(accounts_place.grams, ' ') @> %s::text[]"], params=[pinyin.bigrams(q)]
