@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.crypto import blind_index
 
-from .models import Region, StaffRole, User
+from .models import Place, Region, StaffRole, User
 from .phones import mask_phone
 
 
@@ -38,12 +38,36 @@ class UserAdmin(BaseUserAdmin):
         return found, may_have_duplicates
 
 
+class PlaceInline(admin.TabularInline):
+    """The places residents name in a grid (docs/features/places.md); shown on grids only."""
+
+    model = Place
+    extra = 1
+    fields = ["name", "name_en", "pinyin", "initials"]
+    readonly_fields = ["pinyin", "initials"]
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "name_en", "kind", "parent", "path"]
     list_filter = ["kind"]
-    search_fields = ["name", "name_en"]
-    readonly_fields = ["path"]
+    search_fields = ["name", "name_en", "pinyin", "initials"]
+    readonly_fields = ["path", "pinyin", "initials"]
+
+    def get_inlines(self, request, obj):
+        return [PlaceInline] if obj is not None and obj.kind == Region.Kind.GRID else []
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    """Places with their search keys; searched by name, pinyin, initials or grid."""
+
+    list_display = ["name", "name_en", "grid", "pinyin", "initials"]
+    search_fields = ["name", "name_en", "pinyin", "initials", "grid__name"]
+    readonly_fields = ["pinyin", "initials"]
+    exclude = ["grams"]
+    autocomplete_fields = ["grid"]
+    list_select_related = ["grid"]
 
 
 @admin.register(StaffRole)

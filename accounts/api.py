@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from core.crypto import blind_index
 from core.models import AuditEntry
 
-from . import privacy, reset, services, text_size
+from . import places, privacy, reset, services, text_size
 from .audit import record_request
 from .lockout import client_ip
 from .models import PrivacyAcceptance, Region, User
@@ -361,6 +361,29 @@ class RegionListView(APIView):
                 raise serializers.ValidationError({"kind": [_("Unknown kind.")]})
             regions = regions.filter(kind=kind)
         return Response(RegionSerializer(regions, many=True).data)
+
+
+class PlaceSuggestionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["place", "community", "street"])
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    label = serializers.CharField()
+    grid = serializers.IntegerField(allow_null=True)
+    street = serializers.IntegerField(allow_null=True)
+
+
+class PlaceSearchView(APIView):
+    """Suggestions as one types where the dispute arose (docs/features/places.md): open to
+    anyone like the region list, throttled per client (scope "places")."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "places"
+
+    @extend_schema(responses={200: PlaceSuggestionSerializer(many=True)})
+    def get(self, request):
+        within = places.scope(request.query_params.get("within"))
+        return Response(places.suggest(request.query_params.get("q"), within=within))
 
 
 def _request_language() -> str:

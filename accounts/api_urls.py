@@ -18,4 +18,5 @@ urlpatterns = [
     path("privacy-notice/", api.PrivacyNoticeView.as_view(), name="privacy-notice"),
     path("privacy-notice/accept/", api.PrivacyAcceptView.as_view(), name="privacy-accept"),
     path("regions/", api.RegionListView.as_view(), name="regions"),
+    path("places/", api.PlaceSearchView.as_view(), name="places"),
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
+from . import pinyin
 from .phones import validate_id_number
 
 
@@ -73,6 +74,10 @@ class Region(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
+    # Filled from `name` on save, so filing finds streets and communities by pinyin too
+    # (accounts.pinyin, docs/features/places.md).
+    pinyin = models.CharField(max_length=600, editable=False, blank=True, default="")
+    initials = models.CharField(max_length=200, editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["path"]
@@ -86,6 +91,7 @@ class Region(models.Model):
             raise ValueError(f"A {self.kind} cannot sit under a {self.parent.kind}")
         if self.parent is None and self.kind != Region.Kind.DISTRICT:
             raise ValueError("Only a district can be a root")
+        pinyin.fill(self)
         super().save(*args, **kwargs)
         path = f"{self.parent.path if self.parent else '/'}{self.pk}/"
         if path != self.path:
@@ -95,6 +101,12 @@ class Region(models.Model):
     @property
     def depth(self) -> int:
         return Region.DEPTH[self.kind]
+
+    @property
+    def street_id(self) -> int | None:
+        """The street this node is in (itself for a street), read from `path`; None for a district."""
+        ids = self.ancestor_ids()
+        return ids[1] if len(ids) > 1 else None
 
     def covers(self, other: Region) -> bool:
         return other.path.startswith(self.path)
@@ -124,17 +136,40 @@ class Place(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    # Filled from `name` on save: the full pinyin and its initials, lower case, no spaces.
+    # Filled from `name` on save: the full pinyin and its initials, lower case, no spaces, and
+    # the name's two-character pieces for substring search (accounts.pinyin).
     pinyin = models.CharField(max_length=600, editable=False, blank=True)
     initials = models.CharField(max_length=200, editable=False, blank=True)
+    grams = models.CharField(max_length=200, editable=False, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("place")
         verbose_name_plural = _("places")
+        # Prefix search (LIKE 'q%') on the name, the pinyin and the initials (pattern operator
+        # classes on PostgreSQL, plain btrees elsewhere); the English name's prefix and substrings
+        # of the name have PostgreSQL-only indexes (migration 0011_places_search).
+        indexes = [
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], name="place_name_prefix"),
+            models.Index(fields=["pinyin"], opclasses=["varchar_pattern_ops"], name="place_pinyin_prefix"),
+            models.Index(
+                fields=["initials"], opclasses=["varchar_pattern_ops"], name="place_initials_prefix"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        pinyin.fill(self)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def bulk_add(cls, places: list[Place], batch_size: int = 2000) -> list[Place]:
+        """bulk_create with the search keys filled (seeds, loads, benches skip save())."""
+        for place in places:
+            pinyin.fill(place)
+        return cls.objects.bulk_create(places, batch_size=batch_size)
 
 
 class StaffRole(models.Model):

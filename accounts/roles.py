@@ -43,6 +43,20 @@ def holds_role_over(user, role: str, region: Region, *, max_depth: int | None = 
     )
 
 
+def works_intake_of(user, region: Region) -> bool:
+    """A grid worker over `region`; for a street (where an unplaced dispute waits,
+    docs/features/places.md) also a grid worker of any grid under it."""
+    if holds_role_over(user, StaffRole.Role.GRID_WORKER, region):
+        return True
+    return (
+        region.kind == Region.Kind.STREET
+        and getattr(user, "is_active", False)
+        and any(
+            r == StaffRole.Role.GRID_WORKER and p.startswith(region.path) for r, p, _ in staff_roles(user)
+        )
+    )
+
+
 def grids_of(user, *roles: str, path: str | None = None) -> list[int]:
     """Ids of the grids under the user's regions for these roles (or under one `path`).
 
@@ -60,11 +74,21 @@ def grids_of(user, *roles: str, path: str | None = None) -> list[int]:
 
 
 def grids_in(paths) -> list[int]:
-    """Ids of the grids under any of these region paths."""
+    """Ids of the regions where disputes under any of these region paths can sit: the grids
+    under them, and the streets holding unplaced disputes (docs/features/places.md) that are
+    under them or above them. So whoever sees a grid also sees its street's unplaced filings:
+    the one home of that rule (visibility, queues, lists, the cockpit's scope)."""
     q = Q(pk__in=[])
+    streets = set()
     for prefix in paths:
         q |= Q(path__startswith=prefix)
-    return list(Region.objects.filter(q, kind=Region.Kind.GRID).values_list("pk", flat=True))
+        ids = prefix.strip("/").split("/")
+        if len(ids) > 1:
+            streets.add(int(ids[1]))
+    kinds = [Region.Kind.GRID, Region.Kind.STREET]
+    return list(
+        Region.objects.filter((q & Q(kind__in=kinds)) | Q(pk__in=streets)).values_list("pk", flat=True)
+    )
 
 
 def staff_grids(user) -> list[int]:
@@ -86,6 +110,19 @@ def staff_over(
     ]
     holders = StaffRole.objects.filter(role=role, region_id__in=nodes)
     return list(User.objects.filter(is_active=True, pk__in=holders.values("user_id")).order_by("pk"))
+
+
+def intake_staff(region: Region) -> list[User]:
+    """The grid workers whose intake a dispute sitting in `region` is: those over it, and for a
+    street (an unplaced dispute, docs/features/places.md) those of every node under it too."""
+    found = staff_over(region, StaffRole.Role.GRID_WORKER)
+    if region.kind != Region.Kind.STREET:
+        return found
+    below = StaffRole.objects.filter(role=StaffRole.Role.GRID_WORKER, region__path__startswith=region.path)
+    under = User.objects.filter(is_active=True, pk__in=below.values("user_id")).exclude(
+        pk__in=[u.pk for u in found]
+    )
+    return sorted([*found, *under], key=lambda u: u.pk)
 
 
 def office_of(user, role: str, region: Region) -> Region | None:

@@ -454,6 +454,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("TIAOJIE_AUTH_RATE", "30/min"),
         "filing": os.environ.get("TIAOJIE_FILING_RATE", "30/hour"),
+        # Place suggestions as one types (docs/features/places.md): a few per keystroke.
+        "places": os.environ.get("TIAOJIE_PLACES_RATE", "240/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -29,7 +29,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(Path(VAR_DIR) / "test.sqlite3")}
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "filing": "1000/min"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "1000/min", "filing": "1000/min", "places": "1000/min"},
 }
 CELERY_TASK_ALWAYS_EAGER = True
 # The pages' per-address limit counts in the cache, which outlives a test: tests that check

@@ -22,7 +22,7 @@ from core.api import NewestFirst, PayloadTooLarge, SoonestDueFirst
 from core.errors import ServiceError
 from core.models import AuditEntry
 
-from . import language, reveals, selectors, services
+from . import language, placing, reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
 from .payloads import PAYLOADS
@@ -131,6 +131,27 @@ class LanguageView(APIView):
         data.is_valid(raise_exception=True)
         dispute = language.change(dispute, request.user, data.validated_data["language"])
         dispute = visible_dispute(request, dispute.pk)
+        body = DisputeDetailSerializer(dispute, context={"request": request}).data
+        body.update(dispute_rating_fields(dispute, request.user))
+        return Response(body)
+
+
+class GridInput(serializers.Serializer):
+    grid = serializers.IntegerField(min_value=1)
+
+
+class SetGridView(APIView):
+    """POST {"grid": id}: place a filed dispute in a grid of its street (disputes.placing)."""
+
+    @extend_schema(request=GridInput, responses={200: DisputeDetailSerializer})
+    def post(self, request, pk: int):
+        dispute = visible_dispute(request, pk)
+        data = GridInput(data=request.data)
+        if not placing.may_set_grid(dispute, request.user):
+            raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
+        data.is_valid(raise_exception=True)
+        # The caller sees the result even when it moves the dispute out of their grids.
+        dispute = placing.set_grid(dispute.pk, data.validated_data["grid"], by=request.user)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         body.update(dispute_rating_fields(dispute, request.user))
         return Response(body)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("disputes/<int:pk>/", api.DisputeDetailView.as_view(), name="dispute"),
     path("disputes/<int:pk>/transitions/<str:name>/", api.TransitionView.as_view(), name="transition"),
     path("disputes/<int:pk>/language/", api.LanguageView.as_view(), name="dispute-language"),
+    path("disputes/<int:pk>/grid/", api.SetGridView.as_view(), name="dispute-grid"),
     path("disputes/<int:pk>/events/", api.EventListView.as_view(), name="events"),
     path("disputes/<int:pk>/evidence/", api.EvidenceView.as_view(), name="evidence"),
     path(

@@ -13,9 +13,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts import roles
+from accounts import places, roles
 from accounts.forms import PhoneField, PlainForm
-from accounts.models import Region, User
+from accounts.models import Place, Region, User
+from core.errors import ServiceError
 
 from .hooks import CHOICES, offered
 from .labels import ACTION_LABELS
@@ -23,6 +24,7 @@ from .models import Category, Dispute
 from .payloads import PAYLOADS
 
 MAX_FILES = 10
+MAX_WHERE = 40
 
 # Actions that end, refuse or push a dispute away get a quieter, secondary button.
 SECONDARY_ACTIONS = {
@@ -90,11 +92,32 @@ class FileDisputeForm(PlainForm):
         empty_label=_("Choose…"),
         help_text=_("Decides the deadlines and which mediators suit the dispute."),
     )
-    grid = GridChoiceField(
-        label=_("Grid"),
-        queryset=grids(),
+    # Where the dispute arose: a place found by the search box (static/js/places.js), or the
+    # typed text searched on submit, or "I don't know" and a street (docs/features/places.md).
+    where = forms.CharField(
+        label=_("Where did the dispute arise?"),
+        max_length=MAX_WHERE,
+        required=False,
+        help_text=_(
+            "Type an estate, a building, a community or a street, in Chinese or pinyin initials (e.g. "
+            "“ylhy” for 怡乐花园): the grid worker there takes the dispute."
+        ),
+    )
+    place = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    # A grid already known (a link or a pre-filled filing) wins over the search.
+    grid = forms.ModelChoiceField(
+        queryset=Region.objects.filter(kind=Region.Kind.GRID), required=False, widget=forms.HiddenInput
+    )
+    unknown = forms.BooleanField(
+        label=_("I don't know the exact place: send it to the street"),
+        required=False,
+        help_text=_("A grid worker of the street finds the right grid."),
+    )
+    street = forms.ModelChoiceField(
+        label=_("Street"),
+        queryset=Region.objects.filter(kind=Region.Kind.STREET),
+        required=False,
         empty_label=_("Choose…"),
-        help_text=_("The grid (网格) where the dispute arose: its grid worker takes the dispute."),
     )
     respondent_name = forms.CharField(
         label=_("Respondent's name"),
@@ -188,6 +211,7 @@ class FileDisputeForm(PlainForm):
 
     def clean(self):
         data = super().clean()
+        self._clean_where(data)
         on_behalf = "claimant_name" in self.fields and "claimant_phone" not in self.errors
         if on_behalf and bool(data.get("claimant_name")) != bool(data.get("claimant_phone")):
             self.add_error(
@@ -195,12 +219,62 @@ class FileDisputeForm(PlainForm):
             )
         return data
 
+    def _clean_where(self, data) -> None:
+        """Decide `grid` (a grid, or a street when unplaced) and `place` from what was given."""
+        self.candidates = []
+        if (
+            "place" in self.errors
+            or "where" in self.errors
+            or "street" in self.errors
+            or "grid" in self.errors
+        ):
+            return
+        if data.get("grid") is not None:
+            data["place"] = None
+            return
+        if data.get("place"):
+            found = Place.objects.select_related("grid").filter(pk=data["place"]).first()
+            if found is None:
+                self.add_error("where", _("Choose a place from the list."))
+            data["place"], data["grid"] = found, found.grid if found else None
+            return
+        data["place"] = None
+        if data.get("unknown"):
+            if data.get("street") is None:
+                self.add_error("street", _("Choose the street where the dispute arose."))
+            data["grid"] = data.get("street")
+            return
+        text = data.get("where", "")
+        if not text:
+            self.add_error(
+                "where", _("Say where the dispute arose, or tick “I don't know” and choose the street.")
+            )
+            return
+        try:
+            found = [r for r in places.suggest(text) if r["kind"] == "place"]
+        except ServiceError as exc:
+            self.add_error("where", exc.message)
+            return
+        exact = [r for r in found if r["name"] == text]
+        if len(found) == 1 or len(exact) == 1:
+            chosen = (exact or found)[0]
+            data["place"] = Place.objects.select_related("grid").get(pk=chosen["id"])
+            data["grid"] = data["place"].grid
+            return
+        self.candidates = found
+        self.add_error(
+            "where",
+            _("Choose one of the places below.")
+            if found
+            else _("No known place matches: try other words, or tick “I don't know” and choose the street."),
+        )
+
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         kwargs = {
             key: data[key]
             for key in (
-                "title", "description", "category", "grid", "respondent_name", "respondent_phone",
+                "title", "description", "category", "grid", "place", "respondent_name", "respondent_phone",
                 "respondent_email", "respondent_address", "amount_claimed", "desired_outcome",
             )
         }  # fmt: skip
@@ -215,7 +289,7 @@ class FileDisputeForm(PlainForm):
 
     def field_for(self, service_field: str | None) -> str | None:
         """Where a ServiceError about `service_field` is shown."""
-        name = {"respondent": "respondent_phone"}.get(service_field or "", service_field)
+        name = {"respondent": "respondent_phone", "grid": "where"}.get(service_field or "", service_field)
         return name if name in self.fields else None
 
 

@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "home_visit": _("Home visit"),
     # The documents' language changed by staff (disputes.language).
     "language_changed": _("Changed the language of the documents"),
+    # The street's intake placed a dispute filed without a grid (disputes.placing).
+    "set_grid": _("Set the grid"),
 }
 
 

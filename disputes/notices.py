@@ -58,6 +58,7 @@ RULES: dict[str, list[tuple[str, str | None]]] = {
     ],
     "withdraw": [("respondent", None), ("grid_workers", None), ("former_mediator", None)],
     "respondent_reminder": [("respondent", None)],
+    "set_grid": [("grid_workers", None)],
 }
 # Events whose recipients depend on another app's records: name → fn(event) -> targets like
 # RULES (mediation registers "sign": the next signer, or everyone once sealed).
@@ -148,7 +149,7 @@ def _resolve(target: str, text: str, event: DisputeEvent, party: _PartyFinder) -
         former = former_mediator(event)
         return [Recipient.for_user(former, text)] if former else []
     if target == "grid_workers":
-        staff = roles.staff_over(dispute.grid, StaffRole.Role.GRID_WORKER)
+        staff = roles.intake_staff(dispute.grid)
     elif target == "case_handlers":
         staff = roles.staff_over(dispute.grid, StaffRole.Role.CASE_HANDLER, max_depth=dispute.level)
     else:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.api import PhoneField
-from accounts.models import Region, User
+from accounts.models import Place, Region, User
 
 from .contacts import party_contact
 from .hooks import offered
@@ -49,7 +49,15 @@ class FileDisputeSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10000)
     category = CategorySlugField(slug_field="slug", queryset=Category.objects.all())
-    grid = serializers.PrimaryKeyRelatedField(queryset=Region.objects.filter(kind=Region.Kind.GRID))
+    # Exactly one of: the grid, a known place (its grid), or the street when the filer does not
+    # know the place (the street's intake sets the grid; docs/features/places.md).
+    grid = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.filter(kind=Region.Kind.GRID), required=False
+    )
+    place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.select_related("grid"), required=False)
+    street = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.filter(kind=Region.Kind.STREET), required=False
+    )
     respondent = RespondentInput()
     amount_claimed = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
@@ -64,8 +72,33 @@ class FileDisputeSerializer(serializers.Serializer):
         error_messages={"invalid_choice": _("Choose Simplified Chinese or English.")},
     )
 
+    WHERE = ("grid", "place", "street")
+
+    def to_internal_value(self, data):
+        # "Where" is named among the missing fields even when others fail too (the contract:
+        # an empty body names every required field).
+        missing = hasattr(data, "get") and all(data.get(key) in (None, "") for key in self.WHERE)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if missing and isinstance(exc.detail, dict):
+                exc.detail.setdefault("grid", [serializers.ErrorDetail(str(self.ONE_OF), code="required")])
+            raise
+
+    ONE_OF = _("Give exactly one of grid, place or street.")
+
+    def validate(self, attrs):
+        if len([key for key in self.WHERE if attrs.get(key) is not None]) != 1:
+            raise serializers.ValidationError({"grid": [self.ONE_OF]}, code="invalid")
+        return attrs
+
     def to_service_kwargs(self) -> dict:
         data = dict(self.validated_data)
+        street = data.pop("street", None)
+        if street is not None:
+            data["grid"] = street
+        elif "place" in data:
+            data["grid"] = data["place"].grid
         respondent = data.pop("respondent")
         data.update(
             respondent_name=respondent["name"],
@@ -96,7 +129,8 @@ class DisputeListSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_grid(self, d: Dispute) -> dict:
-        return {"id": d.grid_id, "name": d.grid.display_name()}
+        # kind "street" while unplaced (docs/features/places.md)
+        return {"id": d.grid_id, "name": d.grid.display_name(), "kind": d.grid.kind}
 
     def _party(self, d: Dispute, party: str) -> dict:
         seen = party_contact(d, self.context["request"].user, party)
@@ -116,12 +150,18 @@ class DisputeListSerializer(serializers.ModelSerializer):
 class DisputeDetailSerializer(DisputeListSerializer):
     case_handler = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
+    placed = serializers.BooleanField(source="is_placed", read_only=True)
+    place = serializers.SerializerMethodField()
 
     class Meta(DisputeListSerializer.Meta):
         fields = DisputeListSerializer.Meta.fields + [
             "description", "amount_claimed", "desired_outcome", "case_handler", "outcome",
             "outcome_note", "served_at", "updated_at", "closed_at", "available_transitions", "language",
+            "placed", "place",
         ]  # fmt: skip
+
+    def get_place(self, d: Dispute) -> dict | None:
+        return {"id": d.place_id, "name": d.place.name} if d.place_id else None
 
     def get_case_handler(self, d: Dispute) -> dict | None:
         return _person(d.case_handler)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from accounts import roles
-from accounts.models import Region, StaffRole, User
+from accounts.models import Place, Region, User
 from core import audit, uploads
 from core.errors import ServiceError
 from core.models import AuditEntry
@@ -68,15 +68,21 @@ def file_dispute(
     desired_outcome: str = "",
     on_behalf_of: dict | None = None,
     language: str = User.Language.ZH_HANS,
+    place: Place | None = None,
 ) -> tuple[Dispute, bool]:
     """File a dispute; returns (dispute, created).
 
     A resident files for themselves (verified phone required); a grid worker of the grid
     files on behalf of a resident named by `on_behalf_of` = {full_name, phone, address?}. The same
     filing submitted twice while the first is open returns the first (created False).
+
+    `grid` may be a street: the filer did not know the place, and the street's grid workers set
+    the grid (docs/features/places.md). A `place` decides the grid.
     """
+    if place is not None:
+        grid = place.grid
     if on_behalf_of is not None:
-        if not roles.holds_role_over(by, StaffRole.Role.GRID_WORKER, grid):
+        if not roles.works_intake_of(by, grid):
             raise ServiceError(
                 _("Only a grid worker of this grid can file on behalf of a resident."),
                 code="permission_denied",
@@ -91,7 +97,7 @@ def file_dispute(
             )
         claimant_name, claimant_phone = by.full_name or by.username, by.phone
         claimant_address = by.address
-    if grid.kind != Region.Kind.GRID:
+    if grid.kind not in (Region.Kind.GRID, Region.Kind.STREET):
         raise ServiceError(_("Choose a grid."), code="invalid", field="grid")
     if respondent_phone == claimant_phone:
         raise ServiceError(
@@ -109,7 +115,8 @@ def file_dispute(
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(
-                **fields, filed_by=by, fingerprint=fingerprint, created_at=now, language=language,
+                **fields, place=place, filed_by=by, fingerprint=fingerprint, created_at=now,
+                language=language,
                 due_at=due_at, sla_next_at=sla_next_at,
             )  # fmt: skip
             # The id makes the reference unique without a counter that would serialise filings.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/language/", views.change_language, name="language"),
+    path("<int:pk>/grid/", views.set_grid, name="set-grid"),
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),

@@ -21,7 +21,7 @@ from accounts.models import StaffRole, User
 from core.errors import ServiceError
 from core.headers import allow_microphone
 
-from . import language, reveals, selectors, services
+from . import language, placing, reveals, selectors, services
 from .contacts import may_reveal
 from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
@@ -135,6 +135,9 @@ def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> d
         "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
         "respondent_notice": respondent_notice(dispute, request.user),
         "language_choices": User.Language.choices if language.may_change_now(dispute, request.user) else None,
+        "grid_choices": placing.grid_choices(dispute)
+        if placing.may_set_grid_now(dispute, request.user)
+        else None,
     }
 
 
@@ -186,6 +189,24 @@ def transition(request, pk: int, name: str):
     # A mediator who declines, or a claimant who withdraws, may no longer see the dispute.
     if not Dispute.objects.visible_to(request.user).filter(pk=pk).exists():
         return redirect("disputes:mine")
+    return redirect(dispute)
+
+
+@require_POST
+@login_required
+def set_grid(request, pk: int):
+    """The grid picker on the dispute page of a dispute waiting for intake (disputes.placing)."""
+    dispute = visible(request, pk)
+    try:
+        placing.set_grid(dispute.pk, request.POST.get("grid", ""), by=request.user)
+    except ServiceError as exc:
+        if exc.status == 403:
+            raise PermissionDenied from exc
+        messages.error(request, exc.message)
+        return redirect(dispute)
+    messages.success(request, _("The grid is set."))
+    if not Dispute.objects.visible_to(request.user).filter(pk=pk).exists():
+        return redirect("disputes:queue")
     return redirect(dispute)
 
 

@@ -23,6 +23,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         ZH: ("{ref} 纠纷已提交", "您的纠纷“{subject}”已提交，等待受理。"),
         EN: ("{ref}: dispute filed", "Your dispute “{subject}” was filed and awaits intake."),
     },
+    # The street's intake set the grid of a dispute filed without one (docs/features/places.md).
+    "set_grid": {
+        ZH: ("{ref} 纠纷已分到本网格", "纠纷“{subject}”已分到您的网格，请在 {due} 前审查受理。"),
+        EN: (
+            "{ref}: dispute assigned to your grid",
+            "The dispute “{subject}” was placed in your grid; please review it by {due}.",
+        ),
+    },
     "accept": {
         ZH: ("{ref} 纠纷已受理", "纠纷“{subject}”已受理，调解进入下一步。"),
         EN: ("{ref}: dispute accepted", "The dispute “{subject}” was accepted and moves on."),

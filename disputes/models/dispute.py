@@ -16,6 +16,8 @@ from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 from .category import Category
 
+UNPLACED_OK = {"kind__in": ["grid", "street"]}
+
 
 class Level(models.IntegerChoices):
     """The level a dispute is handled at; the value is the depth of that region kind."""
@@ -99,9 +101,8 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), max_length=10000)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, verbose_name=_("category"))
-    grid = models.ForeignKey(
-        Region, on_delete=models.PROTECT, limit_choices_to={"kind": "grid"}, verbose_name=_("grid")
-    )
+    # A grid; while unplaced (the filer did not know the place) the street (docs/features/places.md).
+    grid = models.ForeignKey(Region, models.PROTECT, limit_choices_to=UNPLACED_OK, verbose_name=_("grid"))
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, default=Level.COMMUNITY)
     # Where the dispute arose, when the filer named a known place (docs/features/places.md).
     place = models.ForeignKey(
@@ -272,7 +273,7 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         return user.is_authenticated and self.mediator_id == user.pk
 
     def is_grid_worker(self, user) -> bool:
-        return roles.holds_role_over(user, StaffRole.Role.GRID_WORKER, self.grid)
+        return roles.works_intake_of(user, self.grid)  # unplaced: any grid worker of the street
 
     def is_case_handler(self, user) -> bool:
         """A case handler at this dispute's level or above whose region covers it."""
@@ -305,6 +306,10 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         return self.state in self.TERMINAL
 
     # --- guards ----------------------------------------------------------------------
+    def is_placed(self) -> bool:
+        """In a grid; an unplaced dispute waits in its street's intake (docs/features/places.md)."""
+        return self.grid.kind == Region.Kind.GRID
+
     def has_mediator(self) -> bool:
         return self.mediator_id is not None
 
@@ -317,7 +322,7 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         source=State.FILED,
         target=State.AWAITING_RESPONSE,
         permission=lambda d, u: d.is_grid_worker(u),
-        conditions=[],
+        conditions=[is_placed],
     )
     def accept(self, note: str = "") -> None:
         """Intake accepts the dispute; the respondent is served from now on."""

@@ -24,6 +24,7 @@ from django.test.utils import override_settings
 from accounts.models import Region, StaffRole, User
 from disputes import services
 from disputes.management import demo_data as data
+from disputes.management import demo_places
 from disputes.models import Category, Dispute, Level
 from disputes.payloads import PAYLOADS
 from notifications.services import delivered_inline
@@ -208,6 +209,7 @@ class Command(BaseCommand):
         # commit, so the worker starts with an empty queue (docs/features/notifications.md).
         with delivered_inline(), override_settings(TIAOJIE_AUTO_ASSIGN=False), transaction.atomic():
             world = World(regions=self.seed_regions(), users={})
+            demo_places.seed_places({n: world.grid(n) for n in demo_places.PLACES})
             world.users = self.seed_users(world)
             self.seed_mediation_pool(world)
             if Dispute.objects.filter(filed_by=world.users["resident1"], title=data.MARKER_TITLE).exists():
