@@ -38,7 +38,7 @@ def fill_the_rest(page, title: str) -> None:
 
 def test_a_resident_finds_the_grid_by_part_of_the_estate_name(new_page, regions, estates):
     factories.UserFactory(username="xiaoming", full_name="王小明")
-    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
+    page = new_page()
     sign_in(page, "xiaoming")
     page.goto("/disputes/new/")
     assert_accessible(page)
@@ -60,7 +60,7 @@ def test_a_resident_finds_the_grid_by_part_of_the_estate_name(new_page, regions,
 
 def test_a_resident_finds_the_grid_by_pinyin_initials_with_the_keyboard(new_page, regions, estates):
     factories.UserFactory(username="xiaohong", full_name="李小红")
-    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
+    page = new_page()
     sign_in(page, "xiaohong")
     page.goto("/disputes/new/")
     fill_the_rest(page, "噪音扰民")
@@ -79,7 +79,7 @@ def test_a_resident_finds_the_grid_by_pinyin_initials_with_the_keyboard(new_page
 
 def test_a_resident_who_does_not_know_sends_it_to_the_street(new_page, regions, estates):
     factories.UserFactory(username="xiaogang", full_name="张小刚")
-    page = new_page(bypass_csp=True)  # axe is injected as a script tag (tests/e2e/axe.py)
+    page = new_page()
     sign_in(page, "xiaogang")
     page.goto("/disputes/new/")
     fill_the_rest(page, "物业纠纷")

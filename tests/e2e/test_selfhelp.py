@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from accounts.models import Place
 from disputes.models import Dispute, GuideWalk
 
 from .axe import assert_accessible
@@ -102,7 +103,9 @@ def test_a_resident_walks_to_a_prefilled_filing_and_files_it(
     expect(page.locator("#id_category option:checked")).to_have_text("邻里纠纷")
     expect(page.locator("#id_amount_claimed")).to_have_value("1800.00")
     assert_accessible(page)
-    page.select_option("#id_grid", label="宝石社区 · 宝石一网格")
+    Place.objects.create(grid=regions["grid1"], name="宝石山庄")
+    page.get_by_role("combobox", name="纠纷发生在哪里？").press_sequentially("宝石山", delay=50)
+    page.get_by_role("listbox").get_by_role("option", name="宝石山庄 · 北山街道 / 宝石社区").click()
     page.fill("#id_respondent_name", "李四")
     page.fill("#id_respondent_phone", respondent.phone)
     page.get_by_role("button", name="提交申请").click()
