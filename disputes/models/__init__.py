@@ -13,11 +13,12 @@ from .dispute import (
     evidence_path,
 )
 from .records import InfoRequest, Rating, Review
+from .risk import RiskAlert
 from .sla import Holiday, SlaNotice, SlaPolicy
 from .tallies import SettlementTally, Tally
 
 __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
-    "SettlementTally", "Tally",
+    "SettlementTally", "Tally", "RiskAlert",
 ]  # fmt: skip
