@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from core.crypto import blind_index
 from core.models import AuditEntry
 
-from . import privacy, reset, services
+from . import privacy, reset, services, text_size
 from .audit import record_request
 from .lockout import client_ip
 from .models import PrivacyAcceptance, Region, User
@@ -105,6 +105,7 @@ def me_payload(user: User) -> dict:
         "phone": mask_phone(user.phone) if user.phone else "",
         "phone_verified": user.phone_verified,
         "language": user.language,
+        "large_text": user.large_text,
         "roles": [
             {
                 "role": r.role,
@@ -244,9 +245,31 @@ class PasswordResetConfirmView(ThrottledAuthView):
         return Response({"detail": str(reset.DONE)})
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, nothing else ("yes", 1, "on" are refused)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
+class MeSettingsSerializer(serializers.Serializer):
+    large_text = StrictBooleanField(required=False)
+
+
 class MeView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
+        return Response(me_payload(request.user))
+
+    @extend_schema(request=MeSettingsSerializer, responses={200: dict})
+    def patch(self, request):
+        """The user's page settings: {"large_text": true|false} (docs/features/accessibility.md)."""
+        data = MeSettingsSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "large_text" in data.validated_data:
+            text_size.set_large_text(request.user, data.validated_data["large_text"])
         return Response(me_payload(request.user))
 
 

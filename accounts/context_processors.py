@@ -1,5 +1,6 @@
 from accounts.models import StaffRole
 
+from . import text_size
 from .roles import has_role
 
 
@@ -11,3 +12,8 @@ def roles(request):
         "is_mediator": has_role(user, StaffRole.Role.MEDIATOR),
         "is_case_handler": has_role(user, StaffRole.Role.CASE_HANDLER),
     }
+
+
+def large_text(request):
+    """Whether the page renders in large text (a class on <html>, accounts.text_size)."""
+    return {"large_text": text_size.is_large(request)}

@@ -49,12 +49,16 @@ class SessionTimeoutMiddleware:
 class PrivacyNoticeMiddleware:
     """Sends a signed-in user who has not accepted the current privacy notice to it first.
 
-    Exempt: the notice page itself (where they accept), signing out, switching the language,
+    Exempt: the notice page itself (where they accept), signing out, switching the language or
+    the text size,
     static files and the API (API clients read and accept the notice through its endpoints,
     docs/api.md). The check reads the user row already loaded (User.privacy_notice_version).
     """
 
-    EXEMPT_PREFIXES = ("/privacy/", "/api/", "/static/", "/i18n/", "/accounts/logout/", "/accounts/language/")
+    EXEMPT_PREFIXES = (
+        "/privacy/", "/api/", "/static/", "/i18n/", "/accounts/logout/", "/accounts/language/",
+        "/accounts/text-size/",
+    )  # fmt: skip
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -28,6 +28,8 @@ class User(BlindIndexed, AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS
     )
+    # Pages in large text (docs/features/accessibility.md): the "large text" switch in the header.
+    large_text = models.BooleanField(_("large text"), default=False)
     # The version of the privacy notice the user last accepted ("" for none), copied from their
     # latest PrivacyAcceptance so the page check reads the user row alone (accounts.privacy).
     privacy_notice_version = models.CharField(

@@ -6,7 +6,9 @@ for a page or a list cost one query however many disputes they look at.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
+from django.shortcuts import resolve_url
 
 from .models import Region, StaffRole, User
 
@@ -90,3 +92,22 @@ def office_of(user, role: str, region: Region) -> Region | None:
     """The deepest node covering `region` where the user holds `role` (their office for it)."""
     covering = [path for r, path, _ in staff_roles(user) if r == role and region.path.startswith(path)]
     return Region.objects.filter(path=max(covering, key=len)).first() if covering else None
+
+
+# Where each staff role's work is after sign-in (docs/features/desk.md), in this order for
+# a user with several roles: intake comes first (its deadline is the shortest), then the
+# mediator's caseload, then the case handler's list. Residents go to their disputes.
+LANDING = (
+    (StaffRole.Role.GRID_WORKER, "disputes:queue", "?state=filed"),
+    (StaffRole.Role.MEDIATOR, "mediation-pool:caseload", ""),
+    (StaffRole.Role.CASE_HANDLER, "cases:list", ""),
+)
+
+
+def landing_url(user) -> str:
+    """The page a user lands on after signing in, when no safe `next` says otherwise."""
+    held = {role for role, _, _ in staff_roles(user)}
+    for role, page, query in LANDING:
+        if role in held:
+            return resolve_url(page) + query
+    return resolve_url(settings.LOGIN_REDIRECT_URL)

@@ -10,7 +10,7 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.SignInView.as_view(
             template_name="accounts/login.html",
             authentication_form=LoginForm,
             redirect_authenticated_user=True,
@@ -21,4 +21,5 @@ urlpatterns = [
     path("password-reset/confirm/", views.password_reset_confirm, name="password-reset-confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="set-language"),
+    path("text-size/", views.set_text_size, name="text-size"),
 ]

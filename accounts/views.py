@@ -1,13 +1,15 @@
-"""Sign up, phone verification and password reset. Signing in and out are Django's own auth views."""
+"""Sign up, phone verification and password reset. Signing in and out are Django's own auth
+views; signing in lands each role on its work (roles.landing_url)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_POST
 from core.crypto import blind_index
 from core.errors import ServiceError
 
-from . import privacy, reset, services
+from . import privacy, reset, roles, services, text_size
 from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
 from .lockout import client_ip, too_many
 from .models import PrivacyAcceptance, User
@@ -29,6 +31,14 @@ PENDING_USER_KEY = "verify_user"
 # What the password-reset request named, so the confirmation page can fill it in.
 RESET_LOGIN_KEY = "reset_login"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInView(LoginView):
+    """Django's sign-in; a safe `next` still wins (Django checks host and scheme), otherwise
+    each staff role lands on its work and a resident on their disputes."""
+
+    def get_default_redirect_url(self) -> str:
+        return roles.landing_url(self.request.user)
 
 
 def _language() -> str:
@@ -165,4 +175,25 @@ def set_language(request):
     response = i18n.set_language(request)
     if request.user.is_authenticated:
         services.set_language(request.user, request.POST.get("language", ""))
+    return response
+
+
+@require_POST
+def set_text_size(request):
+    """The "large text" switch: a plain form post (back to the page) or, from static/js/access.js,
+    a JSON answer (docs/features/accessibility.md). Anything but "1" or "0" is a 400."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    on = text_size.parse(request.POST.get("large_text"))
+    if on is None:
+        message = _("Choose large or normal text.")
+        if wants_json:
+            body = {"detail": message, "code": "invalid", "errors": {"large_text": [message]}}
+            return JsonResponse(body, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    if request.user.is_authenticated:
+        text_size.set_large_text(request.user, on)
+    response = (
+        JsonResponse({"large_text": on}) if wants_json else HttpResponseRedirect(text_size.safe_next(request))
+    )
+    text_size.remember(response, on)
     return response

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("disputes.casework.api_urls")),
     path("", include("disputes.ratings.api_urls")),
     path("", include("disputes.reports.api_urls")),
+    path("", include("disputes.selfhelp.api_urls")),
     path("", include("mediation.pool.api_urls")),
     path("", include("mediation.chat.api_urls")),
     path("", include("mediation.settlements.api_urls")),

@@ -15,6 +15,7 @@ urlpatterns = [
     # A resident's own data, as a page and as JSON (docs/personal-data-rights.md).
     path("my-data/", include("mediation.owndata.urls")),
     path("disputes/", include("disputes.urls")),
+    path("help/", include("disputes.selfhelp.urls")),
     path("cases/", include("disputes.casework.urls")),
     path("audit/", include("disputes.casework.audit_urls")),
     # Pages at the site's root without a namespace: the cockpit, the reveals, a party's answer to a request

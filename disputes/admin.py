@@ -82,5 +82,6 @@ class EvidenceAdmin(ReadOnlyAdmin):
     search_fields = ["dispute__reference", "sha256"]
 
 
-# The deadline policies and calendar are registered by the SLA package.
+# The deadline policies and calendar are registered by the SLA package, the guides by self-help.
+from .selfhelp import admin as selfhelp_admin  # noqa: E402, F401
 from .sla import admin as sla_admin  # noqa: E402, F401

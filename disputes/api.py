@@ -183,12 +183,17 @@ class EvidenceDownloadView(APIView):
 
 
 class QueueItemSerializer(DisputeListSerializer):
-    """A queue line: the list fields plus the respondent ladder's "home visit due" marker."""
+    """A queue line: the list fields plus the respondent ladder's "home visit due" marker and
+    what else it waits for (`waits_for`, e.g. ["recusal"]: a recusal request to decide)."""
 
     home_visit_due = serializers.SerializerMethodField()
+    waits_for = serializers.SerializerMethodField()
 
     class Meta(DisputeListSerializer.Meta):
-        fields = [*DisputeListSerializer.Meta.fields, "home_visit_due"]
+        fields = [*DisputeListSerializer.Meta.fields, "home_visit_due", "waits_for"]
+
+    def get_waits_for(self, d: Dispute) -> list[str]:
+        return selectors.waits_for(d)
 
     def get_home_visit_due(self, d: Dispute) -> bool:
         """For the grid workers who are to visit; the parties are not told of it here."""

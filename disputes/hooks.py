@@ -26,6 +26,10 @@ ON_EVENT: handler(event, notify) for every timeline event (services.record_event
 the transaction that records it (mediation's ranking counts ratings here). Who is told of
 the event is decided afterwards by disputes.notices.
 
+QUEUE[name](user) -> Q: more disputes that wait for `user`'s action, from another app's
+records (mediation: a recusal request for the grid workers to decide). selectors.queue_for
+adds them to the queue and marks each row with `waits_<name>` (the queue API's `waits_for`).
+
 Payload keys in SECRET_KEYS are never recorded on the timeline.
 """
 
@@ -36,6 +40,7 @@ RESOLVERS: dict[str, Callable] = {}
 PRECHECKS: dict[str, Callable] = {}
 OFFER: dict[str, Callable] = {}
 CHOICES: dict[str, Callable] = {}
+QUEUE: dict[str, Callable] = {}
 SECRET_KEYS = {"code"}
 PHASES = ("database", "files")
 AFTER_TRANSITION: dict[str, list[tuple[int, Callable]]] = defaultdict(list)

@@ -63,6 +63,16 @@ RULES: dict[str, list[tuple[str, str | None]]] = {
 # RULES (mediation registers "sign": the next signer, or everyone once sealed).
 TARGETS: dict[str, Callable[[DisputeEvent], list[tuple[str, str | None]]]] = {}
 
+
+def reject_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """The claimant learns why, and with intake's referral advice where to turn instead
+    (docs/features/intake.md)."""
+    advice = (event.payload or {}).get("referral_advice")
+    return [("claimant", "reject:advice" if advice else None)]
+
+
+TARGETS["reject"] = reject_targets
+
 # Notices with legal weight go out on every channel the recipient can receive, whatever
 # their preferences: the invitation to respond, a settlement to sign, deadlines and breaches.
 LEGAL = {"accept", "propose_settlement", "sign", "sla_breach", "respondent_reminder"}
@@ -109,6 +119,7 @@ def text_values(event: DisputeEvent) -> dict:
         "due": payload.get("due") or due,
         "reason": event.reason,
         "step": payload.get("step", ""),
+        "advice": payload.get("referral_advice", ""),
         "event": event.transition,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import DateTimeField, Q, QuerySet, Value
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -13,6 +13,7 @@ from accounts import roles
 from accounts.models import Region, StaffRole
 from core.crypto import blind_index
 
+from .hooks import QUEUE
 from .models import Dispute
 from .sla.home_visit import home_visit_due_q
 
@@ -71,6 +72,8 @@ def queue_for(user) -> QuerySet[Dispute]:
     ladder asked for (disputes.sla.engine) in their grids. Case handlers:
     escalated disputes at their level they may take, and the cases they hold. Mediators:
     assignments to accept and mediations in progress. Residents: disputes awaiting their answer.
+    Other apps add theirs through hooks.QUEUE (a pending recusal request for the grid workers);
+    each row says which of those it waits for as `waits_<name>`.
     """
     S = Dispute.State
     waiting = Q(pk__in=[])
@@ -85,7 +88,16 @@ def queue_for(user) -> QuerySet[Dispute]:
         waiting |= Q(
             respondent_phone_index=blind_index(user.phone), served_at__isnull=False, state=S.AWAITING_RESPONSE
         )
-    return Dispute.objects.visible_to(user).filter(waiting).select_related(*LIST_RELATED)
+    extra = {name: condition(user) for name, condition in QUEUE.items()}
+    for condition in extra.values():
+        waiting |= condition
+    marks = {f"waits_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in extra.items()}
+    return Dispute.objects.visible_to(user).filter(waiting).annotate(**marks).select_related(*LIST_RELATED)
+
+
+def waits_for(dispute: Dispute) -> list[str]:
+    """The hooks.QUEUE reasons a queue row (from queue_for) waits for, e.g. ["recusal"]."""
+    return [name for name in QUEUE if getattr(dispute, f"waits_{name}", False)]
 
 
 def queue_by_deadline(user) -> QuerySet[Dispute]:

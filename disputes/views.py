@@ -31,6 +31,7 @@ from .provenance import respondent_notice
 from .ratings.forms import RatingForm
 from .ratings.serializers import dispute_rating_fields
 from .reports.scope import may_view as may_view_cockpit
+from .selfhelp import services as selfhelp
 from .sla.forms import HomeVisitForm
 from .sla.home_visit import may_record_home_visit
 
@@ -80,7 +81,10 @@ def file_dispute(request):
     on_behalf = roles.has_role(request.user, StaffRole.Role.GRID_WORKER)
     if not request.user.phone_verified and not on_behalf:
         return render(request, "disputes/file.html", {"needs_verification": True})
-    form = FileDisputeForm(request.POST or None, request.FILES or None, on_behalf=on_behalf)
+    # A self-help walk of this user or browser fills in the form (docs/features/self-help.md).
+    walk = selfhelp.own_walk(request, request.POST.get("walk") or request.GET.get("walk"))
+    initial = selfhelp.prefill(walk, request.GET.get("amount")) if walk and walk.dispute_id is None else {}
+    form = FileDisputeForm(request.POST or None, request.FILES or None, on_behalf=on_behalf, initial=initial)
     if form.is_valid():
         try:
             dispute, created = services.file_dispute(by=request.user, **form.service_kwargs())
@@ -88,12 +92,16 @@ def file_dispute(request):
             form.add_error(form.field_for(exc.field), exc.message)
         else:
             if created:
+                if initial:
+                    selfhelp.link_dispute(walk, dispute)
                 _attach(request, dispute, form.cleaned_data["evidence"])
                 messages.success(request, _("Dispute %(ref)s is filed.") % {"ref": dispute.reference})
             else:
                 messages.info(request, _("You had already filed this dispute; here it is."))
             return redirect(dispute)
-    return render(request, "disputes/file.html", {"form": form, "on_behalf": on_behalf})
+    return render(
+        request, "disputes/file.html", {"form": form, "on_behalf": on_behalf, "walk": initial and walk}
+    )
 
 
 def _attach(request, dispute: Dispute, uploads) -> None:

@@ -314,6 +314,37 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "In {street_en}, the same two parties have a new dispute after an earlier one was settled.",
         ),
     },
+    # --- the desk: rejection advice, recusal (docs/features/intake.md, assignment.md) ---------------
+    # {advice}: a rejection's referral advice (the reject payload's referral_advice).
+    "reject:advice": {
+        ZH: ("{ref} 纠纷未予受理", "纠纷“{subject}”未予受理。理由：{reason} 转介建议：{advice}"),
+        EN: (
+            "{ref}: dispute not accepted",
+            "The dispute “{subject}” was not accepted. Reason: {reason} Where to turn instead: {advice}",
+        ),
+    },
+    "recusal_requested": {
+        ZH: ("{ref} 回避申请待决定", "纠纷“{subject}”的当事人申请调解员回避，理由：{reason}。请审查决定。"),
+        EN: (
+            "{ref}: recusal requested",
+            "A party in “{subject}” asks that the mediator step aside. Reason: {reason}. Please decide.",
+        ),
+    },
+    "recusal_approved": {
+        ZH: ("{ref} 回避申请已批准", "您对纠纷“{subject}”调解员的回避申请已批准，将另行指派调解员。"),
+        EN: (
+            "{ref}: recusal approved",
+            "Your request that the mediator of “{subject}” step aside was approved; another mediator "
+            "will be assigned.",
+        ),
+    },
+    "recusal_refused": {
+        ZH: ("{ref} 回避申请未批准", "您对纠纷“{subject}”调解员的回避申请未获批准，调解继续进行。"),
+        EN: (
+            "{ref}: recusal refused",
+            "Your request that the mediator of “{subject}” step aside was refused; the mediation goes on.",
+        ),
+    },
     # --- anything else ---------------------------------------------------------------------------
     "*": {
         ZH: ("{ref}：{event}", "纠纷“{subject}”有新动态：{event}。"),

@@ -14,11 +14,12 @@ from .dispute import (
 )
 from .records import InfoRequest, Rating, Review
 from .risk import RiskAlert
+from .selfhelp import Guide, GuideVersion, GuideWalk
 from .sla import Holiday, SlaNotice, SlaPolicy
 from .tallies import SettlementTally, Tally
 
 __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
-    "SettlementTally", "Tally", "RiskAlert",
+    "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk", "RiskAlert",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ from accounts.forms import PlainForm
 from accounts.models import Region
 from core.errors import ServiceError
 from disputes.models import Category, Dispute
+from disputes.selfhelp.services import walk_counts
 
 from . import alerts, scope, stats, trends
 
@@ -139,6 +140,7 @@ def cockpit_context(form: CockpitForm, filters: scope.Filters) -> dict:
         "resolution_pct": None if fig.resolution_rate is None else round(fig.resolution_rate * 100, 1),
         "low_pct": None if fig.low_share is None else round(fig.low_share * 100, 1),
         "export_query": urlencode(p(), doseq=True),
+        "selfhelp": walk_counts(filters.start, filters.end, filters.category),
         **risk_context(filters),
     }
 

@@ -143,7 +143,16 @@ def test_me_describes_the_caller_and_their_roles(api, grid_worker, regions):
     r = api(grid_worker).get(ME)
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"id", "username", "full_name", "phone", "phone_verified", "language", "roles"}
+    assert set(body) == {
+        "id",
+        "username",
+        "full_name",
+        "phone",
+        "phone_verified",
+        "language",
+        "large_text",
+        "roles",
+    }
     assert (body["id"], body["full_name"], body["phone_verified"]) == (grid_worker.pk, "赵网格", True)
     assert body["roles"] == [
         {"role": "grid_worker", "region": {"id": regions["grid1"].pk, "name": "宝石一网格", "kind": "grid"}}

@@ -44,6 +44,7 @@ FORMS = [
     ("mediator", "mediation/pool/caseload/", ["on_leave_from", "on_leave_until"]),
     ("claimant", "notifications/preferences/", ["sms", "email"]),
     ("claimant", "accounts/language/", ["language"]),
+    ("claimant", "accounts/text-size/", ["large_text", "next"]),
 ]  # fmt: skip
 
 BOUNDARY = "BatteryBoundary7MA4YWxkTrZu0gW"

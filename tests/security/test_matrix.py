@@ -27,6 +27,21 @@ pytestmark = pytest.mark.django_db
 # Columns: anonymous, claimant, respondent, outsider, grid_worker, other_grid_worker, mediator, other_mediator, handler, other_handler, admin.
 # ok 2xx, login a redirect to sign in, redirect another redirect, else the status code.
 EXPECT: dict[str, str] = {
+    # Self-help (docs/features/self-help.md): open to all; a walk only to the browser or user that made it.
+    "GET api/v1/guides/": "ok ok ok ok ok ok ok ok ok ok ok",
+    "POST api/v1/guides/": "405 405 405 405 405 405 405 405 405 405 405",
+    "GET api/v1/guides/<slug:slug>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "POST api/v1/guides/<slug:slug>/": "405 405 405 405 405 405 405 405 405 405 405",
+    "GET help/": "ok ok ok ok ok ok ok ok ok ok ok",
+    "POST help/": "405 405 405 405 405 405 405 405 405 405 405",
+    "GET help/walk/<int:pk>/step/<int:step>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "POST help/walk/<int:pk>/step/<int:step>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "GET help/walk/<int:pk>/outcome/": "404 404 404 404 404 404 404 404 404 404 404",
+    "POST help/walk/<int:pk>/outcome/": "405 405 405 405 405 405 405 405 405 405 405",
+    "GET help/walk/<int:pk>/letters/<slug:key>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "POST help/walk/<int:pk>/letters/<slug:key>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "GET help/<slug:slug>/": "404 404 404 404 404 404 404 404 404 404 404",
+    "POST help/<slug:slug>/": "404 404 404 404 404 404 404 404 404 404 404",
     "GET ": "ok ok ok ok ok ok ok ok ok ok ok",
     "POST ": "405 405 405 405 405 405 405 405 405 405 405",
     "GET i18n/setlang/": "redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect",
@@ -53,6 +68,7 @@ EXPECT: dict[str, str] = {
     "POST api/v1/auth/logout/": "401 ok ok ok ok ok ok ok ok ok ok",
     "GET api/v1/auth/me/": "401 ok ok ok ok ok ok ok ok ok ok",
     "POST api/v1/auth/me/": "401 405 405 405 405 405 405 405 405 405 405",
+    "PATCH api/v1/auth/me/": "401 ok ok ok ok ok ok ok ok ok ok",
     "GET api/v1/auth/me/delete/": "401 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/auth/me/delete/": "401 400 400 400 403 403 403 403 403 403 403",
     "GET api/v1/privacy-notice/": "ok ok ok ok ok ok ok ok ok ok ok",
@@ -190,6 +206,8 @@ EXPECT: dict[str, str] = {
     "POST accounts/logout/": "redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect",
     "GET accounts/language/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST accounts/language/": "redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect",
+    "GET accounts/text-size/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST accounts/text-size/": "400 400 400 400 400 400 400 400 400 400 400",
     "GET disputes/": "login ok ok ok ok ok ok ok ok ok ok",
     "POST disputes/": "login ok ok ok ok ok ok ok ok ok ok",
     "GET disputes/new/": "login ok ok ok ok ok ok ok ok ok ok",

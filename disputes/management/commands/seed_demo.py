@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
@@ -207,6 +208,7 @@ class Command(BaseCommand):
     help = "Load demo regions, staff, residents and disputes in every state (safe to run again)."
 
     def handle(self, *args, **options) -> None:
+        call_command("load_guides", verbosity=options["verbosity"])  # docs/features/self-help.md
         # Automatic assignment stays off while seeding: the demo keeps disputes waiting for a
         # grid worker to choose a mediator, instead of a worker assigning them later. The
         # seed's notices (about 700 SMS and email rows) are sent by this command after its

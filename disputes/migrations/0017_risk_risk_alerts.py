@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0009_place'),
-        ('disputes', '0015_dispute_place'),
+        ('disputes', '0016_selfhelp_guides_walks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""Guided self-help before filing (docs/features/self-help.md)."""
