@@ -24,7 +24,7 @@ def risks(regions, claimant, street_handler):
 
 
 def test_the_cockpit_with_alerts_and_charts_is_accessible(new_page, risks, street_handler):
-    page = new_page(bypass_csp=True)  # axe-core is injected as a script
+    page = new_page()
     sign_in(page, "street_handler")
     page.goto("/cockpit/")
     expect(page.locator("#risk-alerts .risk-alert")).to_have_count(2)
@@ -39,7 +39,7 @@ def test_the_cockpit_with_alerts_and_charts_is_accessible(new_page, risks, stree
 
 
 def test_the_charts_in_english(new_page, risks, street_handler):
-    page = new_page(bypass_csp=True)  # axe-core is injected as a script
+    page = new_page()
     sign_in(page, "street_handler")
     street_handler.language = "en"
     street_handler.save(update_fields=["language"])
