@@ -236,3 +236,18 @@ def test_constant_query_counts(client, world, cast3, regions, claimant):
         a.disputes.add(*disputes)
     many = (queries(client, "/api/v1/risk-alerts/"), queries(client, "/cockpit/"))
     assert many == few
+
+
+def test_the_command_takes_a_day_and_refuses_a_bad_one(world):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    # A day long after: nothing recent enough for any rule.
+    call_command("evaluate_risk", "--date", "2099-01-01", stdout=out)
+    assert out.getvalue().startswith("0 new") and not RiskAlert.objects.exists()
+    with pytest.raises(CommandError):
+        call_command("evaluate_risk", "--date", "yesterday")
+    call_command("evaluate_risk", stdout=out)
+    assert RiskAlert.objects.count() == 3
