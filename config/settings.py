@@ -404,6 +404,8 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 600},
     },
     "audit-verify": {"task": "mediation.tasks.verify_audit_log", "schedule": crontab(hour=3, minute=17)},
+    # The cockpit's risk rules, once a day after the week's and the day's filings are in.
+    "risk-alerts": {"task": "disputes.tasks.evaluate_risk", "schedule": crontab(hour=6, minute=7)},
 }
 
 # --- Retention of personal data (docs/personal-data-retention.md) ----------------------

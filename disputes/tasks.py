@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .casework import info_requests
+from .reports import alerts
 from .sla import engine
 
 # A run stops taking new batches after this long, before the next minute's run is due.
@@ -32,3 +33,9 @@ def sweep_deadlines() -> int:
 def sweep_information_requests() -> int:
     """Beat, every 15 minutes: reminders and overdue notices of requests for information."""
     return info_requests.sweep_information_requests()
+
+
+@shared_task(ignore_result=True)
+def evaluate_risk() -> int:
+    """Beat, daily: the cockpit's risk rules; raises each new alert once (disputes.reports.alerts)."""
+    return len(alerts.evaluate())

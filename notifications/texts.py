@@ -291,6 +291,37 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The audit log's hash chain is broken at entry {index}: {reason}. Please investigate now.",
         ),
     },
+    # --- risk alerts of the cockpit (docs/features/cockpit.md "Risk alerts") ---------------------------
+    "risk_rise": {
+        ZH: (
+            "风险预警：{grid_zh}纠纷增多",
+            "{street_zh}{grid_zh}上周“{category_zh}”类纠纷 {count} 件，明显高于此前每周约 {baseline} 件，请关注。",
+        ),
+        EN: (
+            "Risk alert: more disputes in {grid_en}",
+            "{grid_en} ({street_en}) had {count} “{category_en}” disputes last week, well above its usual {baseline} a week.",
+        ),
+    },
+    "risk_repeat_respondent": {
+        ZH: (
+            "风险预警：同一被申请人多次被诉",
+            "{street_zh}90 天内有 {count} 件纠纷的被申请人是同一人，请关注。",
+        ),
+        EN: (
+            "Risk alert: repeat respondent",
+            "In {street_en}, the same respondent is named in {count} disputes within 90 days.",
+        ),
+    },
+    "risk_after_settlement": {
+        ZH: (
+            "风险预警：调解后再起纠纷",
+            "{street_zh}有双方当事人在此前纠纷已达成调解后又发生新的纠纷，请关注。",
+        ),
+        EN: (
+            "Risk alert: new dispute after a settlement",
+            "In {street_en}, the same two parties have a new dispute after an earlier one was settled.",
+        ),
+    },
     # --- the desk: rejection advice, recusal (docs/features/intake.md, assignment.md) ---------------
     # {advice}: a rejection's referral advice (the reject payload's referral_advice).
     "reject:advice": {

@@ -13,6 +13,7 @@ from .dispute import (
     evidence_path,
 )
 from .records import InfoRequest, Rating, Review
+from .risk import RiskAlert
 from .selfhelp import Guide, GuideVersion, GuideWalk
 from .sla import Holiday, SlaNotice, SlaPolicy
 from .tallies import SettlementTally, Tally
@@ -20,5 +21,5 @@ from .tallies import SettlementTally, Tally
 __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
-    "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk",
+    "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk", "RiskAlert",
 ]  # fmt: skip

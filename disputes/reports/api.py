@@ -22,7 +22,7 @@ from disputes import reveals, selectors
 from disputes.filters import DisputeFilter
 from disputes.permissions import ExportFormat, MayViewCockpit
 
-from . import exports, research, stats
+from . import alerts, exports, research, stats
 from .cockpit import scope_filters
 
 
@@ -144,3 +144,25 @@ class ResearchExportView(ExportView):
         )
         name = f"research-{timezone.localdate():%Y%m%d}"
         return exports.response(kind, research.header(level), research.rows(qs, level), name)
+
+
+class RiskAlertParams(serializers.Serializer):
+    region = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class RiskAlertsView(APIView):
+    """GET /api/v1/risk-alerts/?region=: the open risk alerts that involve a dispute of the
+    caller's area (or of one region inside it), newest first, at most 100; each lists only its
+    disputes in that area (docs/features/cockpit.md "Risk alerts")."""
+
+    permission_classes = [IsAuthenticated, MayViewCockpit]
+
+    @extend_schema(parameters=[OpenApiParameter("region", int)], responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        params = RiskAlertParams(
+            data={k: request.query_params[k] for k in ("region",) if k in request.query_params}
+        )
+        params.is_valid(raise_exception=True)
+        filters = scope_filters(request.user, params.validated_data.get("region"), None, None, None)
+        found = alerts.open_in_scope(filters, limit=alerts.API_LIMIT)
+        return Response({"count": len(found), "results": [alerts.as_json(a) for a in found]})

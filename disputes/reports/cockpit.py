@@ -20,7 +20,7 @@ from core.errors import ServiceError
 from disputes.models import Category, Dispute
 from disputes.selfhelp.services import walk_counts
 
-from . import scope, stats
+from . import alerts, scope, stats, trends
 
 
 def scope_filters(user, region_id, start, end, category) -> scope.Filters:
@@ -141,4 +141,18 @@ def cockpit_context(form: CockpitForm, filters: scope.Filters) -> dict:
         "low_pct": None if fig.low_share is None else round(fig.low_share * 100, 1),
         "export_query": urlencode(p(), doseq=True),
         "selfhelp": walk_counts(filters.start, filters.end, filters.category),
+        **risk_context(filters),
+    }
+
+
+def risk_context(filters: scope.Filters) -> dict:
+    """The open risk alerts in scope and the trend charts (docs/features/cockpit.md)."""
+
+    def days(a, b) -> str:
+        return _link(filters.params(**{"from": a.isoformat(), "to": b.isoformat()}))
+
+    return {
+        "risk_alerts": alerts.open_in_scope(filters),
+        "week_chart": trends.chart(trends.trend(filters, "week"), _("Filings per week"), days),
+        "month_chart": trends.chart(trends.trend(filters, "month"), _("Filings per month"), days),
     }

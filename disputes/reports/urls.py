@@ -6,4 +6,6 @@ from . import views
 
 urlpatterns = [
     path("cockpit/", views.cockpit, name="cockpit"),
+    path("cockpit/alerts/<int:pk>/", views.risk_alert, name="risk-alert"),
+    path("cockpit/alerts/<int:pk>/acknowledge/", views.acknowledge_alert, name="risk-alert-acknowledge"),
 ]

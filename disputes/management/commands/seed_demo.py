@@ -27,6 +27,7 @@ from disputes.management import demo_data as data
 from disputes.management import demo_places
 from disputes.models import Category, Dispute, Level
 from disputes.payloads import PAYLOADS
+from disputes.reports import alerts
 from notifications.services import delivered_inline
 
 
@@ -198,6 +199,12 @@ def demo_signing(dispute: Dispute, user: User) -> dict:
     return {"agree": True, "code": code}
 
 
+def seed_risk_alerts() -> None:
+    """Run the cockpit's risk rules once, so the demo cockpit shows its alerts (the demo's
+    residents are respondents in several disputes of a street: docs/features/cockpit.md)."""
+    alerts.evaluate()
+
+
 class Command(BaseCommand):
     help = "Load demo regions, staff, residents and disputes in every state (safe to run again)."
 
@@ -216,6 +223,7 @@ class Command(BaseCommand):
                 seeded = False
             else:
                 self.seed_disputes(world)
+                seed_risk_alerts()
                 seeded = True
         if options["verbosity"] < 1:
             return
