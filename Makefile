@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils qpdf libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places bench-voice debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ bench-settlement: install ## settlement render + four signatures, and verificati
 
 bench-signatures: install ## signer-held keys (interrupted signing) against event keys: four signatures, verification, ratio
 	$(PY) bench/signatures.py
+
+bench-voice: install ## chat sync with voice-note attachments, a voice note stored (PostgreSQL)
+	$(PY) bench/voice.py
 
 bench-places: install ## place search p95 on 10,000 grids and 500,000 addresses (PostgreSQL)
 	DATABASE_URL=$${PLACES_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_places_bench} $(PY) bench/places.py

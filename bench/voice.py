@@ -10,7 +10,7 @@ afresh each run):
 - storing text messages through `store.post_batch` (batches of 50);
 - storing voice notes of 100 KB through `voice.post_voice` (type check, file write, store).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_voice_bench python bench/voice.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tiaojie_voice_bench python bench/voice.py
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/h_voice_bench"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tiaojie_voice_bench"
 MESSAGES, VOICE_EVERY, ROUNDS = 5_000, 100, 30
 OLD_SYNC = (
     "SELECT m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id"
