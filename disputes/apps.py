@@ -7,7 +7,9 @@ class DisputesConfig(AppConfig):
     def ready(self) -> None:
         # Case handling (conclude, referrals) and the SLA engine register their handlers.
         from .casework import hooks as casework_hooks
+        from . import related
         from .sla import engine
 
         casework_hooks.register()
         engine.register()
+        related.register()  # duplicates through reject, the `related` timeline label

@@ -110,6 +110,8 @@ def text_values(event: DisputeEvent) -> dict:
         "reason": event.reason,
         "step": payload.get("step", ""),
         "event": event.transition,
+        "advice": payload.get("referral_advice", ""),
+        "original": (payload.get("duplicate_of") or {}).get("reference", ""),
     }
 
 

@@ -20,7 +20,7 @@ from accounts import roles
 from accounts.models import StaffRole, User
 from core.errors import ServiceError
 
-from . import language, reveals, selectors, services
+from . import language, related_views, reveals, selectors, services
 from .contacts import may_reveal
 from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
@@ -125,6 +125,7 @@ def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> d
         "home_visit_form": HomeVisitForm() if may_record_home_visit(dispute, request.user) else None,
         "respondent_notice": respondent_notice(dispute, request.user),
         "language_choices": User.Language.choices if language.may_change_now(dispute, request.user) else None,
+        "related_panel": related_views.panel(request, dispute),
     }
 
 

@@ -12,6 +12,7 @@ from .dispute import (
     Party,
     evidence_path,
 )
+from .links import DisputeLink
 from .records import InfoRequest, Rating, Review
 from .sla import Holiday, SlaNotice, SlaPolicy
 from .tallies import SettlementTally, Tally
@@ -19,5 +20,5 @@ from .tallies import SettlementTally, Tally
 __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
-    "SettlementTally", "Tally",
+    "SettlementTally", "Tally", "DisputeLink",
 ]  # fmt: skip
