@@ -6,8 +6,8 @@ class DisputesConfig(AppConfig):
 
     def ready(self) -> None:
         # Case handling (conclude, referrals) and the SLA engine register their handlers.
-        from .casework import hooks as casework_hooks
         from . import related
+        from .casework import hooks as casework_hooks
         from .sla import engine
 
         casework_hooks.register()

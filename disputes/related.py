@@ -5,11 +5,12 @@ blind index, docs/personal-data-encryption.md), the place, or a similar text, ea
 matched. Writes: `link` joins two disputes as related; a duplicate is the `reject` transition
 with `duplicate_of` (its resolver and after-handler live here, registered from DisputesConfig).
 
-Text similarity: PostgreSQL's pg_trgm over TEXT_SQL (a GIN trigram index, migration
-0016_related_links) when the database's trigrams see Chinese characters (its LC_CTYPE must
-class them as letters: C.UTF-8, zh_CN.UTF-8, en_US.UTF-8 do; plain C does not); otherwise, and
-on SQLite, character bigrams compared in Python over the newest FALLBACK_CANDIDATES disputes of
-the same street.
+Text similarity is looked for in the dispute's own grid (a re-filing elsewhere shares a phone
+or the place): PostgreSQL's pg_trgm over TEXT_SQL, served by one GIN index on (grid, text)
+(btree_gin; migration 0016_related_links, INDEX_SQL) when the database's trigrams see Chinese
+characters (its LC_CTYPE must class them as letters: C.UTF-8, zh_CN.UTF-8 and en_US.UTF-8 do,
+plain C does not); otherwise, and on SQLite, character bigrams compared in Python over the
+grid's newest FALLBACK_CANDIDATES disputes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ from .services import record_event
 # What is compared: the title and the start of the description (the index holds the same text).
 TEXT_CHARS = 200
 TEXT_SQL = f'("disputes_dispute"."title" || \' \' || left("disputes_dispute"."description", {TEXT_CHARS}))'
+# The index the text search needs (the migration creates it; bench/related.py rebuilds it).
+INDEX_SQL = (
+    "CREATE INDEX IF NOT EXISTS dispute_text_trgm ON disputes_dispute USING gin "
+    f"(grid_id, (title || ' ' || left(description, {TEXT_CHARS})) gin_trgm_ops)"
+)
 TEXT_THRESHOLD = 0.3  # pg_trgm's default similarity_threshold, which its % operator applies
 BIGRAM_THRESHOLD = 0.25  # Jaccard of character bigrams, the fallback's measure
 PER_REASON = 20  # newest matches kept per kind of reason (a busy estate has thousands)
@@ -145,6 +151,7 @@ def trigrams_usable() -> bool:
 def _similar_texts(dispute: Dispute, scope) -> dict[int, float]:
     """{dispute id: score} of the most similar texts, at most PER_REASON."""
     text = text_of(dispute.title, dispute.description)
+    scope = scope.filter(grid_id=dispute.grid_id)
     if trigrams_usable():
         rows = (
             scope.filter(RawSQL(f"{TEXT_SQL} %% %s", [text], output_field=BooleanField()))
@@ -153,11 +160,8 @@ def _similar_texts(dispute: Dispute, scope) -> dict[int, float]:
             .values_list("pk", "score")[:PER_REASON]
         )
         return {pk: round(score, 2) for pk, score in rows}
-    street = dispute.grid.path.split("/")[1:3]
-    grids = roles.grids_in(["/" + "/".join(street) + "/"])
     candidates = (
-        scope.filter(grid_id__in=grids)
-        .annotate(start=Substr("description", 1, TEXT_CHARS))
+        scope.annotate(start=Substr("description", 1, TEXT_CHARS))
         .order_by("-pk")
         .values_list("pk", "title", "start")[:FALLBACK_CANDIDATES]
     )

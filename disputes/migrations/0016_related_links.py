@@ -1,5 +1,6 @@
-"""Links between disputes; on PostgreSQL, pg_trgm and a trigram index over each dispute's text
-(disputes.related: TEXT_SQL is the indexed expression, docs/features/intake.md).
+"""Links between disputes; on PostgreSQL, pg_trgm and btree_gin, and one GIN index over each
+dispute's grid and text, so "similar texts in this grid" is one index scan (disputes.related:
+TEXT_SQL is the indexed expression, INDEX_SQL this index; docs/features/intake.md).
 
 SQLite has no pg_trgm: there disputes.related compares texts in Python, so nothing is created.
 """
@@ -19,8 +20,10 @@ def add_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
     schema_editor.execute(
-        f"CREATE INDEX IF NOT EXISTS dispute_text_trgm ON disputes_dispute USING gin ({TEXT_SQL} gin_trgm_ops)"
+        "CREATE INDEX IF NOT EXISTS dispute_text_trgm ON disputes_dispute "
+        f"USING gin (grid_id, {TEXT_SQL} gin_trgm_ops)"
     )
 
 

@@ -41,7 +41,9 @@ def test_the_grid_worker_sees_the_related_disputes_with_reasons_and_links_one(pa
     assert "纠纷已关联" in body
     assert f"与 {earlier.reference} 相关" in body  # the timeline line
     assert DisputeEvent.objects.filter(dispute=earlier, transition="related").exists()
-    assert f"与 {new.reference} 相关" in signed_in(grid_worker).get(f"/disputes/{earlier.pk}/").content.decode()
+    assert (
+        f"与 {new.reference} 相关" in signed_in(grid_worker).get(f"/disputes/{earlier.pk}/").content.decode()
+    )
 
 
 def test_mark_as_duplicate_from_the_page(pair, grid_worker, claimant):
@@ -84,7 +86,10 @@ def test_bad_page_links_are_refused(pair, grid_worker, other_grid_worker, outsid
         assert r.status_code == 200
         assert "纠纷已关联" not in r.content.decode()
     assert gw.post(f"/disputes/{new.pk}/links/", {"dispute": 999999}).status_code == 404
-    assert signed_in(other_grid_worker).post(f"/disputes/{new.pk}/links/", {"dispute": earlier.pk}).status_code == 404
+    assert (
+        signed_in(other_grid_worker).post(f"/disputes/{new.pk}/links/", {"dispute": earlier.pk}).status_code
+        == 404
+    )
     assert signed_in(outsider).post(f"/disputes/{new.pk}/links/", {"dispute": earlier.pk}).status_code == 404
     assert gw.get(f"/disputes/{new.pk}/links/").status_code == 405
     assert not DisputeLink.objects.exists()
