@@ -113,7 +113,6 @@ def load(total: int) -> None:
             "CREATE OR REPLACE FUNCTION pg_temp.brand(s bigint, salt text) RETURNS double precision "
             "LANGUAGE sql IMMUTABLE AS $$ SELECT (hashtext(s::text || salt)::bigint + 2147483648) / 4294967296.0 $$"
         )
-        cursor.execute("DROP INDEX IF EXISTS dispute_text_trgm")
         cursor.execute(f"ALTER TABLE {table} " + ", ".join(f"DISABLE TRIGGER {t}" for t in TRIGGERS))
         t = time.perf_counter()
         try:
@@ -126,11 +125,6 @@ def load(total: int) -> None:
         finally:
             cursor.execute(f"ALTER TABLE {table} " + ", ".join(f"ENABLE TRIGGER {t}" for t in TRIGGERS))
         print(f"{total:,} disputes (INSERT ... SELECT) in {time.perf_counter() - t:.1f} s.", flush=True)
-        t = time.perf_counter()
-        from disputes.related import INDEX_SQL
-
-        cursor.execute(INDEX_SQL)
-        print(f"The trigram index in {time.perf_counter() - t:.1f} s.", flush=True)
         cursor.execute(f"VACUUM ANALYZE {table}")
     print(f"Loaded in {time.perf_counter() - started:.1f} s.", flush=True)
 
@@ -355,19 +349,16 @@ def figures(timings: list[float]) -> tuple[float, float, float]:
 
 
 def explain() -> None:
-    from django.db import connection
-
+    """The plan of the text search (the list's costliest query) for one dispute, as the district handler."""
+    from accounts.models import User
     from disputes import related
     from disputes.models import Dispute
 
+    user = User.objects.get(username="rb_district")
     dispute = Dispute.objects.get(pk=sample("rb_district", 1)[0][0])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"EXPLAIN (ANALYZE, BUFFERS) SELECT id, similarity({related.TEXT_SQL}, %s) AS score "
-            f"FROM disputes_dispute WHERE {related.TEXT_SQL} %% %s ORDER BY score DESC LIMIT 20",
-            [related.text_of(dispute.title, dispute.description)] * 2,
-        )
-        print("\n".join(row[0] for row in cursor.fetchall()))
+    candidates = related._scope(dispute, user).filter(grid_id=dispute.grid_id).order_by("-pk")
+    text = related.text_of(dispute.title, dispute.description)
+    print(related.trigram_query(candidates, text).explain(analyze=True, buffers=True))
 
 
 def main() -> None:
