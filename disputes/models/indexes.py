@@ -2,12 +2,11 @@
 
 from django.db import models
 
-# Related disputes (disputes.related): the newest disputes naming a phone on one side, with the
-# grid and state in the index so the viewer's scope is checked without reading the rows (a
-# property company or a landlord is the respondent of thousands).
-PHONE_INDEXES = [
-    models.Index(
-        fields=[f"{side}_phone_index", "-id"], include=["grid", "state"], name=f"dispute_{side}_recent"
-    )
-    for side in ("claimant", "respondent")
+# Related disputes (disputes.related): the newest disputes naming a phone on one side, or at a
+# place, with the grid and state in the index so the viewer's scope is checked without reading
+# the rows (a property company is the respondent of thousands, a big estate the place of as many).
+RELATED = (("claimant_phone_index", "claimant"), ("respondent_phone_index", "respondent"), ("place", "place"))
+RELATED_INDEXES = [
+    models.Index(fields=[field, "-id"], include=["grid", "state"], name=f"dispute_{name}_recent")
+    for field, name in RELATED
 ]
