@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import FloatField, Q
+from django.db.models import F, FloatField, Lookup, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
@@ -97,10 +97,33 @@ def check_see(dispute: Dispute, user) -> None:
 
 
 # --- reads ----------------------------------------------------------------------------------
+class AnyOf(Lookup):
+    """`column = ANY(%s)`: a list as one array parameter (PostgreSQL). A district's thousand grid
+    ids as a thousand parameters cost psycopg ~4 ms of conversion in every query."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::bigint[])", [*lhs_params, *rhs_params]
+
+
 def _scope(dispute: Dispute, user):
     """The other disputes the user may see: earlier ones, and later ones still open."""
     qs = Dispute.objects.exclude(pk=dispute.pk).filter(Q(pk__lt=dispute.pk) | ~Q(state__in=Dispute.TERMINAL))
-    return qs if user.is_superuser else qs.filter(grid_id__in=roles.staff_grids(user))
+    if user.is_superuser:
+        return qs
+    grids = roles.staff_grids(user)
+    return (
+        qs.filter(AnyOf(F("grid_id"), grids))
+        if connection.vendor == "postgresql"
+        else qs.filter(grid_id__in=grids)
+    )
 
 
 def _phones(dispute: Dispute) -> list[str]:
