@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils qpdf libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places bench-voice debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-related bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places bench-voice debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ bench: install ## list and queue latency on 100,000 disputes in PostgreSQL (BENC
 
 bench-stats: install ## cockpit figures (stats API and page) on 1,000,000 disputes (PostgreSQL)
 	DATABASE_URL=$${STATS_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_stats_bench} $(PY) bench/stats.py
+
+bench-related: install ## related-disputes list (service and API) on 1,000,000 disputes (PostgreSQL)
+	DATABASE_URL=$${RELATED_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/tiaojie_related_bench} $(PY) bench/related.py
 
 bench-assignment: install ## mediator ranking with 5,000 mediators and 200,000 disputes (PostgreSQL)
 	$(PY) bench/assignment.py --layout city

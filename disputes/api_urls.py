@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, related_api
 
 urlpatterns = [
     path("categories/", api.CategoryListView.as_view(), name="categories"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("disputes/<int:pk>/language/", api.LanguageView.as_view(), name="dispute-language"),
     path("disputes/<int:pk>/grid/", api.SetGridView.as_view(), name="dispute-grid"),
     path("disputes/<int:pk>/events/", api.EventListView.as_view(), name="events"),
+    path("disputes/<int:pk>/related/", related_api.RelatedView.as_view(), name="related"),
+    path("disputes/<int:pk>/links/", related_api.LinkView.as_view(), name="links"),
     path("disputes/<int:pk>/evidence/", api.EvidenceView.as_view(), name="evidence"),
     path(
         "disputes/<int:pk>/evidence/<int:evidence_id>/download/",

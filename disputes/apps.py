@@ -6,10 +6,11 @@ class DisputesConfig(AppConfig):
 
     def ready(self) -> None:
         # Case handling (conclude, referrals) and the SLA engine register their handlers.
-        from . import placing
+        from . import placing, related
         from .casework import hooks as casework_hooks
         from .sla import engine
 
         casework_hooks.register()
         engine.register()
         placing.register()
+        related.register()  # duplicates through reject, the `related` timeline label

@@ -66,9 +66,12 @@ TARGETS: dict[str, Callable[[DisputeEvent], list[tuple[str, str | None]]]] = {}
 
 
 def reject_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
-    """The claimant learns why, and with intake's referral advice where to turn instead
-    (docs/features/intake.md)."""
-    advice = (event.payload or {}).get("referral_advice")
+    """The claimant learns why, with intake's referral advice where to turn instead, and for a
+    duplicate which dispute it repeats (docs/features/intake.md)."""
+    payload = event.payload or {}
+    advice = bool(payload.get("referral_advice"))
+    if payload.get("duplicate_of"):
+        return [("claimant", "reject:duplicate_advice" if advice else "reject:duplicate")]
     return [("claimant", "reject:advice" if advice else None)]
 
 
@@ -122,6 +125,7 @@ def text_values(event: DisputeEvent) -> dict:
         "step": payload.get("step", ""),
         "advice": payload.get("referral_advice", ""),
         "event": event.transition,
+        "original": (payload.get("duplicate_of") or {}).get("reference", ""),
     }
 
 

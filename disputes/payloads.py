@@ -31,6 +31,14 @@ class Reject(Reason):
     referral_advice = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, label=_("Referral advice")
     )
+    # A duplicate: the id of the original dispute (disputes.related.resolve_reject).
+    duplicate_of = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        label=_("Duplicate of"),
+        style={"input_type": "hidden"},
+    )
 
 
 class MediatorChoice(serializers.Field):

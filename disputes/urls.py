@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import related_views, views
 from .ratings import urls as ratings_urls
 from .sla import urls as sla_urls
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/evidence/", views.upload_evidence, name="evidence"),
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
+    path("<int:pk>/links/", related_views.link, name="link"),
     path("", include(sla_urls)),
     path("", include(ratings_urls)),
 ]

@@ -21,7 +21,7 @@ from accounts.models import StaffRole, User
 from core.errors import ServiceError
 from core.headers import allow_microphone
 
-from . import language, placing, reveals, selectors, services
+from . import language, placing, related_views, reveals, selectors, services
 from .contacts import may_reveal
 from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
@@ -138,6 +138,7 @@ def detail_context(request, dispute: Dispute, revealed: dict | None = None) -> d
         "grid_choices": placing.grid_choices(dispute)
         if placing.may_set_grid_now(dispute, request.user)
         else None,
+        "related_panel": related_views.panel(request, dispute),
     }
 
 

@@ -3,7 +3,8 @@
 Every entry is an in-app/email title and a one- or two-sentence body; the SMS is the title
 and body with the link, the email adds a greeting and the link (templates/notifications/).
 Placeholders: {ref} (dispute reference), {subject} (dispute title), {due} (the dispute's
-deadline), {reason}, {step}, {event}. A text never quotes chat messages.
+deadline), {reason}, {step}, {event}, {advice} (referral advice), {original} (the reference of
+the dispute a duplicate repeats). A text never quotes chat messages.
 """
 
 from __future__ import annotations
@@ -49,6 +50,30 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "reject": {
         ZH: ("{ref} 纠纷未予受理", "纠纷“{subject}”未予受理。理由：{reason}"),
         EN: ("{ref}: dispute not accepted", "The dispute “{subject}” was not accepted. Reason: {reason}"),
+    },
+    # A duplicate filing (docs/features/intake.md): the claimant is sent to the original.
+    "reject:duplicate": {
+        ZH: (
+            "{ref} 重复申请未予受理",
+            "纠纷“{subject}”与纠纷 {original} 重复，不再另行受理，请在 {original} 中继续办理。理由：{reason}",
+        ),
+        EN: (
+            "{ref}: duplicate not accepted",
+            "The dispute “{subject}” repeats the dispute {original} and was not accepted; please follow "
+            "{original} instead. Reason: {reason}",
+        ),
+    },
+    "reject:duplicate_advice": {
+        ZH: (
+            "{ref} 重复申请未予受理",
+            "纠纷“{subject}”与纠纷 {original} 重复，不再另行受理，请在 {original} 中继续办理。理由：{reason}"
+            " 建议：{advice}",
+        ),
+        EN: (
+            "{ref}: duplicate not accepted",
+            "The dispute “{subject}” repeats the dispute {original} and was not accepted; please follow "
+            "{original} instead. Reason: {reason} Advice: {advice}",
+        ),
     },
     "respondent_accept": {
         ZH: ("{ref} 被申请人同意调解", "被申请人同意调解，正在为纠纷“{subject}”指派调解员。"),

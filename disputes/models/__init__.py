@@ -12,6 +12,7 @@ from .dispute import (
     Party,
     evidence_path,
 )
+from .links import DisputeLink
 from .records import InfoRequest, Rating, Review
 from .risk import RiskAlert
 from .selfhelp import Guide, GuideVersion, GuideWalk
@@ -21,5 +22,5 @@ from .tallies import SettlementTally, Tally
 __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
-    "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk", "RiskAlert",
+    "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk", "RiskAlert", "DisputeLink",
 ]  # fmt: skip

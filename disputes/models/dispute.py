@@ -15,6 +15,7 @@ from core.crypto import blind_index
 from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 from .category import Category
+from .indexes import RELATED_INDEXES
 
 UNPLACED_OK = {"kind__in": ["grid", "street"]}
 
@@ -198,6 +199,7 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
             # Case handler queues and the overdue sweep: state, soonest due.
             models.Index(fields=["state", "due_at"], name="dispute_state_due"),
             models.Index(fields=["mediator", "state"], name="dispute_mediator_state"),
+            *RELATED_INDEXES,  # related disputes (disputes.related)
             # The SLA sweeper (disputes.sla.engine.sweep): "sla_next_at <= now, soonest first".
             models.Index(
                 fields=["sla_next_at"], condition=Q(sla_next_at__isnull=False), name="dispute_sla_next"

@@ -104,6 +104,13 @@ EXPECT: dict[str, str] = {
     "POST api/v1/disputes/<int:pk>/transitions/<str:name>/": "401 400 400 404 403 404 400 404 403 404 403",
     "GET api/v1/disputes/<int:pk>/events/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
     "POST api/v1/disputes/<int:pk>/events/": "401 405 405 405 405 405 405 405 405 405 405",
+    # Related disputes (docs/features/intake.md): staff in charge read, the grid worker links.
+    "GET api/v1/disputes/<int:pk>/related/": "401 403 403 404 ok 404 403 404 ok 404 ok",
+    "POST api/v1/disputes/<int:pk>/related/": "401 405 405 405 405 405 405 405 405 405 405",
+    "GET api/v1/disputes/<int:pk>/links/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/disputes/<int:pk>/links/": "401 403 403 404 400 404 403 404 403 404 403",
+    "GET disputes/<int:pk>/links/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/links/": "login 403 403 404 redirect 404 403 404 403 404 403",
     "GET api/v1/disputes/<int:pk>/evidence/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
     "POST api/v1/disputes/<int:pk>/evidence/": "401 400 400 404 400 404 400 404 400 404 400",
     "GET api/v1/disputes/<int:pk>/evidence/<int:evidence_id>/download/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
