@@ -11,7 +11,7 @@ PostgreSQL scored by pg_trgm's similarity() in the query, when the database's tr
 Chinese characters (its LC_CTYPE must class them as letters: C.UTF-8, zh_CN.UTF-8 and
 en_US.UTF-8 do, plain C does not); otherwise, and on SQLite, by character bigrams compared in
 Python. A bounded set keeps the cost flat: a GIN trigram index over a million Chinese texts
-that share their stock phrases returned ~94,000 candidates per search (docs/fragments/related.md).
+that share their stock phrases returned ~94,000 candidates per search (docs/decisions.md).
 """
 
 from __future__ import annotations
