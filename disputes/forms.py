@@ -103,10 +103,18 @@ class FileDisputeForm(PlainForm):
             "“ylhy” for 怡乐花园): the grid worker there takes the dispute."
         ),
     )
-    place = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    place = forms.IntegerField(
+        required=False,
+        widget=forms.HiddenInput,
+        min_value=1,
+        help_text=_("The place chosen from the suggestions: it names the grid that takes the dispute."),
+    )
     # A grid already known (a link or a pre-filled filing) wins over the search.
     grid = forms.ModelChoiceField(
-        queryset=Region.objects.filter(kind=Region.Kind.GRID), required=False, widget=forms.HiddenInput
+        queryset=Region.objects.filter(kind=Region.Kind.GRID),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("The grid that takes the dispute."),
     )
     unknown = forms.BooleanField(
         label=_("I don't know the exact place: send it to the street"),
@@ -118,6 +126,7 @@ class FileDisputeForm(PlainForm):
         queryset=Region.objects.filter(kind=Region.Kind.STREET),
         required=False,
         empty_label=_("Choose…"),
+        help_text=_("The street whose grid workers find the right grid."),
     )
     respondent_name = forms.CharField(
         label=_("Respondent's name"),
