@@ -436,6 +436,11 @@ def measure_risk() -> list[dict]:
     return rows
 
 
+def short(text: str, width: int = 240) -> str:
+    """Each line cut at `width` characters (a plan's filter can list thousands of indexes)."""
+    return "\n".join(line if len(line) <= width else line[:width] + " …" for line in text.splitlines())
+
+
 def explain_with(sql: str, params) -> str:
     from django.db import connection
 
@@ -490,12 +495,12 @@ def report(rows: list[dict], risk_rows: list[dict], requests: int, explain: bool
             print(
                 f"\nSlowest query of {r['user']} {r['url']} ({r['slowest_sql_ms']:.1f} ms), EXPLAIN ANALYZE:"
             )
-            print(r["slowest_sql"])
-            print(explain_analyze(r["slowest_sql"]))
+            print(short(r["slowest_sql"]))
+            print(short(explain_analyze(r["slowest_sql"])))
         for r in risk_rows:
             if r["slowest_sql"] and not r["step"].startswith("evaluate"):
                 print(f"\nSlowest query of {r['step']} ({r['slowest_sql_ms']:.1f} ms), EXPLAIN ANALYZE:")
-                print(explain_with(*r["slowest_sql"]))
+                print(short(explain_with(*r["slowest_sql"])))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     for r in rows + risk_rows:
