@@ -4,8 +4,10 @@ cockpit's scope and filters, and their SVG column charts (docs/features/cockpit.
 The window ends on the period's last day (or today) and goes back 12 weeks or 12 months,
 cut at the period's first day; a bin cut by the period keeps only its days inside it. Each
 bin's count is the row count of the dispute list filtered by the bin's days (its link).
-Two queries per chart (the counts, one GROUP BY on the dispute_grid_filed index; the names
-of the grids), whatever the data.
+Two queries per chart (the counts; the names of the grids), whatever the data: weeks count
+the disputes of the window, one GROUP BY on the dispute_grid_filed index; months read the
+whole months from the tallies the triggers keep (models.Tally, as disputes.reports.stats
+does) and only the days of the months cut by the window from that index, in one UNION ALL.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Region
 from disputes import selectors
-from disputes.models import Category, Dispute
+from disputes.models import Category, Dispute, Tally
 
 from .risk import time_bins
 from .scope import Filters
+from .tallies import Scope, _union, split_period
 
 WEEKS = 12
 MONTHS = 12
@@ -58,25 +61,22 @@ def trend(filters: Filters, unit: str, today: date | None = None) -> Trend:
     start = max(first, filters.start) if filters.start else first
     bins = [(max(a, start), min(b, stop) - timedelta(days=1)) for a, b in itertools.pairwise(bounds)]
     keep = [i for i, (a, b) in enumerate(bins) if a <= b]
-    where = Q(created_at__gte=selectors.day_start(start), created_at__lt=selectors.day_start(stop))
-    if filters.regions:
-        where &= Q(grid_id__in=filters.grid_ids)
-    if filters.category:
-        where &= Q(category__slug=filters.category)
-    rows = list(
-        Dispute.objects.filter(where).order_by().annotate(bin=bin_of)
-        .values_list("grid_id", "category_id", "bin").annotate(n=Count("*"))
-    )  # fmt: skip
+    cats = {c.pk: c for c in Category.objects.all()}
+    if unit == "week":
+        rows = _week_rows(filters, start, stop, bin_of)
+    else:
+        rows = _month_rows(filters, start, stop, bounds, bin_of, cats)
     n = len(keep)
     index = {b: j for j, b in enumerate(keep)}
     total, grids, categories = [0] * n, {}, {}
     for grid_id, category_id, b, count in rows:
+        if not count:  # a tally row whose disputes have all moved on
+            continue
         j = index[b]
         total[j] += count
         grids.setdefault(grid_id, [0] * n)[j] += count
         categories.setdefault(category_id, [0] * n)[j] += count
     names = Region.objects.filter(pk__in=grids).select_related("parent")
-    cats = {c.pk: c for c in Category.objects.all()}
     return Trend(
         unit=unit,
         bins=[bins[i] for i in keep],
@@ -86,6 +86,37 @@ def trend(filters: Filters, unit: str, today: date | None = None) -> Trend:
             ((cats[pk], v, sum(v)) for pk, v in categories.items()), key=lambda t: (-t[2], t[0].position)
         ),
     )
+
+
+def _week_rows(filters: Filters, start: date, stop: date, bin_of: Case) -> list:
+    """(grid, category, bin, count) of the disputes filed on the days start ≤ day < stop."""
+    where = Q(created_at__gte=selectors.day_start(start), created_at__lt=selectors.day_start(stop))
+    if filters.regions:
+        where &= Q(grid_id__in=filters.grid_ids)
+    if filters.category:
+        where &= Q(category__slug=filters.category)
+    return list(
+        Dispute.objects.filter(where).order_by().annotate(bin=bin_of)
+        .values_list("grid_id", "category_id", "bin").annotate(n=Count("*"))
+    )  # fmt: skip
+
+
+def _month_rows(filters: Filters, start: date, stop: date, bounds: list[date], bin_of: Case, cats) -> list:
+    """(grid, category, bin, count) of the days start ≤ day < stop: the whole months from the
+    tallies, the days of a month cut by the window (its first and last) from the disputes."""
+    window = Scope(filters, cats)  # the scope and category of the filters, over the window's days
+    window.months, window.edges = split_period(start, stop - timedelta(days=1))
+    month_bin = Case(
+        *(When(month__lt=b, then=Value(i)) for i, b in enumerate(bounds[1:])),
+        default=Value(-1), output_field=IntegerField(),
+    )  # fmt: skip
+    tallied = window.tallies(Tally)
+    return _union(
+        None if tallied is None
+        else tallied.annotate(bin=month_bin).values_list("grid_id", "category_id", "bin").annotate(n=Sum("n")),
+        *(edge.annotate(bin=bin_of).values_list("grid_id", "category_id", "bin").annotate(n=Count("*"))
+          for edge in window.edge_disputes()),
+    )  # fmt: skip
 
 
 def label(unit: str, a: date) -> str:

@@ -4,7 +4,7 @@ are described in both languages."""
 
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from disputes import selectors
 from disputes.models import Dispute
+from tests import factories
 
 from .test_page import area_count
 
@@ -100,3 +101,45 @@ def test_the_charts_are_described_in_both_languages(client, world, district_hand
     figures = [int(part.rsplit(": ", 1)[1]) for part in desc.rstrip(".").split("; ")]
     assert figures == [n for *_x, n, _h in bins(en, "month")]
     assert 'aria-labelledby="trend-week-t trend-week-d"' in en
+
+
+def test_month_bins_cut_by_the_period_count_exactly_its_days(
+    client, world, street_handler, regions, claimant
+):
+    """The whole months come from the tallies and the cut months' days from the disputes: a
+    period from the middle of one month to the middle of another counts the disputes filed on
+    its first and last days and none from the days around it, per grid too, also after
+    disputes moved to another grid or state (the tallies follow them)."""
+    today = timezone.localdate()
+    start, end = today - timedelta(days=80), today - timedelta(days=12)
+    start += timedelta(days=1) if start.day == 1 else timedelta(0)  # cut months at both ends
+    end -= timedelta(days=1) if (end + timedelta(days=1)).day == 1 else timedelta(0)
+    for n, moment in enumerate(
+        [
+            datetime.combine(start, time(0, 0)),
+            datetime.combine(start - timedelta(days=1), time(23, 59)),
+            datetime.combine(end, time(23, 59)),
+            datetime.combine(end + timedelta(days=1), time(0, 0)),
+        ]  # fmt: skip
+    ):
+        d = factories.file_dispute(claimant, regions["grid1"], "13700000001", title=f"边界{n}")
+        Dispute.objects.filter(pk=d.pk).update(created_at=timezone.make_aware(moment))
+    grid1 = Dispute.objects.filter(grid=regions["grid1"]).order_by("pk")
+    Dispute.objects.filter(pk=grid1[0].pk).update(grid=regions["grid2"])
+    Dispute.objects.filter(pk=grid1[1].pk).update(grid=regions["grid3"], state=Dispute.State.CLOSED)
+    Dispute.objects.filter(pk=grid1[2].pk).update(state=Dispute.State.WITHDRAWN)
+    client.force_login(street_handler)  # street1: grids 1 and 2
+    html = client.get("/cockpit/", {"from": start.isoformat(), "to": end.isoformat()}).content.decode()
+    found = bins(html, "month")
+    assert (found[0][0], found[-1][1]) == (start, end)
+    assert len(found) >= 3  # a cut month, at least one whole month, a cut month
+    street = [regions["grid1"], regions["grid2"]]
+    assert direct(start, start, grid__in=street) >= 1 and direct(end, end, grid__in=street) >= 1
+    for a, b, n, _href in found:
+        assert n == direct(a, b, grid__in=street), (a, b)
+    body = table(html, "month")
+    for grid in ("grid1", "grid2"):
+        row = re.search(rf'<tr data-grid="{regions[grid].pk}">(.*?)</tr>', body, re.S).group(1)
+        counts = [int(x) for x in re.findall(r'<td class="n">(\d+)</td>', row)]
+        assert counts[:-1] == [direct(a, b, grid=regions[grid]) for a, b, *_ in found]
+    assert f'data-grid="{regions["grid3"].pk}"' not in body
