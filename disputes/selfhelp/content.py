@@ -145,8 +145,36 @@ def validate(content) -> None:
                                 + str(_("unknown placeholder {%(name)s}; known: %(known)s"))
                                 % {"name": name, "known": ", ".join(LETTER_FIELDS)}
                             )
+    loop = _loop(questions)
+    if loop:
+        errors.append(str(_("the questions loop: %s")) % " → ".join(loop))
     if errors:
         raise ContentError(errors)
+
+
+def _loop(questions: dict) -> list[str]:
+    """A path of questions that comes back to itself (a walk would never end), or []."""
+    done: set[str] = set()
+
+    def visit(qid: str, path: list[str]) -> list[str]:
+        if qid in path:
+            return [*path[path.index(qid) :], qid]
+        if qid in done or not isinstance(questions.get(qid), dict):
+            return []
+        for opt in questions[qid].get("options") or []:
+            nxt = opt.get("next") if isinstance(opt, dict) else None
+            if isinstance(nxt, str):
+                found = visit(nxt, [*path, qid])
+                if found:
+                    return found
+        done.add(qid)
+        return []
+
+    for qid in questions:
+        found = visit(str(qid), [])
+        if found:
+            return found
+    return []
 
 
 def _text(value, where: str, errors: list[str]) -> bool:

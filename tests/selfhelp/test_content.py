@@ -56,6 +56,12 @@ def test_a_question_pointing_to_a_missing_node_is_refused():
     assert any("nowhere" in e for e in found) and any("gone" in e for e in found)
 
 
+def test_questions_that_loop_are_refused():
+    c = water()
+    c["questions"]["damage"]["options"][0] = {"label": {"zh": "回到开头", "en": "Back"}, "next": "where"}
+    assert any("loop" in e and "where → damage → where" in e for e in errors_of(c))
+
+
 def test_an_outcome_without_steps_is_refused():
     c = water()
     c["outcomes"]["repair"]["steps"] = []
