@@ -15,6 +15,7 @@ from disputes.models import Guide, GuideVersion, GuideWalk
 from . import content as fmt
 
 SESSION_TOKEN = "selfhelp_token"
+STARTS_PER_HOUR = 60  # walks a client address may start in an hour (a kiosk in a community centre)
 MAX_STEPS = 50  # a walk longer than this is a loop in the content: it stops
 
 

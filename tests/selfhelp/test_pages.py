@@ -6,17 +6,19 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
 from disputes.models import Dispute, Guide, GuideWalk
-from disputes.selfhelp.services import walk_counts
+from disputes.selfhelp.services import STARTS_PER_HOUR, walk_counts
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def guides(db):
+    cache.clear()  # the per-address window of walk starts is shared by every test's client
     call_command("load_guides", verbosity=0)
 
 
@@ -232,3 +234,13 @@ def test_api_lists_guides_in_constant_queries_and_serves_content(django_assert_m
     assert detail["category"] == "neighbourhood" and "where" in detail["content"]["questions"]
     missing = client.get("/api/v1/guides/nope/")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+def test_one_address_starting_walks_without_end_is_refused_and_nothing_stored():
+    for _ in range(STARTS_PER_HOUR):
+        assert Client().post("/help/water-leak/").status_code == 302  # a fresh browser each time
+    before = GuideWalk.objects.count()
+    response = Client().post("/help/water-leak/")
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    assert GuideWalk.objects.count() == before
+    assert Client().get("/help/water-leak/").status_code == 200  # reading stays open
