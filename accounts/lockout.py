@@ -83,3 +83,22 @@ def too_many(request: HttpRequest, scope: str, *, limit: int, window: int, key: 
     except ValueError:  # expired between add and incr
         cache.add(name, 1, timeout=window)
         return False
+
+
+def throttled_page(
+    request: HttpRequest, scope: str, *, limit: int | None = None, window: int | None = None
+) -> HttpResponse | None:
+    """A 429 page once this client sent more than `limit` posts to `scope` in `window` seconds
+    (the pages' auth-form limits by default), else None; GETs are never counted."""
+    limit = settings.PAGE_AUTH_LIMIT if limit is None else limit
+    window = settings.PAGE_AUTH_WINDOW if window is None else window
+    if request.method != "POST" or not too_many(request, scope, limit=limit, window=window):
+        return None
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"detail": _("Too many requests from your network. Try again in a few minutes.")},
+        status=429,
+    )
+    response["Retry-After"] = str(window)
+    return response

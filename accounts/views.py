@@ -3,13 +3,12 @@ views; signing in lands each role on its work (roles.landing_url)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from core.errors import ServiceError
 
 from . import privacy, reset, roles, services, text_size
 from .forms import PasswordResetConfirmForm, PasswordResetForm, SignUpForm, VerifyForm
-from .lockout import client_ip, too_many
+from .lockout import client_ip, throttled_page
 from .models import PrivacyAcceptance, User
 from .phones import mask_phone
 
@@ -49,26 +48,10 @@ def _add_service_error(form, exc: ServiceError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def _throttled(request, scope: str) -> HttpResponse | None:
-    """429 once this client sent more than PAGE_AUTH_LIMIT posts to `scope` in the window."""
-    if request.method != "POST" or not too_many(
-        request, scope, limit=settings.PAGE_AUTH_LIMIT, window=settings.PAGE_AUTH_WINDOW
-    ):
-        return None
-    response = render(
-        request,
-        "accounts/locked_out.html",
-        {"detail": _("Too many requests from your network. Try again in a few minutes.")},
-        status=429,
-    )
-    response["Retry-After"] = str(settings.PAGE_AUTH_WINDOW)
-    return response
-
-
 def signup(request):
     if request.user.is_authenticated:
         return redirect("disputes:mine")
-    if refused := _throttled(request, "signup"):
+    if refused := throttled_page(request, "signup"):
         return refused
     form = SignUpForm(request.POST or None)
     if form.is_valid():
@@ -94,7 +77,7 @@ def signup(request):
 
 def verify(request):
     """Check the SMS code, then sign the account in; or send a fresh code ("resend")."""
-    if refused := _throttled(request, "verify"):
+    if refused := throttled_page(request, "verify"):
         return refused
     resend = "resend" in request.POST
     user = request.user
@@ -134,7 +117,7 @@ def password_reset(request):
     """Step 1: a username or phone; a code goes to the account's verified phone, if any."""
     if request.user.is_authenticated:
         return redirect("disputes:mine")
-    if refused := _throttled(request, "password-reset"):
+    if refused := throttled_page(request, "password-reset"):
         return refused
     form = PasswordResetForm(request.POST or None)
     if form.is_valid():
@@ -149,7 +132,7 @@ def password_reset_confirm(request):
     """Step 2: the code and a new password; then every sign-in of the account has ended."""
     if request.user.is_authenticated:
         return redirect("disputes:mine")
-    if refused := _throttled(request, "password-reset-confirm"):
+    if refused := throttled_page(request, "password-reset-confirm"):
         return refused
     form = PasswordResetConfirmForm(
         request.POST or None, initial={"login": request.session.get(RESET_LOGIN_KEY)}

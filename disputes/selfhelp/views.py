@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.lockout import too_many
+from accounts.lockout import throttled_page
 from disputes.models import Guide, GuideWalk
 
 from . import content as fmt
@@ -33,15 +33,8 @@ def guide(request, slug: str):
         raise Http404
     if request.method == "POST":
         # Walks are rows: a client that drops its cookies must not be able to pile them up.
-        if too_many(request, "selfhelp-start", limit=services.STARTS_PER_HOUR, window=3600):
-            response = render(
-                request,
-                "accounts/locked_out.html",
-                {"detail": _("Too many requests from your network. Try again in a few minutes.")},
-                status=429,
-            )
-            response["Retry-After"] = "3600"
-            return response
+        if refused := throttled_page(request, "selfhelp-start", limit=services.STARTS_PER_HOUR, window=3600):
+            return refused
         walk = services.start(request, item)
         return redirect("selfhelp:step", pk=walk.pk, step=0)
     return render(request, "disputes/selfhelp/guide.html", {"guide": item, "version": version})
