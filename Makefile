@@ -17,7 +17,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tiaojie_bench
 
 # WeasyPrint (pango, harfbuzz), fonts for Chinese, gettext for translations, SoftHSM2 (the token holding the signing keys).
-RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-hanazono gettext softhsm2
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk fonts-hanazono gettext softhsm2 coturn
 # Browser tests drive Debian's chromium; PDF tests use pdfsig/pdffonts, qpdf --check and certutil.
 TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils qpdf libnss3-tools clamav
 
