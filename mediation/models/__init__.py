@@ -4,7 +4,7 @@
 from .calls import Call
 from .chat import Attachment, Message, Presence, Room, WsTicket
 from .pool import Assignment, AssignmentFlag, Committee, Language, MediatorProfile, RecusalRequest
-from .sessions import Session
+from .sessions import Session, SessionDial, SessionReminder
 from .settlements import (
     IssuedCertificate,
     JudicialApplication,
@@ -21,7 +21,7 @@ from .settlements import (
 
 __all__ = [
     "Call", "Attachment", "Message", "Presence", "Room", "WsTicket", "Assignment", "AssignmentFlag",
-    "Committee", "Language", "MediatorProfile", "RecusalRequest", "Session", "IssuedCertificate",
+    "Committee", "Language", "MediatorProfile", "RecusalRequest", "Session", "SessionDial", "SessionReminder", "IssuedCertificate",
     "JudicialApplication", "JudicialSignature", "KeyKind", "PendingSignature", "Settlement",
     "SettlementSignature", "judicial_pdf_path", "new_verification_code", "pending_signing_id",
     "settlement_pdf_path",
