@@ -23,7 +23,7 @@ def rooms(mediating):
 
 
 @pytest.fixture
-def calls(settings):
+def calls(outbox, settings):
     """The call files the file telephony backend wrote (var/outbox/calls/)."""
 
     def read() -> list[dict]:
