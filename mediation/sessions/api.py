@@ -4,7 +4,7 @@ cancel, dial. A session the caller may not see is 404 like one that does not exi
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -92,6 +92,7 @@ class DisputeSessionsView(DisputeView):
     def post(self, request, pk: int):
         """Schedule a session (the mediator): 403 others, 409 wrong state, 400 bad fields."""
         dispute = self.dispute(request, pk)
+        services.check_mediator(dispute, request.user)
         payload = ScheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -116,6 +117,7 @@ class SessionView(APIView):
     def patch(self, request, pk: int):
         """Change a scheduled session (version+1); the attendees are told again."""
         session = services.visible_session(request.user, pk)
+        services.check_mediator(session.dispute, request.user)
         payload = ChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session = services.change(session, by=request.user, **payload.validated_data)
@@ -126,6 +128,7 @@ class SessionCancelView(APIView):
     @extend_schema(request=CancelSerializer, responses={200: SessionSerializer})
     def post(self, request, pk: int):
         session = services.visible_session(request.user, pk)
+        services.check_mediator(session.dispute, request.user)
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session = services.cancel(session, by=request.user, reason=payload.validated_data["reason"])
@@ -135,7 +138,16 @@ class SessionCancelView(APIView):
 class SessionDialView(APIView):
     @extend_schema(
         request=None,
-        responses={202: serializers.DictField()},
+        responses={
+            202: inline_serializer(
+                "SessionDial",
+                {
+                    "session": serializers.IntegerField(),
+                    "version": serializers.IntegerField(),
+                    "started_at": serializers.DateTimeField(),
+                },
+            )
+        },
         description="Starts a phone session: each attending party and the mediator are called "
         "after commit; once per session version (pressing again answers the same dial).",
     )

@@ -162,9 +162,14 @@ def _lock_room(room_id: int) -> Room:
     return Room.objects.select_for_update().select_related("dispute").get(pk=room_id)
 
 
-def _check_may_manage(dispute: Dispute, by: User) -> None:
+def check_mediator(dispute: Dispute, by: User) -> None:
+    """403 unless `by` is the dispute's mediator (the API asks before reading the body)."""
     if not dispute.is_mediator(by):
         raise ServiceError(_("Only the dispute's mediator arranges sessions."), code="forbidden", status=403)
+
+
+def _check_may_manage(dispute: Dispute, by: User) -> None:
+    check_mediator(dispute, by)
     if dispute.state not in rooms.WRITABLE_STATES:
         raise ServiceError(
             _("Sessions are arranged only while the dispute is in mediation."), code="wrong_state", status=409

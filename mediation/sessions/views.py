@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ServiceError
 from disputes.api import visible_dispute
@@ -29,6 +29,7 @@ def _session_or_404(request, pk: int) -> Session:
         raise Http404 from exc
 
 
+@require_GET
 @login_required
 def session_page(request, pk: int):
     session = _session_or_404(request, pk)

@@ -109,3 +109,13 @@ def test_staff_see_joint_sessions_on_the_dispute_page(browse, rooms, mediator, g
     page = browse(grid_worker).get(mediating.get_absolute_url()).content.decode()
     assert f"/sessions/{joint.pk}/" in page and f"/sessions/{caucus.pk}/" not in page
     assert browse(grid_worker).get(f"/sessions/{caucus.pk}/").status_code == 404
+
+
+def test_the_demo_seeds_two_sessions_once(rooms, mediating, claimant):
+    from mediation.sessions.demo import seed_sessions
+
+    seeded = seed_sessions()
+    assert [s.mode for s in seeded] == ["in_person", "phone"]
+    assert all(s.dispute_id == mediating.pk and s.room.kind == "joint" for s in seeded)
+    assert seed_sessions() == []
+    assert Session.objects.count() == 2
