@@ -307,12 +307,27 @@ def fill(pattern: str, world) -> str:
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk
+    if "call_id>" in pattern or "recording_id>" in pattern:
+        values["call_id"], values["recording_id"] = recording_ids(world)
     import re
 
     def one(match):
         return str(values.get(match.group(2), world.dispute.pk))
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", one, pattern)
+
+
+def recording_ids(world) -> tuple:
+    """A live call in the joint room and an upload of it (docs/fragments/recording.md)."""
+    from mediation.models import Call, Recording
+
+    mediator = world.users["mediator"]
+    call = Call.objects.filter(room=world.rooms["joint"], ended_at__isnull=True).first()
+    call = call or Call.objects.create(room=world.rooms["joint"], started_by=mediator)
+    rec, _ = Recording.objects.get_or_create(
+        call=call, started_by=mediator, client_id="matrix", defaults={"content_type": "video/webm", "file": "r/x"}
+    )
+    return call.pk, rec.pk
 
 
 def methods_of(route) -> list[str]:
