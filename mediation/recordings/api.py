@@ -110,6 +110,8 @@ class ChunkView(APIView):
         return self._append(request, recording_id)
 
     def _append(self, request, recording_id):
+        rec, role = service.member_recording(request.user, recording_id)  # 404, then 403, before reading
+        service.check_uploader(rec, request.user, role)
         limit = service.chunk_limit()
         declared = declared_length(request)
         if declared > limit:
@@ -138,6 +140,8 @@ class CompleteView(APIView):
         "timeline. A repeated completion with the same values answers 200 again.",
     )  # fmt: skip
     def post(self, request, recording_id):
+        rec, role = service.member_recording(request.user, recording_id)
+        service.check_uploader(rec, request.user, role)
         body = CompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         values = body.validated_data

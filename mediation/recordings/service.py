@@ -99,7 +99,7 @@ def _mediator_only(role: str) -> None:
         raise ServiceError(_("Only the mediator records a call."), code="permission_denied", status=403)
 
 
-def _uploader(recording: Recording, user: User, role: str) -> None:
+def check_uploader(recording: Recording, user: User, role: str) -> None:
     _mediator_only(role)
     if recording.started_by_id != user.pk:
         raise ServiceError(
@@ -235,6 +235,8 @@ def append(recording_id, user: User, offset, data: bytes) -> Recording:
     offset otherwise). The chunk was read whole before this runs (the API checks its length);
     it is written under the recording's row lock after cutting the file back to the stored
     length, so bytes of a write whose transaction did not commit are never kept."""
+    rec, role = member_recording(user, recording_id)
+    check_uploader(rec, user, role)
     if not (isinstance(offset, str) and offset.isascii() and offset.isdigit() and len(offset) <= 15):
         raise ServiceError(_("Must be a non-negative integer."), code="invalid", field="offset")
     if not data:
@@ -246,7 +248,7 @@ def append(recording_id, user: User, offset, data: bytes) -> Recording:
         )  # fmt: skip
     with transaction.atomic():
         rec, role = member_recording(user, recording_id)
-        _uploader(rec, user, role)
+        check_uploader(rec, user, role)
         rec = Recording.objects.select_for_update().get(pk=rec.pk)
         if rec.completed_at is not None:
             raise OffsetMismatch(_("This recording is complete."), rec.size, code="complete")
@@ -309,6 +311,8 @@ def complete(recording_id, user: User, sha256, size, duration_ms=None) -> Record
     room's timeline: an Attachment(kind=recording) on an event message {"call", "action":
     "recording", "recording", "sha256", "size"}. Repeating a successful completion returns it
     again; a mismatch (409) attaches nothing and keeps the upload."""
+    rec, role = member_recording(user, recording_id)
+    check_uploader(rec, user, role)
     if not isinstance(sha256, str) or not _SHA256.match(sha256.lower()):
         raise ServiceError(_("A SHA-256 in hexadecimal."), code="invalid", field="sha256")
     sha256 = sha256.lower()
@@ -320,7 +324,7 @@ def complete(recording_id, user: User, sha256, size, duration_ms=None) -> Record
         raise ServiceError(_("Must be a non-negative integer."), code="invalid", field="duration_ms")
     with transaction.atomic():
         rec, role = member_recording(user, recording_id)
-        _uploader(rec, user, role)
+        check_uploader(rec, user, role)
         rec = Recording.objects.select_for_update().select_related("call__room").get(pk=rec.pk)
         if rec.completed_at is not None:
             if rec.sha256 == sha256 and rec.size == size:
