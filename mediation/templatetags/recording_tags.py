@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -17,7 +18,7 @@ def recording_texts() -> dict:
         "waiting": _("Recording needs everyone's agreement (%(n)s of %(total)s agreed)."),
         "allowed": _("Everyone agreed: the mediator may record this call."),
         "withdrawn": _("Someone withdrew their agreement: recording has stopped."),
-        "record": _("Record"),
+        "record": pgettext("call recording", "Record"),
         "stop": _("Stop recording"),
         "recording": _("Recording… kept on this device until it is uploaded."),
         "uploading": _("Uploading the recording (%(pct)s%%)…"),
