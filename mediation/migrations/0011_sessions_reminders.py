@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mediation', '0009_calls_sessions_seam'),
+        ('mediation', '0010_recording_uploads'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
