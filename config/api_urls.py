@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("mediation.pool.api_urls")),
     path("", include("mediation.chat.api_urls")),
     path("", include("mediation.recordings.api_urls")),
+    path("", include("mediation.sessions.api_urls")),
     path("", include("mediation.settlements.api_urls")),
     path("", include("mediation.casefile.api_urls")),
     path("", include("mediation.privacy.api_urls")),

@@ -252,10 +252,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "disputes:mine"
 LOGOUT_REDIRECT_URL = "home"
 # The lockout check (django-axes) runs before the password is checked (docs/security.md).
-AUTHENTICATION_BACKENDS = [
-    "accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 # Proxies in front of daphne that append to X-Forwarded-For. 0: REMOTE_ADDR is the client
 # and the header is ignored; DJANGO_BEHIND_PROXY alone means one proxy.
 PROXY_COUNT = env_int("TIAOJIE_PROXY_COUNT", 1 if env_bool("DJANGO_BEHIND_PROXY", False) else 0)
@@ -355,8 +352,9 @@ NOTIFY_BATCH = env_int("TIAOJIE_NOTIFY_BATCH", 50)
 # does after each request (CONN_MAX_AGE).
 CELERY_DB_REUSE_MAX = 1_000_000
 
-# --- SMS --------------------------------------------------------------------------------
+# --- SMS and telephony (phone sessions' calls, var/outbox/calls/: docs/features/sessions.md) ---
 SMS_BACKEND = os.environ.get("TIAOJIE_SMS_BACKEND", "core.sms.FileSmsBackend")
+TELEPHONY_BACKEND = os.environ.get("TIAOJIE_TELEPHONY_BACKEND", "core.telephony.FileTelephonyBackend")
 PHONE_CODE_TTL = timedelta(minutes=10)
 PHONE_CODE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_CODE_MAX_PER_HOUR = 5
@@ -406,6 +404,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify": {"task": "mediation.tasks.verify_audit_log", "schedule": crontab(hour=3, minute=17)},
     # The cockpit's risk rules, once a day after the week's and the day's filings are in.
     "risk-alerts": {"task": "disputes.tasks.evaluate_risk", "schedule": crontab(hour=6, minute=7)},
+    # Mediation sessions' reminders, the day before and an hour before (docs/features/sessions.md).
+    "session-reminders": {"task": "mediation.tasks.send_session_reminders", "schedule": 300.0},
 }
 
 # --- Retention of personal data (docs/personal-data-retention.md) ----------------------

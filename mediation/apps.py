@@ -11,9 +11,11 @@ class MediationConfig(AppConfig):
         from .casefile import hooks as casefile
         from .chat import hooks as chat
         from .pool import hooks as pool
+        from .sessions import hooks as sessions
         from .settlements import hooks as settlements
 
         pool.register()  # assignment, recusal choices, the ratings feed, the mediation panel
         settlements.register()  # signing, versions, judicial labels, the settlement panels
         chat.register()  # rooms on mediator_accept, socket re-checks, logout and deactivation
         casefile.register()  # the case page's record
+        sessions.register()  # the Sessions panel, the session notices' texts

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .pool.tasks import auto_assign
+from .sessions.tasks import place_session_calls, send_session_reminders
 from .settlements.tasks import publish_crl, remove_orphan_pdfs, sweep_judicial_deadlines
 
 
@@ -14,4 +15,7 @@ def apply_retention() -> dict[str, int]:
     return retention.apply()
 
 
-__all__ = ["apply_retention", "auto_assign", "publish_crl", "remove_orphan_pdfs", "sweep_judicial_deadlines"]
+__all__ = [
+    "apply_retention", "auto_assign", "place_session_calls", "publish_crl", "remove_orphan_pdfs",
+    "send_session_reminders", "sweep_judicial_deadlines",
+]  # fmt: skip

@@ -44,3 +44,48 @@ class Session(models.Model):
 
     def __str__(self) -> str:
         return f"session {self.pk} of dispute {self.dispute_id}"
+
+
+class SessionReminder(models.Model):
+    """The ledger of reminders sent (docs/features/sessions.md): one row per session, version,
+    kind and attendee, written in the transaction of the notice it stands for. A change bumps
+    the version, so the new time is reminded afresh; a cancelled session is never swept."""
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "day_before", _("The day before")
+        HOUR_BEFORE = "hour_before", _("An hour before")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reminders")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "version", "kind", "user"], name="one_reminder_per_session_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version} of session {self.session_id} to {self.user_id}"
+
+
+class SessionDial(models.Model):
+    """A phone session started from the platform: one per session version (the idempotency
+    key of its calls); `calls` holds {user id: call id} once the telephony backend placed them."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="dials")
+    version = models.PositiveIntegerField()
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+    calls = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "version"], name="one_dial_per_session_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"dial v{self.version} of session {self.session_id}"

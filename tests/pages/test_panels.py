@@ -43,5 +43,10 @@ def test_an_unknown_slot_is_refused():
 
 
 def test_mediation_fills_the_dispute_and_case_record_slots():
-    assert [p.name for p in panels.panels_in("dispute")] == ["mediation", "settlement", "judicial"]
+    assert [p.name for p in panels.panels_in("dispute")] == [
+        "mediation",
+        "sessions",
+        "settlement",
+        "judicial",
+    ]
     assert [p.name for p in panels.panels_in("case_record")] == ["record"]

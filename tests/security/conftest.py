@@ -172,6 +172,7 @@ class World:
     evidence: object
     settlement: object
     notification: object
+    session: object = None  # a caucus session of the claimant's (docs/features/sessions.md)
     clients: dict = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -215,6 +216,15 @@ def world(
     rooms = {room.party or "joint": room for room in Room.objects.filter(dispute=dispute)}
     chat.post_message(rooms["joint"].pk, claimant, MARKERS["joint"], "m-1", broadcast=False)
     chat.post_message(rooms["claimant"].pk, claimant, MARKERS["caucus"], "m-2", broadcast=False)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mediation.sessions import services as sessions
+
+    session = sessions.schedule(
+        rooms["claimant"], by=mediator, mode="phone", starts_at=timezone.now() + timedelta(days=2)
+    )
     users = {
         "anonymous": None, "claimant": claimant, "respondent": respondent, "outsider": outsider,
         "grid_worker": grid_worker, "other_grid_worker": other_grid_worker, "mediator": mediator,
@@ -228,4 +238,5 @@ def world(
         evidence=evidence,
         settlement=Settlement.objects.filter(dispute=dispute).latest("pk"),
         notification=Notification.objects.filter(user=claimant, channel="in_app").latest("pk"),
+        session=session,
     )

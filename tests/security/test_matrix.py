@@ -294,6 +294,27 @@ EXPECT: dict[str, str] = {
     "POST mediation/pool/disputes/<int:pk>/recusal/<int:recusal_id>/decision/": "login 404 404 404 404 404 404 404 404 404 404",
     "GET mediation/rooms/<int:room_id>/": "login ok ok 404 404 404 ok 404 404 404 404",
     "POST mediation/rooms/<int:room_id>/": "login ok ok 404 404 404 ok 404 404 404 404",
+    # Sessions (docs/features/sessions.md): the world's session is the claimant's caucus session;
+    # only its party and the mediator know it exists, only the mediator changes it.
+    "GET api/v1/disputes/<int:pk>/sessions/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
+    "POST api/v1/disputes/<int:pk>/sessions/": "401 403 403 404 403 404 400 404 403 404 403",
+    "GET api/v1/sessions/<int:pk>/": "401 ok 404 404 404 404 ok 404 404 404 404",
+    "POST api/v1/sessions/<int:pk>/": "401 405 405 405 405 405 405 405 405 405 405",
+    "PATCH api/v1/sessions/<int:pk>/": "401 403 404 404 404 404 400 404 404 404 404",
+    "GET api/v1/sessions/<int:pk>/cancel/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/sessions/<int:pk>/cancel/": "401 403 404 404 404 404 400 404 404 404 404",
+    "GET api/v1/sessions/<int:pk>/dial/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/sessions/<int:pk>/dial/": "401 403 404 404 404 404 409 404 404 404 404",
+    "GET sessions/<int:pk>/": "login ok 404 404 404 404 ok 404 404 404 404",
+    "POST sessions/<int:pk>/": "405 405 405 405 405 405 405 405 405 405 405",
+    "GET sessions/<int:pk>/change/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:pk>/change/": "login redirect 404 404 404 404 redirect 404 404 404 404",
+    "GET sessions/<int:pk>/cancel/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:pk>/cancel/": "login redirect 404 404 404 404 redirect 404 404 404 404",
+    "GET sessions/<int:pk>/dial/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:pk>/dial/": "login redirect 404 404 404 404 redirect 404 404 404 404",
+    "GET disputes/<int:pk>/sessions/new/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/sessions/new/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
     "GET mediation/disputes/<int:pk>/chat/": "login redirect redirect 404 404 404 redirect 404 404 404 404",
     "POST mediation/disputes/<int:pk>/chat/": "login redirect redirect 404 404 404 redirect 404 404 404 404",
     "GET mediation/disputes/<int:pk>/judicial/start/": "405 405 405 405 405 405 405 405 405 405 405",
@@ -324,6 +345,8 @@ def fill(pattern: str, world) -> str:
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk
+    if pattern.startswith(("sessions/", "api/v1/sessions/")):
+        values["pk"] = world.session.pk
     if "call_id>" in pattern or "recording_id>" in pattern:
         values["call_id"], values["recording_id"] = recording_ids(world)
     import re
