@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("disputes.reveal_urls")),
     path("", include("disputes.casework.party_urls")),
     path("", include("mediation.settlements.urls")),
+    path("sessions/", include("mediation.minutes.urls")),
     path("mediation/pool/", include("mediation.pool.urls")),
     path("mediation/", include("mediation.urls")),
     path("notifications/", include("notifications.urls")),
