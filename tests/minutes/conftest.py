@@ -75,7 +75,12 @@ def caucus_payload(claimant, mediator) -> dict:
 @pytest.fixture
 def recorded(joint, api, claimant, respondent, mediator):
     """The joint session's minutes, recorded and finalised by the mediator."""
-    assert api(mediator).put(url(joint), joint_payload(claimant, respondent, mediator), format="json").status_code == 200
+    assert (
+        api(mediator)
+        .put(url(joint), joint_payload(claimant, respondent, mediator), format="json")
+        .status_code
+        == 200
+    )
     assert api(mediator).post(url(joint, "finalise/")).status_code == 200
     return joint
 

@@ -37,7 +37,9 @@ def test_the_mediator_records_minutes_and_the_session_is_held(joint, api, claima
     assert joint.status == Session.Status.HELD
     # Attendees read it; the draft can be edited freely (still version 1).
     assert api(claimant).get(url(joint)).json()["minutes"]["agreed"] == JOINT_AGREED
-    again = api(mediator).put(url(joint), {**joint_payload(claimant, respondent, mediator), "agreed": "改"}, format="json")
+    again = api(mediator).put(
+        url(joint), {**joint_payload(claimant, respondent, mediator), "agreed": "改"}, format="json"
+    )
     assert again.json()["minutes"]["version"] == 1
 
 
@@ -53,7 +55,11 @@ def test_the_finalised_pdf_states_the_session_and_embeds_a_chinese_font(
     ]:  # fmt: skip
         assert expected in text, expected
     fonts = pdf_fonts(response.content, tmp_path)
-    cjk = [row.split() for row in fonts.splitlines()[2:] if row.split()[0].split("+")[-1].startswith(("TJ-Sans-SC", "NotoSansCJK"))]
+    cjk = [
+        row.split()
+        for row in fonts.splitlines()[2:]
+        if row.split()[0].split("+")[-1].startswith(("TJ-Sans-SC", "NotoSansCJK"))
+    ]
     assert cjk and all(row[-5] == "yes" for row in cjk), fonts
     minutes = Minutes.objects.get(session=recorded)
     import hashlib
@@ -86,7 +92,9 @@ def test_a_party_present_confirms_with_the_sms_code(recorded, api, claimant, med
 
 def test_an_expired_or_reused_code_is_refused(recorded, api, respondent, code_for):
     code = code_for(respondent, recorded)
-    PhoneCode.objects.filter(purpose="sign", used_at=None).update(expires_at=timezone.now() - timedelta(seconds=1))
+    PhoneCode.objects.filter(purpose="sign", used_at=None).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     expired = api(respondent).post(url(recorded, "confirm/"), {"code": code}, format="json")
     assert expired.status_code == 400
     # A used code (here: consumed) does not work again either.
@@ -97,7 +105,9 @@ def test_an_expired_or_reused_code_is_refused(recorded, api, respondent, code_fo
     assert not MinutesConfirmation.objects.exists()
 
 
-def test_a_code_for_one_version_never_confirms_the_next(recorded, api, claimant, respondent, mediator, code_for):
+def test_a_code_for_one_version_never_confirms_the_next(
+    recorded, api, claimant, respondent, mediator, code_for
+):
     code = code_for(respondent, recorded)
     payload = {**joint_payload(claimant, respondent, mediator), "agreed": "修改后的共识"}
     edited = api(mediator).put(url(recorded), payload, format="json").json()["minutes"]
@@ -108,15 +118,23 @@ def test_a_code_for_one_version_never_confirms_the_next(recorded, api, claimant,
     assert api(respondent).post(url(recorded, "confirm/"), {"code": code}, format="json").status_code == 400
 
 
-def test_an_edit_after_confirmation_voids_it_and_keeps_every_hash(recorded, api, claimant, respondent, mediator, code_for):
+def test_an_edit_after_confirmation_voids_it_and_keeps_every_hash(
+    recorded, api, claimant, respondent, mediator, code_for
+):
     code = code_for(claimant, recorded)
     assert api(claimant).post(url(recorded, "confirm/"), {"code": code}, format="json").status_code == 201
-    api(mediator).put(url(recorded), {**joint_payload(claimant, respondent, mediator), "agreed": "新"}, format="json")
+    api(mediator).put(
+        url(recorded), {**joint_payload(claimant, respondent, mediator), "agreed": "新"}, format="json"
+    )
     api(mediator).post(url(recorded, "finalise/"))
     body = api(mediator).get(url(recorded)).json()["minutes"]
     assert body["version"] == 2 and body["confirmations"] == []
     assert sorted(body["awaiting"]) == sorted([claimant.pk, respondent.pk])
-    assert [(h["version"], h["why"]) for h in body["history"]] == [(1, "finalised"), (1, "confirmed"), (2, "finalised")]
+    assert [(h["version"], h["why"]) for h in body["history"]] == [
+        (1, "finalised"),
+        (1, "confirmed"),
+        (2, "finalised"),
+    ]
     assert MinutesConfirmation.objects.filter(version=1).count() == 1  # kept on record
 
 
@@ -145,8 +163,12 @@ def test_who_sees_a_joint_sessions_minutes(recorded, api, cast, outsider, mediat
     assert api(claimant).post(url(recorded, "finalise/")).status_code == 403
 
 
-def test_a_caucus_is_invisible_to_the_other_party_and_to_staff(caucus, api, cast, claimant, mediator, code_for):
-    assert api(mediator).put(url(caucus), caucus_payload(claimant, mediator), format="json").status_code == 200
+def test_a_caucus_is_invisible_to_the_other_party_and_to_staff(
+    caucus, api, cast, claimant, mediator, code_for
+):
+    assert (
+        api(mediator).put(url(caucus), caucus_payload(claimant, mediator), format="json").status_code == 200
+    )
     assert api(mediator).post(url(caucus, "finalise/")).status_code == 200
     for role in ("respondent", "grid_worker", "street_handler", "outsider"):
         user = cast(role)
@@ -173,7 +195,9 @@ def test_the_wrong_moments_are_refused(joint, api, claimant, respondent, mediato
 def test_finished_disputes_take_no_minutes(joint, api, claimant, respondent, mediator):
     from disputes.models import Dispute
 
-    Dispute.objects.filter(pk=joint.dispute_id).update(state=Dispute.State.SETTLED)  # mediator still in charge
+    Dispute.objects.filter(pk=joint.dispute_id).update(
+        state=Dispute.State.SETTLED
+    )  # mediator still in charge
     answer = api(mediator).put(url(joint), joint_payload(claimant, respondent, mediator), format="json")
     assert answer.status_code == 409 and answer.json()["code"] == "wrong_state"
 
@@ -198,7 +222,9 @@ def test_finalising_twice_and_confirming_drafts_are_refused(recorded, api, claim
     ],
 )
 def test_malformed_minutes_are_refused(joint, api, claimant, respondent, mediator, change):
-    answer = api(mediator).put(url(joint), {**joint_payload(claimant, respondent, mediator), **change}, format="json")
+    answer = api(mediator).put(
+        url(joint), {**joint_payload(claimant, respondent, mediator), **change}, format="json"
+    )
     assert answer.status_code == 400, answer.content
     assert not Minutes.objects.exists()
 
