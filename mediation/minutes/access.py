@@ -14,7 +14,7 @@ from core.errors import ServiceError
 from disputes.models import Dispute
 
 from ..chat import rooms
-from ..models import Minutes, Room, Session
+from ..models import Minutes, MinutesConfirmation, Room, Session
 
 
 def not_found() -> ServiceError:
@@ -62,3 +62,14 @@ def visible_session(user: User, session_id: int) -> Session:
         raise not_found()
     session.room.dispute = session.dispute
     return session
+
+
+def confirming_parties(minutes: Minutes) -> list[User]:
+    """The parties recorded as present who are members of the session's room now."""
+    session = minutes.session
+    return [u for u in minutes.present.all() if party_role(session, u)]
+
+
+def confirmations(minutes: Minutes) -> list[MinutesConfirmation]:
+    """The confirmations of the current version."""
+    return list(minutes.confirmations.filter(version=minutes.version).select_related("user"))

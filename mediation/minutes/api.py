@@ -32,7 +32,7 @@ def minutes_data(session, minutes, user) -> dict:
     }  # fmt: skip
     if minutes is None:
         return data
-    confirmed = records.confirmations(minutes)
+    confirmed = access.confirmations(minutes)
     data["minutes"] = {
         "version": minutes.version,
         "present": [{"id": p["id"], "name": p["name"]} for p in _present(minutes)],
@@ -57,7 +57,7 @@ def minutes_data(session, minutes, user) -> dict:
             for c in confirmed
         ],  # fmt: skip
         "awaiting": [
-            u.pk for u in records.confirming_parties(minutes) if u.pk not in {c.user_id for c in confirmed}
+            u.pk for u in access.confirming_parties(minutes) if u.pk not in {c.user_id for c in confirmed}
         ],
     }
     return data

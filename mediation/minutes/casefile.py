@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ..models import Minutes, Room
-from . import document, records
+from . import access, document
 
 
 def _row(minutes: Minutes) -> dict:
@@ -30,7 +30,7 @@ def _row(minutes: Minutes) -> dict:
         "mediator": minutes.written_by.full_name or minutes.written_by.display_name,
         "confirmations": [
             {"name": c.name, "role": sides.get(c.role, c.role), "at": c.confirmed_at}
-            for c in records.confirmations(minutes)
+            for c in access.confirmations(minutes)
         ],
         "sha256": minutes.sha256,
         "history": minutes.history,
@@ -72,7 +72,7 @@ def own_minutes(user, dispute_ids: list[int], roles: dict) -> list[dict]:
                 "statements": [{k: s[k] for k in ("speaker", "side", "text")} for s in row["statements"]],
                 "agreed": row["agreed"],
                 "sha256": row["sha256"],
-                "confirmed_by_me": any(c.user_id == user.pk for c in records.confirmations(m)),
+                "confirmed_by_me": any(c.user_id == user.pk for c in access.confirmations(m)),
             }
         )
     return rows

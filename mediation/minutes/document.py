@@ -55,13 +55,13 @@ def side_labels() -> dict:
 
 def context(minutes, *, draft: bool = False) -> dict:
     """What the document shows (call under the document's language)."""
-    from . import records
+    from . import access
 
     session = minutes.session
     dispute = session.dispute
     language = pdf.document_language(dispute)
     sides = side_labels()
-    confirmed = records.confirmations(minutes)
+    confirmed = access.confirmations(minutes)
     done = {c.user_id for c in confirmed}
     return {
         "L": minutes_labels(),
@@ -83,7 +83,7 @@ def context(minutes, *, draft: bool = False) -> dict:
             for c in confirmed
         ],
         "awaiting": [
-            u.full_name or u.display_name for u in records.confirming_parties(minutes) if u.pk not in done
+            u.full_name or u.display_name for u in access.confirming_parties(minutes) if u.pk not in done
         ],
         "finalised_at": timezone.localtime(minutes.finalised_at) if minutes.finalised_at else None,
     }

@@ -16,7 +16,7 @@ def panel_context(session, user) -> dict:
     session.room.dispute = session.dispute
     minutes = access.minutes_of(session)
     is_mediator = session.dispute.is_mediator(user)
-    confirmed = records.confirmations(minutes) if minutes else []
+    confirmed = access.confirmations(minutes) if minutes else []
     present_ids = set(minutes.present.values_list("pk", flat=True)) if minutes else set()
     members = rooms.members(session.room)
     can_edit = is_mediator and _recordable(session)

@@ -202,19 +202,8 @@ def finalise(session: Session, by: User) -> Minutes:
             raise _conflict(_("Record at least one statement or what was agreed first."), "empty")
         minutes.finalised_at = timezone.now()
         _store(minutes, "finalised")
-        notices.ready(minutes, confirming_parties(minutes))
+        notices.ready(minutes, access.confirming_parties(minutes))
     return minutes
-
-
-def confirming_parties(minutes: Minutes) -> list[User]:
-    """The parties recorded as present who are members of the session's room now."""
-    session = minutes.session
-    return [u for u in minutes.present.all() if access.party_role(session, u)]
-
-
-def confirmations(minutes: Minutes) -> list[MinutesConfirmation]:
-    """The confirmations of the current version."""
-    return list(minutes.confirmations.filter(version=minutes.version).select_related("user"))
 
 
 # --- confirming ---------------------------------------------------------------------------------------
