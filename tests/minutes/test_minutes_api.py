@@ -233,3 +233,15 @@ def test_only_room_members_are_present_and_speak(caucus, api, claimant, responde
     for present, speaker in [([respondent.pk], None), ([outsider.pk], None), ([claimant.pk], respondent.pk)]:
         payload = {"present": present, "statements": [{"speaker_id": speaker or claimant.pk, "text": "x"}]}
         assert api(mediator).put(url(caucus), payload, format="json").status_code == 400
+
+
+def test_an_english_dispute_gets_english_labels(joint, api, claimant, respondent, mediator, tmp_path):
+    from disputes.models import Dispute
+
+    Dispute.objects.filter(pk=joint.dispute_id).update(language="en")
+    api(mediator).put(url(joint), joint_payload(claimant, respondent, mediator), format="json")
+    response = api(mediator).get(url(joint, "pdf/"))
+    text = pdf_text(response.content, tmp_path)
+    assert "Minutesofmediationsession" in text and "Whatwasagreed" in text and JOINT_SAID in text
+    assert "-draft.pdf" in response["Content-Disposition"]  # not finalised: a watermarked draft
+    assert not Minutes.objects.get(session=joint).pdf  # and never stored
