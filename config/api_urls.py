@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("mediation.sessions.api_urls")),
     path("", include("mediation.settlements.api_urls")),
     path("", include("mediation.casefile.api_urls")),
+    path("", include("mediation.minutes.api_urls")),
     path("", include("mediation.privacy.api_urls")),
     path("", include("mediation.owndata.api_urls")),
 ]

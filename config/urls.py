@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("disputes.casework.party_urls")),
     path("", include("mediation.settlements.urls")),
     path("", include("mediation.sessions.urls")),
+    path("sessions/", include("mediation.minutes.urls")),
     path("mediation/pool/", include("mediation.pool.urls")),
     path("mediation/", include("mediation.urls")),
     path("notifications/", include("notifications.urls")),

@@ -378,6 +378,28 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Your request that the mediator of “{subject}” step aside was refused; the mediation goes on.",
         ),
     },
+    # Session minutes (docs/features/minutes.md): never quoting them.
+    "minutes_ready": {
+        ZH: (
+            "{ref} 调解笔录待确认",
+            "纠纷“{subject}”一次调解会谈的笔录（第 {version} 版）已完成，请登录核对并以短信验证码确认。",
+        ),
+        EN: (
+            "{ref}: minutes ready to confirm",
+            "The minutes (version {version}) of a mediation session in “{subject}” are ready; please "
+            "sign in, read them and confirm them with an SMS code.",
+        ),
+    },
+    "minutes_confirmed": {
+        ZH: (
+            "{ref} 当事人已确认调解笔录",
+            "{name} 已确认纠纷“{subject}”一次调解会谈的笔录（第 {version} 版）。",
+        ),
+        EN: (
+            "{ref}: minutes confirmed",
+            "{name} confirmed the minutes (version {version}) of a mediation session in “{subject}”.",
+        ),
+    },
     # --- anything else ---------------------------------------------------------------------------
     "*": {
         ZH: ("{ref}：{event}", "纠纷“{subject}”有新动态：{event}。"),

@@ -27,6 +27,7 @@ from disputes.labels import ACTION_LABELS
 from disputes.models import Dispute
 from disputes.templatetags.dispute_tags import ROLE_LABELS
 
+from ..minutes import casefile as minutes_casefile
 from ..models import Message, Room, SettlementSignature
 from ..settlements import pdf
 from . import labels
@@ -187,6 +188,7 @@ def case_file(dispute: Dispute, reader: User, language: str = "zh") -> dict:
         "transcript": transcript,
         "recordings": audio_attachments(evidence, transcript),
         "settlements": settlement_history(dispute, language),
+        "minutes": minutes_casefile.joint_minutes(dispute),  # joint sessions only
     }
 
 

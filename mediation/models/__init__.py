@@ -3,6 +3,7 @@
 
 from .calls import Call
 from .chat import Attachment, Message, Presence, Room, WsTicket
+from .minutes import Minutes, MinutesConfirmation, minutes_pdf_path
 from .pool import Assignment, AssignmentFlag, Committee, Language, MediatorProfile, RecusalRequest
 from .recordings import Recording, RecordingConsent
 from .sessions import Session, SessionDial, SessionReminder
@@ -26,5 +27,5 @@ __all__ = [
     "Recording", "RecordingConsent", "IssuedCertificate",
     "JudicialApplication", "JudicialSignature", "KeyKind", "PendingSignature", "Settlement",
     "SettlementSignature", "judicial_pdf_path", "new_verification_code", "pending_signing_id",
-    "settlement_pdf_path",
+    "settlement_pdf_path", "Minutes", "MinutesConfirmation", "minutes_pdf_path",
 ]  # fmt: skip

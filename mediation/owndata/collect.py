@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import PrivacyAcceptance, StaffRole, User
 from disputes.models import Dispute, DisputeEvent, Evidence, InfoRequest, Rating
+from mediation.minutes.casefile import own_minutes
 from mediation.models import JudicialSignature, Message, Room, SettlementSignature
 from notifications.models import Notification
 
@@ -63,6 +64,7 @@ def collect(user: User) -> dict:
         "information_requests": _info_requests(user, ids, roles),
         "messages": _messages(user, ids, roles),
         "evidence": _evidence(user, ids),
+        "session_minutes": own_minutes(user, ids, roles),  # never the other party's caucus
         "signatures": _signatures(user),
         "notifications": [
             _row(

@@ -333,6 +333,28 @@ EXPECT: dict[str, str] = {
     "POST notifications/read-all/": "login redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect",
     "GET notifications/preferences/": "login 405 405 405 405 405 405 405 405 405 405",
     "POST notifications/preferences/": "login redirect redirect redirect redirect redirect redirect redirect redirect redirect redirect",
+    # Session minutes (docs/features/minutes.md): attendees, the mediator and staff of the region read a
+    # joint session's; only the mediator writes; strangers get 404. Parties confirm only minutes they
+    # were recorded present in (none here: 403).
+    "GET api/v1/sessions/<int:session_id>/minutes/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
+    "POST api/v1/sessions/<int:session_id>/minutes/": "401 405 405 405 405 405 405 405 405 405 405",
+    "PUT api/v1/sessions/<int:session_id>/minutes/": "401 403 403 404 403 404 ok 404 403 404 403",
+    "GET api/v1/sessions/<int:session_id>/minutes/finalise/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/sessions/<int:session_id>/minutes/finalise/": "401 403 403 404 403 404 409 404 403 404 403",
+    "GET api/v1/sessions/<int:session_id>/minutes/pdf/": "401 404 404 404 404 404 404 404 404 404 404",
+    "POST api/v1/sessions/<int:session_id>/minutes/pdf/": "401 405 405 405 405 405 405 405 405 405 405",
+    "GET api/v1/sessions/<int:session_id>/minutes/confirm-code/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/sessions/<int:session_id>/minutes/confirm-code/": "401 403 403 404 403 404 403 404 403 404 403",
+    "GET api/v1/sessions/<int:session_id>/minutes/confirm/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/sessions/<int:session_id>/minutes/confirm/": "401 403 403 404 403 404 403 404 403 404 403",
+    "GET sessions/<int:session_id>/minutes/": "login ok ok 404 ok 404 ok 404 ok 404 ok",
+    "POST sessions/<int:session_id>/minutes/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET sessions/<int:session_id>/minutes/finalise/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:session_id>/minutes/finalise/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET sessions/<int:session_id>/minutes/confirm-code/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:session_id>/minutes/confirm-code/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET sessions/<int:session_id>/minutes/confirm/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST sessions/<int:session_id>/minutes/confirm/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
 }  # fmt: skip
 
 
@@ -342,6 +364,7 @@ def fill(pattern: str, world) -> str:
         "room_id": world.rooms["joint"].pk, "code": world.settlement.verification_code,
         "request_id": 999999, "review_id": 999999, "recusal_id": 999999,
         "object_id": world.dispute.pk, "content_type_id": 1, "app_label": "disputes",
+        "session_id": minutes_session(world),
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk
@@ -371,6 +394,25 @@ def recording_ids(world) -> tuple:
         defaults={"content_type": "video/webm", "file": "r/x"},
     )
     return call.pk, rec.pk
+
+
+def minutes_session(world) -> int:
+    """A joint session of the world's dispute, held an hour ago by all three (docs/features/minutes.md)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mediation.models import Session
+
+    session = Session.objects.filter(dispute=world.dispute, room=world.rooms["joint"]).first()
+    if session is None:
+        users = world.users
+        session = Session.objects.create(
+            dispute=world.dispute, room=world.rooms["joint"], mode="in_person", place="调解室",
+            starts_at=timezone.now() - timedelta(hours=1), created_by=users["mediator"],
+        )  # fmt: skip
+        session.attendees.set([users["claimant"], users["respondent"], users["mediator"]])
+    return session.pk
 
 
 def methods_of(route) -> list[str]:
