@@ -68,9 +68,10 @@ class StartView(APIView):
     )  # fmt: skip
     def post(self, request, call_id):
         call, role = service.member_call(request.user, call_id)
-        rec, created = service.start(
-            call, request.user, role, request.data.get("content_type"), request.data.get("client_id")
-        )
+        body = StartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        rec, created = service.start(call, request.user, role, data["content_type"], data["client_id"])
         return Response(
             service.describe(rec), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

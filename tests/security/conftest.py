@@ -173,6 +173,9 @@ class World:
     settlement: object
     notification: object
     session: object = None  # a caucus session of the claimant's (docs/features/sessions.md)
+    joint_session: object = None  # a joint session held an hour ago by all three (docs/features/minutes.md)
+    call: object = None  # a live call in the joint room (docs/features/calls.md)
+    recording: object = None  # an upload of that call (docs/features/calls.md#recording)
     clients: dict = field(default_factory=dict)
 
     def client(self, role: str) -> Client:
@@ -197,7 +200,7 @@ def world(
 ):  # fmt: skip
     from disputes import services
     from mediation.chat import store as chat
-    from mediation.models import Room, Settlement
+    from mediation.models import Call, Recording, Room, Session, Settlement
     from notifications.models import Notification
 
     other_handler = factories.staff("case_handler", regions["street2"], username="other_handler")
@@ -225,6 +228,16 @@ def world(
     session = sessions.schedule(
         rooms["claimant"], by=mediator, mode="phone", starts_at=timezone.now() + timedelta(days=2)
     )
+    # Made here, not when a route is filled: the battery compares the database around each request.
+    joint_session = Session.objects.create(
+        dispute=dispute, room=rooms["joint"], mode="in_person", place="调解室",
+        starts_at=timezone.now() - timedelta(hours=1), created_by=mediator,
+    )  # fmt: skip
+    joint_session.attendees.set([claimant, respondent, mediator])
+    call = Call.objects.create(room=rooms["joint"], started_by=mediator)
+    recording = Recording.objects.create(
+        call=call, started_by=mediator, client_id="matrix", content_type="video/webm", file="r/x"
+    )
     users = {
         "anonymous": None, "claimant": claimant, "respondent": respondent, "outsider": outsider,
         "grid_worker": grid_worker, "other_grid_worker": other_grid_worker, "mediator": mediator,
@@ -239,4 +252,7 @@ def world(
         settlement=Settlement.objects.filter(dispute=dispute).latest("pk"),
         notification=Notification.objects.filter(user=claimant, channel="in_app").latest("pk"),
         session=session,
+        joint_session=joint_session,
+        call=call,
+        recording=recording,
     )

@@ -364,55 +364,20 @@ def fill(pattern: str, world) -> str:
         "room_id": world.rooms["joint"].pk, "code": world.settlement.verification_code,
         "request_id": 999999, "review_id": 999999, "recusal_id": 999999,
         "object_id": world.dispute.pk, "content_type_id": 1, "app_label": "disputes",
-        "session_id": minutes_session(world),
+        "session_id": world.joint_session.pk,
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk
     if pattern.startswith(("sessions/", "api/v1/sessions/")):
         values["pk"] = world.session.pk
     if "call_id>" in pattern or "recording_id>" in pattern:
-        values["call_id"], values["recording_id"] = recording_ids(world)
+        values["call_id"], values["recording_id"] = world.call.pk, world.recording.pk
     import re
 
     def one(match):
         return str(values.get(match.group(2), world.dispute.pk))
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", one, pattern)
-
-
-def recording_ids(world) -> tuple:
-    """A live call in the joint room and an upload of it (docs/fragments/recording.md)."""
-    from mediation.models import Call, Recording
-
-    mediator = world.users["mediator"]
-    call = Call.objects.filter(room=world.rooms["joint"], ended_at__isnull=True).first()
-    call = call or Call.objects.create(room=world.rooms["joint"], started_by=mediator)
-    rec, _ = Recording.objects.get_or_create(
-        call=call,
-        started_by=mediator,
-        client_id="matrix",
-        defaults={"content_type": "video/webm", "file": "r/x"},
-    )
-    return call.pk, rec.pk
-
-
-def minutes_session(world) -> int:
-    """A joint session of the world's dispute, held an hour ago by all three (docs/features/minutes.md)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from mediation.models import Session
-
-    session = Session.objects.filter(dispute=world.dispute, room=world.rooms["joint"]).first()
-    if session is None:
-        users = world.users
-        session = Session.objects.create(
-            dispute=world.dispute, room=world.rooms["joint"], mode="in_person", place="调解室",
-            starts_at=timezone.now() - timedelta(hours=1), created_by=users["mediator"],
-        )  # fmt: skip
-        session.attendees.set([users["claimant"], users["respondent"], users["mediator"]])
-    return session.pk
 
 
 def methods_of(route) -> list[str]:
