@@ -113,6 +113,10 @@ def validate_frame(frame, room_id: int | None = None) -> dict:
         return {"type": "read", "seq": _seq(frame.get("seq"))}
     if kind == "typing":
         return {"type": "typing"}
+    if kind.startswith("call_"):  # docs/chat-protocol.md, "Calls"
+        from ..calls import frames as call_frames
+
+        return call_frames.validate(frame)
     raise FrameError("bad_frame", f"Unknown frame type {kind[:40]!r}.")
 
 
@@ -149,5 +153,6 @@ def message_frame(message: Message, author: User | None = None) -> dict:
             "sent_at": message.sent_at.isoformat(),
             "client_msg_id": message.client_msg_id,
             "attachment": attachment,
+            "event": message.event,
         },
     }
