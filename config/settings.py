@@ -552,23 +552,6 @@ CHAT_SYNC_BATCH = 500  # messages read from the database per batch when answerin
 CHAT_VOICE_MAX_BYTES = 5 * 1024 * 1024
 CHAT_VOICE_MAX_MS = 3 * 60 * 1000
 
-# --- Calls in a room (docs/chat-protocol.md, "Calls"; docs/calls.md) --------------------------------
-# TURN credentials follow the TURN REST API convention coturn implements (use-auth-secret):
-# username "<expiry>:<user id>", credential base64(HMAC-SHA1(TURN_SECRET, username)).
-TURN_SECRET = data_key_setting("TIAOJIE_TURN_SECRET")
-TURN_URLS = env_list(
-    "TIAOJIE_TURN_URLS", "turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp"
-)
-TURN_TTL = env_int("TIAOJIE_TURN_TTL", 3600)  # seconds a TURN credential stays valid
-STUN_URLS = env_list("TIAOJIE_STUN_URLS", "")
-# Browsers use relayed candidates only (iceTransportPolicy "relay"): hides addresses; tests.
-TURN_RELAY_ONLY = env_bool("TIAOJIE_TURN_RELAY_ONLY", False)
-CALL_SDP_MAX = 16 * 1024  # bytes of one offer's or answer's SDP
-CALL_CANDIDATE_MAX = 1024  # bytes of one ICE candidate (as JSON)
-# Signalling frames (offer, answer, ICE, mute) per user per call: a burst, then per second.
-CALL_SIGNAL_BURST = 50
-CALL_SIGNAL_RATE = 20
-
 # --- settlement signing (docs/features/settlements.md) ---------------------------------------------------------
 # The platform's public certificates (root, issuing CA, TSA, committee seals); the private keys
 # live in the PKCS#11 token below. Made on first use or by `manage.py init_pki`.

@@ -1,14 +1,13 @@
 """The call frames a client sends over the room socket (docs/chat-protocol.md, "Calls"):
-checked for shape here, no database. chat.frames.validate_frame hands `call_*` frames here."""
+checked for shape here, no database. The room socket hands `call_*` frames here."""
 
 from __future__ import annotations
 
 import json
 import uuid
 
-from django.conf import settings
-
-from ..chat.frames import FrameError
+from ..chat.frames import FrameError, envelope
+from . import conf
 
 LIFECYCLE = ("call_start", "call_join", "call_leave", "call_end")
 SIGNALS = ("call_offer", "call_answer", "call_ice", "call_mute")
@@ -36,8 +35,8 @@ def _sdp(value) -> str:
         size = len(value.encode("utf-8"))
     except UnicodeEncodeError:
         raise FrameError("bad_frame", "sdp must be valid Unicode text.") from None
-    if size > settings.CALL_SDP_MAX:
-        raise FrameError("bad_frame", f"sdp has at most {settings.CALL_SDP_MAX} bytes.")
+    if size > conf.get("CALL_SDP_MAX"):
+        raise FrameError("bad_frame", f"sdp has at most {conf.get('CALL_SDP_MAX')} bytes.")
     return value
 
 
@@ -59,12 +58,19 @@ def _candidate(value) -> dict:
         size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
     except UnicodeEncodeError:
         raise FrameError("bad_frame", "candidate must be valid Unicode text.") from None
-    if size > settings.CALL_CANDIDATE_MAX:
-        raise FrameError("bad_frame", f"A candidate has at most {settings.CALL_CANDIDATE_MAX} bytes.")
+    if size > conf.get("CALL_CANDIDATE_MAX"):
+        raise FrameError("bad_frame", f"A candidate has at most {conf.get('CALL_CANDIDATE_MAX')} bytes.")
     return value
 
 
-def validate(frame: dict) -> dict:
+def is_call_frame(data) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("type"), str) and data["type"].startswith("call_")
+
+
+def validate(frame: dict, room_id: int | None = None) -> dict:
+    """A `call_*` frame checked for shape (the room socket hands them here): the normalised
+    frame or FrameError."""
+    envelope(frame, room_id)
     kind = frame["type"]
     if kind == "call_start":
         if frame.get("media") not in ("video", "audio"):

@@ -15,10 +15,9 @@ import time
 import weakref
 
 from channels.db import database_sync_to_async
-from django.conf import settings
 
 from ..chat.realtime import user_group
-from . import service
+from . import conf, service
 from .frames import SIGNALS
 
 
@@ -46,7 +45,7 @@ def signal_bucket(user_id: int, call_id) -> SignalBucket:
     key = (user_id, str(call_id))
     bucket = _buckets.get(key)
     if bucket is None:
-        bucket = _buckets[key] = SignalBucket(settings.CALL_SIGNAL_BURST, settings.CALL_SIGNAL_RATE)
+        bucket = _buckets[key] = SignalBucket(conf.get("CALL_SIGNAL_BURST"), conf.get("CALL_SIGNAL_RATE"))
     return bucket
 
 

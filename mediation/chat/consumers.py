@@ -20,6 +20,7 @@ from django.conf import settings
 from accounts.sockets import GuardedConsumer
 from core.errors import ServiceError
 
+from ..calls import frames as call_frames
 from ..calls.socket import CallSocket, is_signal
 from . import access, frames, presence, ratelimit, rooms, store
 from .realtime import user_group
@@ -211,7 +212,8 @@ class RoomConsumer(CallSocket, GuardedConsumer):
         try:
             if isinstance(data, frames.FrameError):
                 raise data
-            frame = frames.validate_frame(data, self.room_id)
+            check = call_frames.validate if call_frames.is_call_frame(data) else frames.validate_frame
+            frame = check(data, self.room_id)
         except frames.FrameError as exc:
             await self.send_frame(exc.frame())
             return

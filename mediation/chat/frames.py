@@ -93,13 +93,18 @@ def check_client_msg_id(value) -> str:
     return _text(value, "client_msg_id")
 
 
-def validate_frame(frame, room_id: int | None = None) -> dict:
-    """A client frame checked for shape (no database): the normalised frame or FrameError.
-    A frame may name its room; naming another room than the socket's is `wrong_room`."""
+def envelope(frame, room_id: int | None) -> None:
+    """What every client frame is: an object with a type, naming no other room."""
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError("bad_frame", "A frame is a JSON object with a type.")
     if "room" in frame and (room_id is None or frame["room"] != room_id or isinstance(frame["room"], bool)):
         raise FrameError("wrong_room", "This socket belongs to another room; open a socket for that room.")
+
+
+def validate_frame(frame, room_id: int | None = None) -> dict:
+    """A client frame checked for shape (no database): the normalised frame or FrameError.
+    A frame may name its room; naming another room than the socket's is `wrong_room`."""
+    envelope(frame, room_id)
     kind = frame["type"]
     if kind == "send":
         return {
@@ -113,10 +118,6 @@ def validate_frame(frame, room_id: int | None = None) -> dict:
         return {"type": "read", "seq": _seq(frame.get("seq"))}
     if kind == "typing":
         return {"type": "typing"}
-    if kind.startswith("call_"):  # docs/chat-protocol.md, "Calls"
-        from ..calls import frames as call_frames
-
-        return call_frames.validate(frame)
     raise FrameError("bad_frame", f"Unknown frame type {kind[:40]!r}.")
 
 
