@@ -29,7 +29,9 @@ def test_a_member_gets_turn_credentials_coturn_can_check(rooms, api, claimant, s
     assert stun == {"urls": ["stun:stun.example.org:3478"]}
     expiry, user_id = turn["username"].split(":")
     assert user_id == str(claimant.pk) and 590 <= int(expiry) - time.time() <= 601
-    expected = base64.b64encode(hmac.new(b"s3cret", turn["username"].encode(), hashlib.sha1).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"s3cret", turn["username"].encode(), hashlib.sha1).digest()
+    ).decode()
     assert turn["credential"] == expected and turn["urls"] == settings.TURN_URLS
 
 
