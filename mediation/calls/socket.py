@@ -62,11 +62,12 @@ class CallSocket:
     call_id: str | None = None  # the call this socket's leg is in
     bucket_of_call: SignalBucket | None = None
 
-    def signal_allowed(self, data: dict) -> bool:
-        """Take a token for a signalling frame (per user per call); False: drop it."""
+    def signal_allowed(self, data: dict) -> bool | None:
+        """Take a token for a signalling frame (per user per call); False: drop it. None for
+        a frame of a call this socket is not in: the chat's limit counts it (stale_call)."""
         call = data.get("call")
         if not isinstance(call, str) or call != self.call_id:
-            return True  # refused as stale_call by the handler, costs no relay
+            return None
         if self.bucket_of_call is None or self.bucket_key != (self.user.pk, call):
             self.bucket_of_call = signal_bucket(self.user.pk, call)
             self.bucket_key = (self.user.pk, call)

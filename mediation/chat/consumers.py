@@ -206,7 +206,10 @@ class RoomConsumer(CallSocket, GuardedConsumer):
         except frames.FrameError as exc:
             data = exc
         # Offers, answers, ICE and mutes have their own limit per user per call (calls.socket).
-        if not (self.signal_allowed(data) if is_signal(data) else await self.within_rate()):
+        allowed = self.signal_allowed(data) if is_signal(data) else None
+        if allowed is None:
+            allowed = await self.within_rate()
+        if not allowed:
             await self.rate_limited()
             return
         try:

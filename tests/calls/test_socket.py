@@ -397,3 +397,13 @@ def test_call_events_in_the_record_are_readable(rooms, mediator):
     assert message.event == {"call": str(outcome.call.pk), "action": "start", "media": "video"}
     assert mediator.full_name in message.body
     assert json.dumps(outcome.frames[0])  # the broadcast frame
+
+
+async def test_signals_for_a_call_one_is_not_in_count_against_the_chat_limit(rooms, claimant):
+    c = await joined(rooms["joint"].pk, claimant)
+    await nothing_more(c)
+    for _ in range(30):
+        await c.send_json_to({"type": "call_ice", "call": str(uuid.uuid4()), "to": 1, "candidate": CANDIDATE})
+    codes = [f["code"] for f in await nothing_more(c, 0.5) if f["type"] == "error"]
+    assert "rate_limited" in codes and codes.count("stale_call") <= 20
+    await close_all(c)
