@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from mediation.models import Room
 
 from .axe import assert_accessible
-from .conftest import PHONE, page_maker
+from .conftest import PHONE, fits_width, page_maker
 from .test_chat import sign_in, start_daphne
 
 pytestmark = pytest.mark.e2e
@@ -171,6 +171,7 @@ def test_a_video_call_connects_in_the_joint_room(pages, serve, dispute, advance)
         expect(page.locator(".chat-call-tile video")).to_have_count(2)
         expect(page.locator(".chat-event")).not_to_have_count(0)
     assert_accessible(party)
+    assert fits_width(party)  # the call bar and tiles on a phone
     party.locator("[data-call-mic]").click()
     expect(party.locator("[data-call-mic]")).to_have_attribute("aria-pressed", "true")
     staff.locator("[data-call-end]").click()
