@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("disputes.selfhelp.api_urls")),
     path("", include("mediation.pool.api_urls")),
     path("", include("mediation.chat.api_urls")),
+    path("", include("mediation.recordings.api_urls")),
     path("", include("mediation.settlements.api_urls")),
     path("", include("mediation.casefile.api_urls")),
     path("", include("mediation.privacy.api_urls")),

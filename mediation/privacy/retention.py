@@ -21,6 +21,7 @@ from disputes.models import Dispute
 from notifications import retention as notifications
 
 from ..models import Attachment, Message, Presence, WsTicket
+from ..recordings.retention import purge_recordings
 
 
 def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
@@ -34,8 +35,10 @@ def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
     def empty(ids: list[int]) -> int:
         return Message.objects.filter(pk__in=ids).exclude(body="").update(body="")
 
-    return in_batches(expired, empty, dry_run=dry_run, batch=batch) + purge_voice_notes(
-        now, dry_run=dry_run, batch=batch
+    return (
+        in_batches(expired, empty, dry_run=dry_run, batch=batch)
+        + purge_voice_notes(now, dry_run=dry_run, batch=batch)
+        + purge_recordings(now, dry_run=dry_run, batch=batch)  # docs/fragments/recording.md
     )
 
 

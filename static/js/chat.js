@@ -144,6 +144,7 @@
     li.className = "chat-event";
     const key = m.event.action === "start" ? "start:" + m.event.media : m.event.action;
     li.textContent = (t.callEvents[key] || m.body).replace("%(name)s", m.author.name);
+    li.hidden = !li.textContent; // an event without a line of its own (e.g. a recording's)
     return li;
   }
 

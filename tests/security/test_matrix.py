@@ -181,6 +181,23 @@ EXPECT: dict[str, str] = {
     # Calls (docs/chat-protocol.md, "Calls"): TURN credentials for the room's members only.
     "GET api/v1/rooms/<int:room_id>/call-credentials/": "401 ok ok 404 404 404 ok 404 404 404 404",
     "POST api/v1/rooms/<int:room_id>/call-credentials/": "401 405 405 405 405 405 405 405 405 405 405",
+    # Call recordings (docs/fragments/recording.md): members of the call's room; uploads by its mediator.
+    "GET api/v1/calls/<uuid:call_id>/consent/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/calls/<uuid:call_id>/consent/": "401 400 400 404 404 404 400 404 404 404 404",
+    "GET api/v1/calls/<uuid:call_id>/recording-status/": "401 ok ok 404 404 404 ok 404 404 404 404",
+    "POST api/v1/calls/<uuid:call_id>/recording-status/": "401 405 405 405 405 405 405 405 405 405 405",
+    "GET api/v1/calls/<uuid:call_id>/recordings/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/calls/<uuid:call_id>/recordings/": "401 403 403 404 404 404 400 404 404 404 404",
+    "GET api/v1/recordings/<uuid:recording_id>/": "401 ok ok 404 404 404 ok 404 404 404 404",
+    "POST api/v1/recordings/<uuid:recording_id>/": "401 405 405 405 405 405 405 405 405 405 405",
+    "GET api/v1/recordings/<uuid:recording_id>/chunks/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/recordings/<uuid:recording_id>/chunks/": "401 405 405 405 405 405 405 405 405 405 405",
+    "PUT api/v1/recordings/<uuid:recording_id>/chunks/": "401 403 403 404 404 404 400 404 404 404 404",
+    "PATCH api/v1/recordings/<uuid:recording_id>/chunks/": "401 403 403 404 404 404 400 404 404 404 404",
+    "GET api/v1/recordings/<uuid:recording_id>/complete/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/recordings/<uuid:recording_id>/complete/": "401 403 403 404 404 404 400 404 404 404 404",
+    "GET api/v1/recordings/<uuid:recording_id>/file/": "401 404 404 404 404 404 404 404 404 404 404",
+    "POST api/v1/recordings/<uuid:recording_id>/file/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/ws-tickets/": "401 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/ws-tickets/": "401 ok ok ok ok ok ok ok ok ok ok",
     "GET api/v1/disputes/<int:pk>/settlement/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
@@ -310,12 +327,30 @@ def fill(pattern: str, world) -> str:
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk
+    if "call_id>" in pattern or "recording_id>" in pattern:
+        values["call_id"], values["recording_id"] = recording_ids(world)
     import re
 
     def one(match):
         return str(values.get(match.group(2), world.dispute.pk))
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", one, pattern)
+
+
+def recording_ids(world) -> tuple:
+    """A live call in the joint room and an upload of it (docs/fragments/recording.md)."""
+    from mediation.models import Call, Recording
+
+    mediator = world.users["mediator"]
+    call = Call.objects.filter(room=world.rooms["joint"], ended_at__isnull=True).first()
+    call = call or Call.objects.create(room=world.rooms["joint"], started_by=mediator)
+    rec, _ = Recording.objects.get_or_create(
+        call=call,
+        started_by=mediator,
+        client_id="matrix",
+        defaults={"content_type": "video/webm", "file": "r/x"},
+    )
+    return call.pk, rec.pk
 
 
 def methods_of(route) -> list[str]:
