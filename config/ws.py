@@ -88,8 +88,12 @@ allow_protocol_close_codes()
 
 def frames_per_second() -> int:
     """Frames a second a socket is read at; twice the chat's rate limit (per user and room,
-    so per socket at most), which therefore never refuses a frame the limit would pass."""
-    return 2 * settings.CHAT_RATE
+    so per socket at most), plus a call's signalling burst and rate (offers, answers and ICE
+    have their own limit, docs/calls.md): it therefore never refuses a frame the limits
+    would pass."""
+    from mediation.calls import conf
+
+    return 2 * settings.CHAT_RATE + conf.get("CALL_SIGNAL_BURST") + conf.get("CALL_SIGNAL_RATE")
 
 
 PAUSE = 0.1  # seconds a flooding socket goes unread at a time

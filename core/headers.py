@@ -45,3 +45,21 @@ def allow_microphone(view):
         return response
 
     return wrapped
+
+
+def allow_calls(view):
+    """A page that records voice notes and holds calls (docs/calls.md): the microphone and the
+    camera for this origin, never for a frame of another; every other feature stays off."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy:
+            policy = policy.replace("microphone=()", "microphone=(self)").replace(
+                "camera=()", "camera=(self)"
+            )
+            response.headers["Permissions-Policy"] = policy
+        return response
+
+    return wrapped

@@ -3,6 +3,7 @@ websocket tickets. Included under the `api` namespace (no app_name: names stay a
 
 from django.urls import path
 
+from ..calls.api import CallCredentialsView
 from . import api, voice_api
 
 urlpatterns = [
@@ -13,6 +14,9 @@ urlpatterns = [
         "rooms/<int:room_id>/voice/<int:attachment_id>/",
         voice_api.VoiceDownloadView.as_view(),
         name="room-voice-file",
+    ),
+    path(
+        "rooms/<int:room_id>/call-credentials/", CallCredentialsView.as_view(), name="room-call-credentials"
     ),
     path("ws-tickets/", api.WsTicketView.as_view(), name="ws-tickets"),
 ]

@@ -20,6 +20,8 @@ from django.conf import settings
 from accounts.sockets import GuardedConsumer
 from core.errors import ServiceError
 
+from ..calls import frames as call_frames
+from ..calls.socket import CallSocket, is_signal
 from . import access, frames, presence, ratelimit, rooms, store
 from .realtime import user_group
 
@@ -135,7 +137,7 @@ def heartbeat() -> Heartbeat:
     return _of_loop()[1]
 
 
-class RoomConsumer(GuardedConsumer):
+class RoomConsumer(CallSocket, GuardedConsumer):
     room_id: int | None = None
     group: str = ""
     quiet_until = 0.0  # no further `rate_limited` error before this (time.monotonic())
@@ -162,6 +164,7 @@ class RoomConsumer(GuardedConsumer):
         # Directly to this socket too: its group subscription may not be live at Redis yet
         # when the broadcast is published (SUBSCRIBE and PUBLISH use different connections).
         await self.send_presence(online, to_self=True)
+        await self.send_call_state()  # a call live in the room (docs/chat-protocol.md, "Calls")
         heartbeat().add(self)
         self.guard()  # the credential, re-read every accounts.sockets.RECHECK_SECONDS
 
@@ -174,6 +177,7 @@ class RoomConsumer(GuardedConsumer):
         heartbeat().consumers.discard(self)
         if self.room_id is None:
             return
+        await self.end_leg()  # the client may join again once reconnected
         await self.channel_layer.group_discard(self.group, self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         online = await database_sync_to_async(presence.leave)(self.room_id, self.channel_name)
@@ -195,13 +199,24 @@ class RoomConsumer(GuardedConsumer):
         # A frame over 64 KiB never gets here (GuardedConsumer closes the socket with 1009).
         if self.room_id is None or self.closing:
             return
-        if not await self.within_rate():
-            await self.rate_limited()
-            return
         try:
             if text_data is None:
                 raise frames.FrameError("bad_frame", "Frames are JSON text.")
-            frame = frames.validate_frame(frames.parse(text_data), self.room_id)
+            data = frames.parse(text_data)
+        except frames.FrameError as exc:
+            data = exc
+        # Offers, answers, ICE and mutes have their own limit per user per call (calls.socket).
+        allowed = self.signal_allowed(data) if is_signal(data) else None
+        if allowed is None:
+            allowed = await self.within_rate()
+        if not allowed:
+            await self.rate_limited()
+            return
+        try:
+            if isinstance(data, frames.FrameError):
+                raise data
+            check = call_frames.validate if call_frames.is_call_frame(data) else frames.validate_frame
+            frame = check(data, self.room_id)
         except frames.FrameError as exc:
             await self.send_frame(exc.frame())
             return

@@ -93,13 +93,18 @@ def check_client_msg_id(value) -> str:
     return _text(value, "client_msg_id")
 
 
-def validate_frame(frame, room_id: int | None = None) -> dict:
-    """A client frame checked for shape (no database): the normalised frame or FrameError.
-    A frame may name its room; naming another room than the socket's is `wrong_room`."""
+def envelope(frame, room_id: int | None) -> None:
+    """What every client frame is: an object with a type, naming no other room."""
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError("bad_frame", "A frame is a JSON object with a type.")
     if "room" in frame and (room_id is None or frame["room"] != room_id or isinstance(frame["room"], bool)):
         raise FrameError("wrong_room", "This socket belongs to another room; open a socket for that room.")
+
+
+def validate_frame(frame, room_id: int | None = None) -> dict:
+    """A client frame checked for shape (no database): the normalised frame or FrameError.
+    A frame may name its room; naming another room than the socket's is `wrong_room`."""
+    envelope(frame, room_id)
     kind = frame["type"]
     if kind == "send":
         return {
@@ -149,5 +154,6 @@ def message_frame(message: Message, author: User | None = None) -> dict:
             "sent_at": message.sent_at.isoformat(),
             "client_msg_id": message.client_msg_id,
             "attachment": attachment,
+            "event": message.event,
         },
     }

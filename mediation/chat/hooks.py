@@ -7,7 +7,7 @@ from __future__ import annotations
 from disputes.models import Dispute
 
 from .realtime import close_user_sockets_on_commit, recheck_rooms_on_commit
-from .rooms import NOT_AUTHENTICATED, create_rooms, lock_rooms
+from .rooms import NOT_AUTHENTICATED, WRITABLE_STATES, create_rooms, lock_rooms
 
 
 def on_transition(dispute: Dispute, event) -> None:
@@ -16,7 +16,12 @@ def on_transition(dispute: Dispute, event) -> None:
     have their sockets re-check access and writability once this commits."""
     if event.transition == "mediator_accept":
         create_rooms(dispute)
-    recheck_rooms_on_commit(lock_rooms(dispute))
+    room_ids = lock_rooms(dispute)
+    if dispute.state not in WRITABLE_STATES:  # a read-only room has no live call (docs/calls.md)
+        from ..calls.service import end_in_rooms
+
+        end_in_rooms(room_ids)
+    recheck_rooms_on_commit(room_ids)
 
 
 def on_logout(sender, request, user, **kwargs) -> None:

@@ -50,3 +50,8 @@ def recheck_rooms_on_commit(room_ids: list[int]) -> None:
 def close_user_sockets_on_commit(user_id: int, code: int) -> None:
     """After commit (at once outside a transaction), close every chat socket of a user."""
     transaction.on_commit(partial(_send, user_group(user_id), {"type": "chat.revoke", "code": code}))
+
+
+def send_event(group: str, event: dict) -> None:
+    """Send a channel-layer event to a group (calls' state, docs/calls.md)."""
+    _send(group, event)

@@ -214,6 +214,7 @@ def _answers(
             "message": {
                 "seq": seq, "id": pks[(room_id, seq)], "author": user_info(user, role), "body": body,
                 "sent_at": sent, "client_msg_id": client_msg_id, "attachment": attached.get(index),
+                "event": None,
             },
         }  # fmt: skip
         results[index] = Posted(frame, True)
@@ -230,7 +231,7 @@ _ROOMS_SELECT = (
 )
 _FRAME_COLUMNS = (
     "m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id,"
-    " a.id, a.kind, a.content_type, a.size, a.duration_ms, a.sha256, m.room_id"
+    " a.id, a.kind, a.content_type, a.size, a.duration_ms, a.sha256, m.room_id, m.event"
 )
 _FRAME_FROM = (
     "FROM mediation_message m JOIN accounts_user u ON u.id = m.author_id"
@@ -301,7 +302,8 @@ def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[i
 
 def _row_frame(row) -> dict:
     seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id = row[:9]
-    attachment = attachment_info(*row[9:]) if row[9] is not None else None
+    attachment = attachment_info(*row[9:16]) if row[9] is not None else None
+    event = json.loads(row[16]) if isinstance(row[16], str) else row[16]  # a call's (docs/calls.md)
     return {
         "type": "message",
         "message": {
@@ -312,6 +314,7 @@ def _row_frame(row) -> dict:
             "sent_at": _aware(sent_at).isoformat(),
             "client_msg_id": client_msg_id,
             "attachment": attachment,
+            "event": event,
         },
     }  # fmt: skip
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.headers import allow_microphone
+from core.headers import allow_calls
 from disputes.api import visible_dispute
 from disputes.models import Dispute
 
@@ -29,7 +29,7 @@ def _label(room: Room, role: str) -> str:
 
 
 @login_required
-@allow_microphone
+@allow_calls
 def room(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("dispute__mediator"), pk=room_id)
     if not Dispute.objects.visible_to(request.user).filter(pk=room.dispute_id).exists():
@@ -64,6 +64,13 @@ def room(request, room_id: int):
             "voiceNote": _("Voice note from %(name)s"),
             "voiceNoteSeconds": _("Voice note from %(name)s, %(seconds)s seconds"),
             "voiceDownload": _("Download the voice note"),
+            "callEvents": {
+                "start:video": _("%(name)s started a video call"),
+                "start:audio": _("%(name)s started a voice call"),
+                "join": _("%(name)s joined the call"),
+                "leave": _("%(name)s left the call"),
+                "end": _("%(name)s ended the call"),
+            },
         },
     }
     context = {
@@ -73,8 +80,36 @@ def room(request, room_id: int):
         "tabs": tabs,
         "config": config,
         "voice_config": voice_config(room, request),
+        "call_config": call_config(room, role),
     }
     return render(request, "mediation/chat/room.html", context)
+
+
+def call_config(room: Room, role: str) -> dict:
+    """What the call bar on the chat page needs (static/js/call.js, docs/calls.md)."""
+    return {
+        "room": room.pk,
+        "isMediator": role == "mediator",
+        "credentials": reverse("api:room-call-credentials", args=[room.pk]),
+        "text": {
+            "video": _("Video call"),
+            "audio": _("Voice call"),
+            "join": _("Join the call"),
+            "leave": _("Leave"),
+            "end": _("End the call for everyone"),
+            "muteMic": _("Mute microphone"),
+            "unmuteMic": _("Unmute microphone"),
+            "muteCam": _("Turn camera off"),
+            "unmuteCam": _("Turn camera on"),
+            "liveVideo": _("A video call is on: %(names)s"),
+            "liveAudio": _("A voice call is on: %(names)s"),
+            "you": _("You"),
+            "muted": _("muted"),
+            "denied": _("The camera or microphone could not be used. Allow them in the browser's settings."),
+            "failed": _("The call could not be set up."),
+            "ended": _("The call has ended."),
+        },
+    }
 
 
 def voice_config(room: Room, request) -> dict:

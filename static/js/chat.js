@@ -53,6 +53,11 @@
   window.addEventListener("online", () => { if (!ws && !stopped) connect(); });
 
   function handle(f) {
+    // Calls (static/js/call.js): its frames, and each greeting (a reconnect ended any leg).
+    if (f.type === "hello" || f.type === "call" || f.type.startsWith("call_") || f.type === "error") {
+      document.dispatchEvent(new CustomEvent("chat:call", { detail: f }));
+      if (f.type !== "hello" && f.type !== "error") return;
+    }
     switch (f.type) {
       case "hello":
         retry = 0;
@@ -92,7 +97,7 @@
     let li = mine ? log.querySelector('[data-client="' + CSS.escape(m.client_msg_id) + '"]') : null;
     if (li) li.remove();
     pending.delete(m.client_msg_id);
-    li = renderMessage(m.author, m.body, m.sent_at, mine, m.attachment);
+    li = m.event ? renderEvent(m) : renderMessage(m.author, m.body, m.sent_at, mine, m.attachment);
     li.dataset.seq = m.seq;
     li.dataset.client = m.client_msg_id;
     const empty = log.querySelector(".empty");
@@ -130,6 +135,16 @@
       receipt.textContent = sentAt ? t.sent : t.sending;
       li.append(receipt);
     }
+    return li;
+  }
+
+  // A call's start, join, leave or end (docs/chat-protocol.md, "Calls"): one short line.
+  function renderEvent(m) {
+    const li = document.createElement("li");
+    li.className = "chat-event";
+    const key = m.event.action === "start" ? "start:" + m.event.media : m.event.action;
+    li.textContent = (t.callEvents[key] || m.body).replace("%(name)s", m.author.name);
+    li.hidden = !li.textContent; // an event without a line of its own (e.g. a recording's)
     return li;
   }
 
@@ -208,6 +223,7 @@
   }
 
   function showError(f) {
+    if (["stale_call", "call_live", "forbidden"].includes(f.code)) return; // call.js says it
     const messages = { too_long: t.tooLong, rate_limited: t.rateLimited, read_only: t.readOnly };
     errorLine.textContent = messages[f.code] || t.error;
     if (f.code === "read_only") { setWritable(false); roomWritable(false); }
@@ -242,6 +258,9 @@
     const now = Date.now();
     if (writable && input.value && now - lastTypingSent > 3000 && send({ type: "typing" })) lastTypingSent = now;
   });
+
+  // The socket for static/js/call.js: send a frame (false while disconnected).
+  window.TiaojieChat = { send: send };
 
   // A voice note stored over HTTP (voice.js): shown like any message frame, in seq order.
   document.addEventListener("chat:message", (event) => addMessage(event.detail));

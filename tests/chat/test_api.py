@@ -66,6 +66,7 @@ def test_posting_stores_a_message_and_answers_201(api, rooms, claimant):
         "seq": 1, "id": message.pk, "author": {"id": claimant.pk, "name": "张三", "role": "claimant"},
         "body": "我同意调解", "sent_at": message.sent_at.isoformat(), "client_msg_id": "u-1",
         "attachment": None,
+        "event": None,
     }  # fmt: skip
 
 

@@ -137,6 +137,7 @@ async def test_a_message_is_stored_then_sent_to_every_member_including_the_sende
             "sent_at": stored.sent_at.isoformat(),
             "client_msg_id": "m-1",
             "attachment": None,
+            "event": None,
         },
     }
     assert frames == [expected] * 3
@@ -179,7 +180,7 @@ async def test_the_same_client_msg_id_from_another_author_is_another_message(roo
     await b.send_json_to(send_frame("乙", "same"))
     assert (await next_of(b, "message"))["message"] | {"id": 0, "sent_at": ""} == {
         "seq": 2, "id": 0, "author": {"id": mediator.pk, "name": "钱调解", "role": "mediator"},
-        "body": "乙", "sent_at": "", "client_msg_id": "same", "attachment": None,
+        "body": "乙", "sent_at": "", "client_msg_id": "same", "attachment": None, "event": None,
     }  # fmt: skip
     await a.disconnect()
     await b.disconnect()

@@ -1,0 +1,1 @@
+from tests.chat.conftest import categories, chat_settings, mediating, rooms  # noqa: F401
