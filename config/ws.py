@@ -89,7 +89,7 @@ allow_protocol_close_codes()
 def frames_per_second() -> int:
     """Frames a second a socket is read at; twice the chat's rate limit (per user and room,
     so per socket at most), plus a call's signalling burst and rate (offers, answers and ICE
-    have their own limit, docs/calls.md): it therefore never refuses a frame the limits
+    have their own limit, docs/features/calls.md): it therefore never refuses a frame the limits
     would pass."""
     from mediation.calls import conf
 

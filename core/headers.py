@@ -48,7 +48,7 @@ def allow_microphone(view):
 
 
 def allow_calls(view):
-    """A page that records voice notes and holds calls (docs/calls.md): the microphone and the
+    """A page that records voice notes and holds calls (docs/features/calls.md): the microphone and the
     camera for this origin, never for a frame of another; every other feature stays off."""
 
     @wraps(view)

@@ -30,6 +30,9 @@ QUEUE[name](user) -> Q: more disputes that wait for `user`'s action, from anothe
 records (mediation: a recusal request for the grid workers to decide). selectors.queue_for
 adds them to the queue and marks each row with `waits_<name>` (the queue API's `waits_for`).
 
+DEMO: seeder() callables that `seed_demo` runs after its disputes exist, in its transaction,
+for another app's demo records (mediation: scheduled sessions). Each is idempotent.
+
 Payload keys in SECRET_KEYS are never recorded on the timeline.
 """
 
@@ -45,6 +48,7 @@ SECRET_KEYS = {"code"}
 PHASES = ("database", "files")
 AFTER_TRANSITION: dict[str, list[tuple[int, Callable]]] = defaultdict(list)
 ON_EVENT: list[Callable] = []
+DEMO: list[Callable] = []
 
 
 def after(*names: str, phase: str = "database"):

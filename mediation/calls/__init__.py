@@ -1,1 +1,1 @@
-"""Video and voice calls in a chat room (docs/chat-protocol.md, "Calls"; docs/calls.md)."""
+"""Video and voice calls in a chat room (docs/chat-protocol.md, "Calls"; docs/features/calls.md)."""

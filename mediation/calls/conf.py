@@ -1,4 +1,4 @@
-"""The calls' settings (docs/calls.md). Each is a Django setting when config/settings.py or
+"""The calls' settings (docs/features/calls.md). Each is a Django setting when config/settings.py or
 a test sets it, else read from the environment with the default below:
 
 TURN_SECRET (TIAOJIE_TURN_SECRET or TIAOJIE_TURN_SECRET_FILE; the embedded default keeps a

@@ -10,7 +10,7 @@ processes agree on it. Frames are broadcast to the room after commit.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ServiceError
 
-from ..chat import realtime
-from ..chat.frames import message_frame
+from ..chat import realtime, store
 from ..chat.rooms import WRITABLE_STATES, role_in
 from ..models import Call, Message, Room
 
@@ -40,10 +39,10 @@ def _stale() -> CallError:
 
 @dataclass
 class Outcome:
-    """What an action stored: the frames to broadcast to the room after commit."""
+    """What an action did: its call, and the `call` frame to send the room after commit (the
+    event messages broadcast themselves, chat.store.post_event)."""
 
     call: Call
-    frames: list[dict] = field(default_factory=list)
     state: dict | None = None  # the `call` frame
 
 
@@ -112,24 +111,17 @@ def _lock(room_id: int) -> Room:
     return room
 
 
-def _event(room: Room, user: User, role: str, call: Call, action: str, outcome: Outcome) -> None:
+def _event(room: Room, user: User, role: str, call: Call, action: str) -> None:
     """Store one event message (the room is locked), seq-ordered like every message."""
     n = Message.objects.filter(room=room, author=user, event__call=str(call.pk), event__action=action).count()
-    room.last_seq += 1
-    message = Message.objects.create(
-        room=room, seq=room.last_seq, author=user, author_role=role, body=_body(action, user, call.media),
-        client_msg_id=f"call:{call.pk.hex}:{action}:{n}", sent_at=timezone.now(),
-        event={"call": str(call.pk), "action": action, "media": call.media},
+    store.post_event(
+        room, user, role, _body(action, user, call.media), {"call": str(call.pk), "action": action, "media": call.media},
+        f"call:{call.pk.hex}:{action}:{n}",
     )  # fmt: skip
-    Room.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
-    outcome.frames.append(message_frame(message, user))
 
 
 def _broadcast_on_commit(room_id: int, outcome: Outcome) -> None:
     group = f"room-{room_id}"
-    texts = [json.dumps(frame, ensure_ascii=False) for frame in outcome.frames]
-    for text in texts:
-        transaction.on_commit(partial(realtime.broadcast_text, group, text))
     if outcome.state is not None:
         call = outcome.state["call"]
         event = {
@@ -170,7 +162,7 @@ def start(room_id: int, user: User, media: str) -> Outcome:
         except IntegrityError:  # one_live_call_per_room
             raise CallError(_("A call is already live in this room."), code="call_live", status=409) from None
         outcome = Outcome(call)
-        _event(room, user, role, call, START, outcome)
+        _event(room, user, role, call, START)
         outcome.state = state_frame(call, [user.pk])
         _broadcast_on_commit(room.pk, outcome)
     return outcome
@@ -185,7 +177,7 @@ def join(room_id: int, user: User, call_id: str) -> Outcome:
         outcome = Outcome(call)
         inside = participants(call)
         if user.pk not in inside:
-            _event(room, user, role, call, JOIN, outcome)
+            _event(room, user, role, call, JOIN)
             inside.append(user.pk)
         outcome.state = state_frame(call, inside)
         _broadcast_on_commit(room.pk, outcome)
@@ -213,7 +205,7 @@ def leave(room_id: int, user: User, call_id: str, *, reason: str = "left") -> Ou
         if user.pk not in inside:
             raise _stale()
         outcome = Outcome(call)
-        _event(room, user, _role_when_joined(room, user, call), call, LEAVE, outcome)
+        _event(room, user, _role_when_joined(room, user, call), call, LEAVE)
         inside.remove(user.pk)
         if not inside:
             _finish(room, user, call, "empty", outcome)
@@ -241,7 +233,7 @@ def _finish(room: Room, user: User, call: Call, reason: str, outcome: Outcome) -
     call.ended_at = timezone.now()
     call.end_reason = reason
     call.save(update_fields=["ended_at", "end_reason"])
-    _event(room, user, _role_when_joined(room, user, call), call, END, outcome)
+    _event(room, user, _role_when_joined(room, user, call), call, END)
 
 
 def end_in_rooms(room_ids: list[int], reason: str = "read_only") -> None:

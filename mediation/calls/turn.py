@@ -1,4 +1,4 @@
-"""TURN credentials for calls (docs/calls.md): the TURN REST API convention that coturn
+"""TURN credentials for calls (docs/features/calls.md): the TURN REST API convention that coturn
 implements with `use-auth-secret` / `static-auth-secret`. The username is "<expiry>:<user id>"
 (expiry in Unix seconds), the credential base64(HMAC-SHA1(secret, username)); coturn recomputes
 it from the shared secret and refuses it past the expiry. Nothing is stored."""

@@ -17,7 +17,7 @@ def on_transition(dispute: Dispute, event) -> None:
     if event.transition == "mediator_accept":
         create_rooms(dispute)
     room_ids = lock_rooms(dispute)
-    if dispute.state not in WRITABLE_STATES:  # a read-only room has no live call (docs/calls.md)
+    if dispute.state not in WRITABLE_STATES:  # a read-only room has no live call (docs/features/calls.md)
         from ..calls.service import end_in_rooms
 
         end_in_rooms(room_ids)

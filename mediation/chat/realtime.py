@@ -53,5 +53,5 @@ def close_user_sockets_on_commit(user_id: int, code: int) -> None:
 
 
 def send_event(group: str, event: dict) -> None:
-    """Send a channel-layer event to a group (calls' state, docs/calls.md)."""
+    """Send a channel-layer event to a group (calls' state, docs/features/calls.md)."""
     _send(group, event)

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ServiceError
 
-from ..models import Attachment, Message
+from ..models import Attachment, Message, Room
 from . import sql
-from .frames import attachment_info, check_body, check_client_msg_id, user_info
+from .frames import attachment_info, check_body, check_client_msg_id, message_frame, user_info
 from .rooms import WRITABLE_STATES, role_in
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,39 @@ def post_send(send: Send, *, broadcast: bool = True) -> Posted:
 
             transaction.on_commit(partial(realtime.broadcast_text, f"room-{room_id}", result.text))
     return result
+
+
+def post_event(
+    room: Room,
+    user: User,
+    role: str,
+    body: str,
+    event: dict,
+    client_msg_id: str,
+    attachment: dict | None = None,
+) -> tuple[Message, bool]:
+    """Store a message recording an event of the room (a call's start or end, a consent, a
+    recording, a session: Message.event, docs/chat-protocol.md) and broadcast it after commit.
+
+    The caller's transaction holds the room's row lock (select_for_update), so the seq is the
+    room's next one. No membership or writability check: the caller's service decided. Once
+    per (author, client_msg_id): a repeat returns the stored message and False."""
+    found = Message.objects.filter(room=room, author=user, client_msg_id=client_msg_id).first()
+    if found is not None:
+        return found, False
+    room.last_seq += 1
+    Room.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
+    message = Message.objects.create(
+        room=room, seq=room.last_seq, author=user, author_role=role, body=body, client_msg_id=client_msg_id,
+        event=event,
+    )  # fmt: skip
+    if attachment is not None:
+        Attachment.objects.create(message=message, **attachment)
+    from . import realtime
+
+    text = json.dumps(message_frame(message, user), ensure_ascii=False)
+    transaction.on_commit(partial(realtime.broadcast_text, room.group_name, text))
+    return message, True
 
 
 def post_batch(sends: list[Send]) -> list[Posted | Exception]:
@@ -303,7 +336,7 @@ def _insert(rows: list[tuple], touched: dict[int, int], sent_at) -> dict[tuple[i
 def _row_frame(row) -> dict:
     seq, pk, author_id, full_name, username, role, body, sent_at, client_msg_id = row[:9]
     attachment = attachment_info(*row[9:16]) if row[9] is not None else None
-    event = json.loads(row[16]) if isinstance(row[16], str) else row[16]  # a call's (docs/calls.md)
+    event = json.loads(row[16]) if isinstance(row[16], str) else row[16]  # a call's (docs/features/calls.md)
     return {
         "type": "message",
         "message": {

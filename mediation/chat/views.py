@@ -86,7 +86,7 @@ def room(request, room_id: int):
 
 
 def call_config(room: Room, role: str) -> dict:
-    """What the call bar on the chat page needs (static/js/call.js, docs/calls.md)."""
+    """What the call bar on the chat page needs (static/js/call.js, docs/features/calls.md)."""
     return {
         "room": room.pk,
         "isMediator": role == "mediator",

@@ -1,5 +1,5 @@
 """Calls in a room: video or voice between its members over WebRTC, signalled over the room's
-socket (docs/calls.md). A call belongs to its room, so a caucus call is as confidential as the
+socket (docs/features/calls.md). A call belongs to its room, so a caucus call is as confidential as the
 caucus messages: only that room's members ever learn of it."""
 
 from __future__ import annotations

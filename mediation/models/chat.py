@@ -60,7 +60,7 @@ class Message(models.Model):
     body = models.TextField()
     client_msg_id = models.CharField(max_length=64)
     sent_at = models.DateTimeField(default=timezone.now)
-    # A call's start, join, leave or end (docs/calls.md): {"call": id, "action": ...}; null for
+    # A call's start, join, leave or end (docs/features/calls.md): {"call": id, "action": ...}; null for
     # what a member wrote or recorded.
     event = models.JSONField(null=True, blank=True)
 

@@ -1,4 +1,4 @@
-"""Call recordings (docs/fragments/recording.md): every member's consent per call, and the
+"""Call recordings (docs/features/calls.md): every member's consent per call, and the
 mediator's resumable uploads. A recording belongs to its call's room, so a caucus recording
 is as confidential as the caucus messages."""
 

@@ -1,4 +1,4 @@
-"""Mediation sessions held in person or by phone (docs/sessions.md). A session belongs to a
+"""Mediation sessions held in person or by phone (docs/features/sessions.md). A session belongs to a
 room: one in a caucus room is as confidential as that room's messages."""
 
 from __future__ import annotations

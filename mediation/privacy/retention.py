@@ -38,7 +38,7 @@ def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
     return (
         in_batches(expired, empty, dry_run=dry_run, batch=batch)
         + purge_voice_notes(now, dry_run=dry_run, batch=batch)
-        + purge_recordings(now, dry_run=dry_run, batch=batch)  # docs/fragments/recording.md
+        + purge_recordings(now, dry_run=dry_run, batch=batch)  # docs/features/calls.md
     )
 
 

@@ -1,1 +1,1 @@
-"""Consented call recordings, uploaded in resumable chunks (docs/fragments/recording.md)."""
+"""Consented call recordings, uploaded in resumable chunks (docs/features/calls.md)."""

@@ -1,4 +1,4 @@
-"""Call recordings' API routes (docs/fragments/recording.md), under the `api` namespace."""
+"""Call recordings' API routes (docs/features/calls.md), under the `api` namespace."""
 
 from django.urls import path
 

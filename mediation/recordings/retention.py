@@ -1,4 +1,4 @@
-"""Recordings past the chat's retention period (docs/fragments/recording.md, "Retention"):
+"""Recordings past the chat's retention period (docs/features/calls.md, "Retention"):
 uploads of calls in disputes closed more than RETENTION["chat"] days ago, completed or not,
 are deleted with their files, as voice notes are (mediation.privacy.retention). Until then an
 upload that was never completed is kept, listed in the call's recording status."""

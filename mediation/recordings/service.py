@@ -1,4 +1,4 @@
-"""Consent and resumable uploads of call recordings (docs/fragments/recording.md).
+"""Consent and resumable uploads of call recordings (docs/features/calls.md).
 
 Rules live here; the API only routes. Locks are taken in the order call, recording, room
 (the room's through chat.store), so a consent change, a chunk and a completion never deadlock.
@@ -7,25 +7,24 @@ Rules live here; the API only routes. Locks are taken in the order call, recordi
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import uuid
-from functools import partial
 
 import filetype
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import uploads
 from core.errors import ServiceError
 
-from ..chat import realtime, rooms, store
-from ..models import Attachment, Call, Message, Recording, RecordingConsent, Room
+from ..chat import rooms, store
+from ..chat.frames import message_frame
+from ..models import Attachment, Call, Recording, RecordingConsent, Room
 
 CONTENT_TYPES = ("video/webm", "audio/webm", "video/mp4", "audio/mp4")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -33,7 +32,7 @@ _MKV_AUDIO = re.compile(rb"\x86[\x81-\xbf]A_")
 _MKV_VIDEO = re.compile(rb"\x86[\x81-\xbf]V_")
 
 
-# Limits, overridable in settings (docs/fragments/recording.md): one chunk, a whole recording.
+# Limits, overridable in settings (docs/features/calls.md): one chunk, a whole recording.
 # A recording's size is an Attachment.size (a 32-bit integer): at most 2000 MB.
 CHUNK_MAX_BYTES = 8 * 1024 * 1024
 MAX_BYTES = 2000 * 1024 * 1024
@@ -139,7 +138,7 @@ def status(call: Call) -> dict:
 def set_consent(call: Call, user: User, consent: bool) -> dict:
     """Store `user`'s answer for `call`; a change is also a room event message
     {"call", "action": "consent", "consent"}. A "no" stops every recording of the call that is
-    not complete: no chunk is accepted after this commits (docs/fragments/recording.md)."""
+    not complete: no chunk is accepted after this commits (docs/features/calls.md)."""
     if not isinstance(consent, bool):
         raise ServiceError(_("Must be true or false."), code="invalid", field="consent")
     with transaction.atomic():
@@ -161,17 +160,27 @@ def set_consent(call: Call, user: User, consent: bool) -> dict:
     return status(call)
 
 
-def post_event(room: Room, user: User, event: dict, client_msg_id: str, attachment: dict | None = None):
-    """A room message carrying `event` (Message.event) through the chat's store path: seq in the
-    database, once per client id, broadcast after commit with `event` in its frame."""
-    with transaction.atomic():
-        posted = store.post_send(store.Send(room.pk, user, "", client_msg_id, attachment), broadcast=False)
-        message = dict(posted.frame["message"], event=event)
-        if posted.created:
-            Message.objects.filter(pk=message["id"]).update(event=event)
-            text = json.dumps({"type": "message", "message": message}, ensure_ascii=False)
-            transaction.on_commit(partial(realtime.broadcast_text, f"room-{room.pk}", text))
-    return message
+def post_event(
+    room: Room, user: User, event: dict, client_msg_id: str, attachment: dict | None = None
+) -> dict:
+    """A room message carrying `event`, stored by chat.store.post_event under the room's lock
+    (after the call's and the recording's: the lock order here), with a line in the dispute's
+    language; the message's dict as its frame carries it."""
+    room = Room.objects.select_for_update().select_related("dispute").get(pk=room.pk)
+    role = rooms.role_in(room, user) or "mediator"  # a recording completes after the call, from its recorder
+    name = user.full_name or user.username
+    with translation.override(room.dispute.language):
+        if event["action"] == "recording":
+            body = _("%(name)s saved a recording of the call (SHA-256 %(sha)s)") % {
+                "name": name,
+                "sha": event["sha256"],
+            }
+        elif event["consent"]:
+            body = _("%(name)s agreed to recording the call") % {"name": name}
+        else:
+            body = _("%(name)s does not agree to recording the call") % {"name": name}
+    message, _created = store.post_event(room, user, role, body, event, client_msg_id, attachment)
+    return message_frame(message, user)["message"]
 
 
 # --- uploads ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +23,7 @@ from core.errors import ServiceError
 from disputes.models import Dispute
 from notifications.services import Recipient, notify
 
-from ..chat import rooms
+from ..chat import rooms, store
 from ..models import Message, Room, Session
 
 MIN_MINUTES, MAX_MINUTES = 5, 480
@@ -268,33 +267,11 @@ def _record(session: Session, by: User, action: str) -> Message:
 
 def record_event(session: Session, by: User, action: str, body: str) -> Message:
     """Store the event message {"session": id, "action": ...} in the session's room (whose row
-    the caller holds locked): the next seq, once per session version and action."""
-    room = session.room
+    the caller holds locked), once per session version and action."""
     client_msg_id = f"session-{session.pk}-v{session.version}-{action}"
-    found = Message.objects.filter(room=room, author=by, client_msg_id=client_msg_id).first()
-    if found is not None:
-        return found
-    room.last_seq += 1
-    Room.objects.filter(pk=room.pk).update(last_seq=room.last_seq)
-    message = Message.objects.create(
-        room=room, seq=room.last_seq, author=by, author_role="mediator", body=body,
-        client_msg_id=client_msg_id, event={"session": session.pk, "action": action},
-    )  # fmt: skip
-    transaction.on_commit(partial(_broadcast, message.pk))
+    event = {"session": session.pk, "action": action}
+    message, _created = store.post_event(session.room, by, "mediator", body, event, client_msg_id)
     return message
-
-
-def _broadcast(message_id: int) -> None:
-    """Tell the room's open sockets (a courtesy: `sync` reads the stored message)."""
-    from ..chat import realtime
-    from ..chat.frames import message_frame
-
-    message = Message.objects.select_related("author").get(pk=message_id)
-    frame = message_frame(message)
-    try:
-        realtime.broadcast(f"room-{message.room_id}", frame)
-    except Exception:  # noqa: BLE001 - the database is the chat log
-        pass
 
 
 def link(session: Session) -> str:

@@ -1,5 +1,5 @@
 """The call recording controls of the chat page (static/js/recording.js,
-docs/fragments/recording.md): their translated strings and the CSRF token, as JSON."""
+docs/features/calls.md): their translated strings and the CSRF token, as JSON."""
 
 from __future__ import annotations
 

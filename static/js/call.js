@@ -1,4 +1,4 @@
-// Calls in a chat room (docs/calls.md, docs/chat-protocol.md "Calls"): a WebRTC mesh, one
+// Calls in a chat room (docs/features/calls.md, docs/chat-protocol.md "Calls"): a WebRTC mesh, one
 // RTCPeerConnection per other participant, signalled over the room's socket (chat.js's
 // window.TiaojieChat.send; frames arrive as "chat:call" events). The newcomer sends the offers
 // to those already in the call, so two sides never offer to each other at once.

@@ -1,4 +1,4 @@
-// Call recordings (docs/fragments/recording.md). Listens for the calls module's `tiaojie:call`
+// Call recordings (docs/features/calls.md). Listens for the calls module's `tiaojie:call`
 // event ({call, room, state, localStream, remoteStreams(), isMediator}); shows every member a
 // consent toggle; lets the mediator record once everyone agreed. Each 2-second chunk is kept in
 // IndexedDB (TiaojieVoice.store, static/js/recorder.js) before it is uploaded in order, so a

@@ -326,7 +326,7 @@ def test_daphne_sends_nothing_to_a_closing_socket():
 
 async def test_daphne_reads_a_flooding_socket_in_paced_batches(settings):
     """Under daphne (config/ws.py), frames past twice the rate (plus a call's signalling
-    allowance, docs/calls.md) in one second never reach the
+    allowance, docs/features/calls.md) in one second never reach the
     application, and the socket is not read for a while (TCP pushes back on the sender)."""
     import time
 

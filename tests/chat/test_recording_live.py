@@ -1,4 +1,4 @@
-"""A dropped connection mid-chunk, for real (docs/fragments/recording.md, "Chunks"): a raw socket
+"""A dropped connection mid-chunk, for real (docs/features/calls.md, "Chunks"): a raw socket
 sends a chunk's headers and part of its body to a live server, then closes. Nothing of that
 chunk is stored; the upload resumes at the offset the server gives and completes with the
 SHA-256 of exactly the bytes recorded."""
@@ -17,7 +17,7 @@ from mediation.models import Attachment, Call, Message
 
 from .test_recordings import VIDEO, chunk, consent, finish, start
 
-# The live server listens in this branch's port range (docs/fragments/recording.md, "Tests").
+# The live server listens in this branch's port range (docs/features/calls.md, "Tests").
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1:8410")
 
 

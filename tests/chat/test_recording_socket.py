@@ -1,5 +1,5 @@
 """Consent and recordings reach the room's sockets as `message` frames carrying `event`
-(docs/fragments/recording.md), and never the other party's socket for a caucus call."""
+(docs/features/calls.md), and never the other party's socket for a caucus call."""
 
 from __future__ import annotations
 

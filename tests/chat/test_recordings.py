@@ -1,4 +1,4 @@
-"""Call recordings (docs/fragments/recording.md): every member's consent, the mediator's
+"""Call recordings (docs/features/calls.md): every member's consent, the mediator's
 resumable upload, the recording on its room's timeline with its SHA-256, and nowhere else."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Calls in the browser (docs/calls.md): the mediator and a party connect a video call in the
+"""Calls in the browser (docs/features/calls.md): the mediator and a party connect a video call in the
 joint room, directly and through coturn with relayed candidates only; a caucus call never shows
 on the other party's page. Chromium's fake camera and microphone (conftest CHROMIUM_ARGS)."""
 

@@ -1,4 +1,4 @@
-"""Call recordings in the browser (docs/fragments/recording.md): the calls module's
+"""Call recordings in the browser (docs/features/calls.md): the calls module's
 `tiaojie:call` event (dispatched here by hand, with a canvas and Chromium's fake microphone),
 every member's consent, the mediator's recording uploaded in chunks through a dropped request,
 completed with the browser's SHA-256, which the server's equals."""

@@ -1,4 +1,4 @@
-"""Call recordings follow the chat's retention (docs/fragments/recording.md, "Retention"):
+"""Call recordings follow the chat's retention (docs/features/calls.md, "Retention"):
 uploads, completed or never completed, are kept until then, and then go with their files."""
 
 from __future__ import annotations

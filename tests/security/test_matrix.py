@@ -181,7 +181,7 @@ EXPECT: dict[str, str] = {
     # Calls (docs/chat-protocol.md, "Calls"): TURN credentials for the room's members only.
     "GET api/v1/rooms/<int:room_id>/call-credentials/": "401 ok ok 404 404 404 ok 404 404 404 404",
     "POST api/v1/rooms/<int:room_id>/call-credentials/": "401 405 405 405 405 405 405 405 405 405 405",
-    # Call recordings (docs/fragments/recording.md): members of the call's room; uploads by its mediator.
+    # Call recordings (docs/features/calls.md): members of the call's room; uploads by its mediator.
     "GET api/v1/calls/<uuid:call_id>/consent/": "401 405 405 405 405 405 405 405 405 405 405",
     "POST api/v1/calls/<uuid:call_id>/consent/": "401 400 400 404 404 404 400 404 404 404 404",
     "GET api/v1/calls/<uuid:call_id>/recording-status/": "401 ok ok 404 404 404 ok 404 404 404 404",

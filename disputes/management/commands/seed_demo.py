@@ -22,7 +22,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import Region, StaffRole, User
-from disputes import services
+from disputes import hooks, services
 from disputes.management import demo_data as data
 from disputes.management import demo_places
 from disputes.models import Category, Dispute, Level
@@ -225,6 +225,8 @@ class Command(BaseCommand):
                 self.seed_disputes(world)
                 seed_risk_alerts()
                 seeded = True
+            for seeder in hooks.DEMO:  # other apps' demo records (disputes/hooks.py)
+                seeder()
         if options["verbosity"] < 1:
             return
         if seeded:
