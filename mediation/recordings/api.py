@@ -68,8 +68,12 @@ class StartView(APIView):
     )  # fmt: skip
     def post(self, request, call_id):
         call, role = service.member_call(request.user, call_id)
-        data = request.data if isinstance(request.data, dict) else {}  # the service checks the fields, after the role
-        rec, created = service.start(call, request.user, role, data.get("content_type"), data.get("client_id"))
+        data = (
+            request.data if isinstance(request.data, dict) else {}
+        )  # the service checks the fields, after the role
+        rec, created = service.start(
+            call, request.user, role, data.get("content_type"), data.get("client_id")
+        )
         return Response(
             service.describe(rec), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
