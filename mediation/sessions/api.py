@@ -3,6 +3,7 @@ cancel, dial. A session the caller may not see is 404 like one that does not exi
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -64,7 +65,7 @@ def session_data(session: Session) -> dict:
         "dispute": session.dispute_id,
         "room": {"id": session.room_id, "kind": session.room.kind, "party": session.room.party or None},
         "mode": session.mode,
-        "starts_at": session.starts_at.isoformat(),
+        "starts_at": timezone.localtime(session.starts_at).isoformat(),
         "duration_minutes": session.duration_minutes,
         "place": session.place,
         "attendees": [
@@ -75,8 +76,8 @@ def session_data(session: Session) -> dict:
         "version": session.version,
         "note": session.note,
         "cancel_reason": session.cancel_reason,
-        "created_at": session.created_at.isoformat(),
-        "updated_at": session.updated_at.isoformat(),
+        "created_at": timezone.localtime(session.created_at).isoformat(),
+        "updated_at": timezone.localtime(session.updated_at).isoformat(),
     }
 
 
@@ -154,5 +155,9 @@ class SessionDialView(APIView):
     def post(self, request, pk: int):
         session = services.visible_session(request.user, pk)
         dial = phone.start(session, by=request.user)
-        body = {"session": session.pk, "version": dial.version, "started_at": dial.started_at.isoformat()}
+        body = {
+            "session": session.pk,
+            "version": dial.version,
+            "started_at": timezone.localtime(dial.started_at).isoformat(),
+        }
         return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -41,6 +41,7 @@ def test_the_mediator_schedules_a_joint_session_everyone_is_told(
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "scheduled" and data["version"] == 1 and data["mode"] == "in_person"
+    assert data["starts_at"].endswith("+08:00")  # the platform's time zone, as the dispute's times
     assert sorted(a["role"] for a in data["attendees"]) == ["claimant", "mediator", "respondent"]
     (zh,) = notices(claimant, "session_scheduled")
     assert zh.title.endswith("调解会议已安排") and "社区调解室 201" in zh.body
