@@ -208,7 +208,7 @@ def leave(room_id: int, user: User, call_id: str, *, reason: str = "left") -> Ou
         _event(room, user, _role_when_joined(room, user, call), call, LEAVE)
         inside.remove(user.pk)
         if not inside:
-            _finish(room, user, call, "empty", outcome)
+            _finish(room, user, call, "empty")
         outcome.state = state_frame(call, inside)
         _broadcast_on_commit(room.pk, outcome)
     return outcome
@@ -223,13 +223,13 @@ def end(room_id: int, user: User, call_id: str) -> Outcome:
         if role != "mediator":
             raise CallError(_("Only the mediator starts or ends a call."), code="forbidden", status=403)
         outcome = Outcome(call)
-        _finish(room, user, call, "ended", outcome)
+        _finish(room, user, call, "ended")
         outcome.state = state_frame(call)
         _broadcast_on_commit(room.pk, outcome)
     return outcome
 
 
-def _finish(room: Room, user: User, call: Call, reason: str, outcome: Outcome) -> None:
+def _finish(room: Room, user: User, call: Call, reason: str) -> None:
     call.ended_at = timezone.now()
     call.end_reason = reason
     call.save(update_fields=["ended_at", "end_reason"])
@@ -243,7 +243,7 @@ def end_in_rooms(room_ids: list[int], reason: str = "read_only") -> None:
     for call in Call.objects.filter(room_id__in=room_ids, ended_at__isnull=True).select_related("started_by"):
         room = Room.objects.select_related("dispute").get(pk=call.room_id)
         outcome = Outcome(call)
-        _finish(room, call.started_by, call, reason, outcome)
+        _finish(room, call.started_by, call, reason)
         outcome.state = state_frame(call)
         _broadcast_on_commit(room.pk, outcome)
 
