@@ -21,12 +21,13 @@ from disputes.models import Dispute
 from notifications import retention as notifications
 
 from ..models import Attachment, Message, Presence, WsTicket
+from ..minutes.retention import purge_minutes
 from ..recordings.retention import purge_recordings
 
 
 def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
     """Chat messages of disputes closed more than RETENTION["chat"] days ago: the bodies are
-    emptied and voice notes deleted (purge_voice_notes). The rows stay, so each room's
+    emptied, voice notes and recordings deleted, session minutes emptied. The rows stay, so each room's
     sequence stays gap-free and the record shows who spoke when; the words are gone."""
     expired = Message.objects.filter(
         room__dispute__state__in=Dispute.TERMINAL, room__dispute__closed_at__lt=cutoff("chat", now)
@@ -39,6 +40,7 @@ def purge_chat(now: datetime, *, dry_run: bool, batch: int) -> int:
         in_batches(expired, empty, dry_run=dry_run, batch=batch)
         + purge_voice_notes(now, dry_run=dry_run, batch=batch)
         + purge_recordings(now, dry_run=dry_run, batch=batch)  # docs/features/calls.md
+        + purge_minutes(now, dry_run=dry_run, batch=batch)  # docs/features/minutes.md
     )
 
 
