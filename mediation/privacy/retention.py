@@ -20,8 +20,8 @@ from disputes import retention as disputes
 from disputes.models import Dispute
 from notifications import retention as notifications
 
-from ..models import Attachment, Message, Presence, WsTicket
 from ..minutes.retention import purge_minutes
+from ..models import Attachment, Message, Presence, WsTicket
 from ..recordings.retention import purge_recordings
 
 
