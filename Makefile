@@ -24,7 +24,7 @@ TEST_DEBS := $(RUNTIME_DEBS) chromium poppler-utils qpdf libnss3-tools clamav
 # The embedded default: no server URLs leak in from the caller's environment.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 
-.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-settlement bench-signatures bench-stats bench-related bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places bench-voice debs-runtime debs-test
+.PHONY: help install run worker test test-unit test-e2e test-stack test-faults lint fmt bench bench-assignment bench-chat bench-chat-flood bench-calls bench-settlement bench-signatures bench-stats bench-related bench-outbox bench-pdf-words bench-queue bench-crypto bench-audit bench-places bench-voice debs-runtime debs-test
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ bench-chat: install ## chat cost and loss: bare websockets beside daphne + Redis
 
 bench-chat-flood: install ## other rooms' ack p99 while one user floods 1,000 frames/s (daphne + Redis + PostgreSQL)
 	$(PY) bench/chat_flood.py
+
+bench-calls: install ## call signalling: ICE relay latency and CPU, an ICE flood, call setup (daphne + Redis + PostgreSQL)
+	$(PY) bench/calls.py
 
 bench-settlement: install ## settlement render + four signatures, and verification
 	$(PY) bench/settlement.py
