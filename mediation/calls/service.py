@@ -43,7 +43,7 @@ class Outcome:
     event messages broadcast themselves, chat.store.post_event)."""
 
     call: Call
-    state: dict | None = None  # the `call` frame
+    call_frame: dict | None = None  # the `call` frame
 
 
 def live_call(room_id: int) -> Call | None:
@@ -122,10 +122,10 @@ def _event(room: Room, user: User, role: str, call: Call, action: str) -> None:
 
 def _broadcast_on_commit(room_id: int, outcome: Outcome) -> None:
     group = f"room-{room_id}"
-    if outcome.state is not None:
-        call = outcome.state["call"]
+    if outcome.call_frame is not None:
+        call = outcome.call_frame["call"]
         event = {
-            "type": "call.state", "text": json.dumps(outcome.state, ensure_ascii=False), "call": call["id"],
+            "type": "call.state", "text": json.dumps(outcome.call_frame, ensure_ascii=False), "call": call["id"],
             "live": call["state"] == "live", "participants": [p["id"] for p in call["participants"]],
         }  # fmt: skip
         transaction.on_commit(partial(realtime.send_event, group, event))
@@ -163,7 +163,7 @@ def start(room_id: int, user: User, media: str) -> Outcome:
             raise CallError(_("A call is already live in this room."), code="call_live", status=409) from None
         outcome = Outcome(call)
         _event(room, user, role, call, START)
-        outcome.state = state_frame(call, [user.pk])
+        outcome.call_frame = state_frame(call, [user.pk])
         _broadcast_on_commit(room.pk, outcome)
     return outcome
 
@@ -179,7 +179,7 @@ def join(room_id: int, user: User, call_id: str) -> Outcome:
         if user.pk not in inside:
             _event(room, user, role, call, JOIN)
             inside.append(user.pk)
-        outcome.state = state_frame(call, inside)
+        outcome.call_frame = state_frame(call, inside)
         _broadcast_on_commit(room.pk, outcome)
     return outcome
 
@@ -209,7 +209,7 @@ def leave(room_id: int, user: User, call_id: str, *, reason: str = "left") -> Ou
         inside.remove(user.pk)
         if not inside:
             _finish(room, user, call, "empty")
-        outcome.state = state_frame(call, inside)
+        outcome.call_frame = state_frame(call, inside)
         _broadcast_on_commit(room.pk, outcome)
     return outcome
 
@@ -224,7 +224,7 @@ def end(room_id: int, user: User, call_id: str) -> Outcome:
             raise CallError(_("Only the mediator starts or ends a call."), code="forbidden", status=403)
         outcome = Outcome(call)
         _finish(room, user, call, "ended")
-        outcome.state = state_frame(call)
+        outcome.call_frame = state_frame(call)
         _broadcast_on_commit(room.pk, outcome)
     return outcome
 
@@ -244,7 +244,7 @@ def end_in_rooms(room_ids: list[int], reason: str = "read_only") -> None:
         room = Room.objects.select_related("dispute").get(pk=call.room_id)
         outcome = Outcome(call)
         _finish(room, call.started_by, call, reason)
-        outcome.state = state_frame(call)
+        outcome.call_frame = state_frame(call)
         _broadcast_on_commit(room.pk, outcome)
 
 
