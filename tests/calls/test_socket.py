@@ -246,6 +246,8 @@ async def test_an_unknown_or_ended_call_is_stale(rooms, mediator, claimant):
     assert await error_code(c) == "stale_call"
     call = await started(m)
     await m.send_json_to({"type": "call_end", "call": call["id"]})
+    while (await next_of(c, "call"))["call"]["state"] != "ended":  # the end has committed
+        pass
     await c.send_json_to({"type": "call_join", "call": call["id"]})
     assert await error_code(c) == "stale_call"
     await m.send_json_to({"type": "call_offer", "call": call["id"], "to": claimant.pk, "sdp": SDP})
