@@ -11,41 +11,25 @@ Lifecycle actions are stored (calls.service) and broadcast to the room. A socket
 from __future__ import annotations
 
 import json
-import time
 import weakref
 
 from channels.db import database_sync_to_async
 
+from ..chat.ratelimit import Bucket
 from ..chat.realtime import user_group
 from . import conf, service
 from .frames import SIGNALS
 
-
-class SignalBucket:
-    """A token bucket for one user's signalling frames in one call: bursts of `burst`, then
-    `rate` a second. In this process: relays touch no database and cost little."""
-
-    def __init__(self, burst: float, rate: float):
-        self.burst, self.rate, self.tokens, self.at = burst, rate, burst, time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
 _buckets: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
-def signal_bucket(user_id: int, call_id) -> SignalBucket:
+def signal_bucket(user_id: int, call_id) -> Bucket:
+    """This process's bucket for one user's signalling frames in one call: bursts of
+    CALL_SIGNAL_BURST, then CALL_SIGNAL_RATE a second (no I/O: relays touch no database)."""
     key = (user_id, str(call_id))
     bucket = _buckets.get(key)
     if bucket is None:
-        bucket = _buckets[key] = SignalBucket(conf.get("CALL_SIGNAL_BURST"), conf.get("CALL_SIGNAL_RATE"))
+        bucket = _buckets[key] = Bucket(conf.get("CALL_SIGNAL_RATE"), conf.get("CALL_SIGNAL_BURST"))
     return bucket
 
 
@@ -60,7 +44,7 @@ def _dumps(frame: dict) -> str:
 
 class CallSocket:
     call_id: str | None = None  # the call this socket's leg is in
-    bucket_of_call: SignalBucket | None = None
+    bucket_of_call: Bucket | None = None
 
     def signal_allowed(self, data: dict) -> bool | None:
         """Take a token for a signalling frame (per user per call); False: drop it. None for

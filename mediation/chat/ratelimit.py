@@ -21,16 +21,17 @@ log = logging.getLogger(__name__)
 
 
 class Bucket:
-    """A token bucket: `rate` frames a second, bursts of up to `rate`."""
+    """A token bucket: `rate` frames a second, bursts of up to `burst` (default `rate`)."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, burst: float | None = None):
         self.rate = rate
-        self.tokens = rate
+        self.burst = rate if burst is None else burst
+        self.tokens = self.burst
         self.at = time.monotonic()
 
     def take(self) -> bool:
         now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
         if self.tokens >= 1:
             self.tokens -= 1
