@@ -18,6 +18,9 @@
   let session = null; // the mediator's recording: {id, recorder, audio}
   let poller = null;
   const uploading = new Set();
+  // Bumped by every consent the member gives here, so a status fetched before it cannot undo
+  // the checkbox the member just ticked.
+  let consentVersion = 0;
 
   function fmt(text, values) {
     return text.replace(/%\((\w+)\)s/g, (m, k) => String(values[k])).replace("%%", "%");
@@ -78,12 +81,13 @@
 
   async function refresh() {
     if (!current) return;
+    const version = consentVersion;
     const r = await api("GET", "/api/v1/calls/" + current.call + "/recording-status/").catch(() => null);
     if (!r || r.status !== 200) return;
     const s = r.data;
     const agreed = s.consents.filter((row) => row.consent === true).length;
     const me = s.consents.find((row) => row.user === cfg.user);
-    if (me) ui.consent.checked = me.consent === true;
+    if (me && version === consentVersion) ui.consent.checked = me.consent === true;
     ui.consent.disabled = !s.live;
     if (session && !s.all_consented) {
       say(t.withdrawn);
@@ -96,6 +100,7 @@
   }
 
   async function sendConsent(value) {
+    consentVersion += 1;
     const r = await api("POST", "/api/v1/calls/" + current.call + "/consent/", { consent: value }).catch(() => null);
     if (!r || r.status !== 200) say((r && r.data.detail) || t.error);
     refresh();
