@@ -48,7 +48,7 @@ def dispute_list(user) -> QuerySet[Dispute]:
 
     Filtered by disputes.filters.DisputeFilter.
     """
-    return Dispute.objects.visible_to(user).select_related(*LIST_RELATED)
+    return Dispute.objects.visible_to(user).select_related(*LIST_RELATED).with_parties()
 
 
 def escalated_waiting(user) -> Q:
@@ -92,7 +92,13 @@ def queue_for(user) -> QuerySet[Dispute]:
     for condition in extra.values():
         waiting |= condition
     marks = {f"waits_{name}": ExpressionWrapper(q, output_field=BooleanField()) for name, q in extra.items()}
-    return Dispute.objects.visible_to(user).filter(waiting).annotate(**marks).select_related(*LIST_RELATED)
+    return (
+        Dispute.objects.visible_to(user)
+        .filter(waiting)
+        .annotate(**marks)
+        .select_related(*LIST_RELATED)
+        .with_parties()
+    )
 
 
 def waits_for(dispute: Dispute) -> list[str]:

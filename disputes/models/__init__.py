@@ -13,6 +13,7 @@ from .dispute import (
     evidence_path,
 )
 from .links import DisputeLink
+from .parties import Capacity, DisputeParty, Representative, Side
 from .records import InfoRequest, Rating, Review
 from .risk import RiskAlert
 from .selfhelp import Guide, GuideVersion, GuideWalk
@@ -23,4 +24,5 @@ __all__ = [
     "TRANSITIONS", "Category", "Dispute", "DisputeEvent", "DisputeQuerySet", "Evidence", "Level",
     "Party", "evidence_path", "InfoRequest", "Rating", "Review", "Holiday", "SlaNotice", "SlaPolicy",
     "SettlementTally", "Tally", "Guide", "GuideVersion", "GuideWalk", "RiskAlert", "DisputeLink",
+    "Capacity", "DisputeParty", "Representative", "Side",
 ]  # fmt: skip

@@ -16,6 +16,7 @@ from core.fields import BlindIndexed, BlindIndexField, EncryptedTextField
 
 from .category import Category
 from .indexes import RELATED_INDEXES
+from .parties import DisputeParty, PartyRoles, Side, naming_q
 
 UNPLACED_OK = {"kind__in": ["grid", "street"]}
 
@@ -28,24 +29,21 @@ class Level(models.IntegerChoices):
     COMMUNITY = 2, _("Community")
 
 
-class Party(models.TextChoices):
-    """One of the two sides of a dispute (a rating's author, whom a request asks)."""
-
-    CLAIMANT = "claimant", _("Claimant")
-    RESPONDENT = "respondent", _("Respondent")
+Party = Side  # one of the two sides of a dispute (a rating's author, whom a request asks)
 
 
 class DisputeQuerySet(models.QuerySet):
     def naming(self, user, *, served_only: bool = True) -> DisputeQuerySet:
-        """The disputes naming the user's verified phone: as claimant, or as respondent (once
-        served, unless `served_only` is False). Matched through the blind index."""
+        """The disputes naming the user's verified phone: as a party on either side (a respondent
+        once served, unless `served_only` is False), or as an approved agent or guardian of one.
+        Matched through the blind index (disputes.models.parties)."""
         if not (user.phone_verified and user.phone):
             return self.none()
-        phone = blind_index(user.phone)
-        respondent = Q(respondent_phone_index=phone)
-        if served_only:
-            respondent &= Q(served_at__isnull=False)
-        return self.filter(Q(claimant_phone_index=phone) | respondent)
+        return self.filter(naming_q(blind_index(user.phone), served_only=served_only))
+
+    def with_parties(self) -> DisputeQuerySet:
+        """Every party and its agents in two queries, whatever the number of rows (lists)."""
+        return self.prefetch_related("parties__representatives")
 
     def visible_to(self, user) -> DisputeQuerySet:
         """The one place that decides who sees which dispute.
@@ -60,12 +58,7 @@ class DisputeQuerySet(models.QuerySet):
         return self.filter(Q(mediator=user) | Q(grid_id__in=roles.staff_grids(user))) | self.naming(user)
 
 
-def _index_of(user) -> str:
-    """The blind index of a user's phone: from the phone when loaded, else the stored index."""
-    return blind_index(user.phone) if user.phone else getattr(user, "phone_index", "")
-
-
-class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
+class Dispute(BlindIndexed, PartyRoles, ConcurrentTransitionMixin, models.Model):
     class State(models.TextChoices):
         FILED = "filed", _("Filed")
         REJECTED = "rejected", _("Rejected")
@@ -110,8 +103,9 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
         Place, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("place")
     )
 
-    # Parties are identified by verified phone: whoever verifies the number is the party.
-    # Phones and addresses are sealed at rest; phones are found by their blind index
+    # The lead party of each side (all parties: `parties`, disputes.models.parties). Parties are
+    # identified by verified phone: whoever verifies the number is the party. Phones and
+    # addresses are sealed at rest; phones are found by their blind index
     # (docs/personal-data-encryption.md).
     claimant_name = models.CharField(_("claimant"), max_length=100)
     claimant_phone = EncryptedTextField(_("claimant phone"), max_length=20)
@@ -247,30 +241,28 @@ class Dispute(BlindIndexed, ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # every dispute has its two lead parties as rows too (disputes.models.parties)
+            DisputeParty.objects.bulk_create(
+                [self.lead_party(Side.CLAIMANT), self.lead_party(Side.RESPONDENT)]
+            )
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("disputes:detail", args=[self.pk])
 
-    # --- who is who ------------------------------------------------------------------
-    # Parties are matched by blind index (docs/personal-data-encryption.md), so the chat's
-    # plain-SQL rows (mediation.chat.sql.DisputeRow) need no decryption.
-    def is_claimant(self, user) -> bool:
-        return bool(
-            user.is_authenticated and user.phone_verified and _index_of(user) == self.claimant_phone_index
-        )
+    def lead_party(self, side: str) -> DisputeParty:
+        """The lead party of `side` as the dispute's own fields state it (unsaved)."""
+        return DisputeParty(
+            dispute=self, side=side, position=0, name=getattr(self, f"{side}_name"),
+            phone=getattr(self, f"{side}_phone"), address=getattr(self, f"{side}_address"),
+            email=self.respondent_email if side == Side.RESPONDENT else "", added_by_id=self.filed_by_id,
+        )  # fmt: skip
 
-    def is_respondent(self, user) -> bool:
-        return bool(
-            user.is_authenticated
-            and user.phone_verified
-            and _index_of(user) == self.respondent_phone_index
-            and self.served_at is not None
-        )
-
-    def is_party(self, user) -> bool:
-        return self.is_claimant(user) or self.is_respondent(user)
-
+    # --- who is who (is_claimant, is_respondent, is_party: disputes.models.parties) ---------
     def is_mediator(self, user) -> bool:
         return user.is_authenticated and self.mediator_id == user.pk
 
