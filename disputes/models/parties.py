@@ -214,7 +214,9 @@ class PartyRoles:
             return []
         mine = index_of(user)
         found = []
-        for party in self.parties.all():
+        prefetched = "parties" in getattr(self, "_prefetched_objects_cache", {})
+        parties = self.parties.all() if prefetched else self.parties.prefetch_related("representatives")
+        for party in parties:
             if side is not None and party.side != side:
                 continue
             if party.side == Side.RESPONDENT and self.served_at is None:
