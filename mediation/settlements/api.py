@@ -95,7 +95,10 @@ def party_from(request) -> int | None:
 
 class SignCodeView(APIView):
     @extend_schema(
-        request=None, responses={200: inline_serializer("SignCodeSent", {"sent_to": serializers.CharField()})}
+        request=inline_serializer(
+            "SignCodeRequest", {"party": serializers.IntegerField(required=False, min_value=1)}
+        ),
+        responses={200: inline_serializer("SignCodeSent", {"sent_to": serializers.CharField()})},
     )
     def post(self, request, pk: int):
         """Send a signing code by SMS to the caller, if it is the caller's turn to sign."""

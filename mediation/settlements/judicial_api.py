@@ -96,7 +96,9 @@ class JudicialView(APIView):
 
 class JudicialSignCodeView(APIView):
     @extend_schema(
-        request=None,
+        request=inline_serializer(
+            "JudicialSignCodeRequest", {"party": serializers.IntegerField(required=False, min_value=1)}
+        ),
         responses={200: inline_serializer("JudicialCodeSent", {"sent_to": serializers.CharField()})},
     )
     def post(self, request, pk: int):

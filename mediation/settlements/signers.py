@@ -93,9 +93,9 @@ def acting_words(capacity: str, party_name: str) -> str:
     from django.utils.translation import pgettext
 
     if capacity == Capacity.AGENT:
-        return pgettext("settlement agreement", "(agent for {party})").format(party=party_name)
+        return pgettext("settlement agreement", " (agent for {party})").format(party=party_name)
     if capacity == Capacity.GUARDIAN:
-        return pgettext("settlement agreement", "(guardian of {party})").format(party=party_name)
+        return pgettext("settlement agreement", " (guardian of {party})").format(party=party_name)
     return ""
 
 
