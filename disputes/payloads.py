@@ -152,6 +152,8 @@ class Sign(serializers.Serializer):
         r"^[A-Za-z0-9_-]{1,40}$", required=False, style={"input_type": "hidden"}
     )
     signature = serializers.CharField(required=False, max_length=200, style={"input_type": "hidden"})
+    # Who signs for several parties names the one this signature is for (docs/features/settlements.md).
+    party = serializers.IntegerField(required=False, min_value=1, style={"input_type": "hidden"})
 
     def validate_agree(self, value):
         if value is not True:

@@ -69,6 +69,15 @@ class KeyKind(models.TextChoices):
     SEAL = "seal", _("Committee seal")
 
 
+# disputes.models.parties.Capacity, repeated here so the migration does not depend on its labels.
+SIGNING_CAPACITIES = [
+    ("party", _("Party")),
+    ("legal_representative", _("Legal representative or contact")),
+    ("agent", _("Agent")),
+    ("guardian", _("Guardian")),
+]
+
+
 class SettlementSignature(models.Model):
     """One PAdES signature on a settlement, in signing order; the committee seal comes last."""
 
@@ -90,12 +99,26 @@ class SettlementSignature(models.Model):
     # Whose key made it: a key held by the signer's own device (docs/features/held-keys.md)
     # or a key the server made for this one signing after the SMS check (the fallback).
     key_kind = models.CharField(max_length=10, choices=KeyKind.choices, default=KeyKind.EVENT)
+    # The party this signature is for (none for the mediator and the seal), and the capacity the
+    # signer acted in: the party itself, an organisation's legal representative, an agent or a
+    # guardian (docs/features/settlements.md, "Many parties"). One signature per party.
+    party = models.ForeignKey(
+        "disputes.DisputeParty", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capacity = models.CharField(max_length=24, choices=SIGNING_CAPACITIES, blank=True)
 
     class Meta:
         ordering = ["settlement", "signed_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["settlement", "role"], name="one_signature_per_role"),
-        ]
+            models.UniqueConstraint(
+                fields=["settlement", "party"], condition=models.Q(party__isnull=False),
+                name="one_signature_per_party",
+            ),
+            models.UniqueConstraint(
+                fields=["settlement", "role"], condition=models.Q(role__in=["mediator", "committee"]),
+                name="one_signature_per_role",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.settlement} {self.role}"
@@ -122,6 +145,10 @@ class PendingSignature(models.Model):
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     signer_name = models.CharField(max_length=200)
     role = models.CharField(max_length=20, choices=SettlementSignature.Role.choices)
+    party = models.ForeignKey(
+        "disputes.DisputeParty", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    capacity = models.CharField(max_length=24, choices=SIGNING_CAPACITIES, blank=True)
     base_signatures = models.PositiveSmallIntegerField()
     field_name = models.CharField(max_length=100)
     output = models.BinaryField()  # the document with the signature placeholder; emptied once used
@@ -207,12 +234,20 @@ class JudicialSignature(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     certificate_serial = models.CharField(max_length=64, blank=True)
     certificate_subject = models.CharField(max_length=300, blank=True)
+    # The applicant this signature is for and the capacity the signer acted in (as on the agreement).
+    party = models.ForeignKey(
+        "disputes.DisputeParty", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    capacity = models.CharField(max_length=24, choices=SIGNING_CAPACITIES, blank=True)
 
     class Meta:
         ordering = ["application", "signed_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "role"], name="one_judicial_signature_per_role"),
-        ]
+            models.UniqueConstraint(
+                fields=["application", "party"], condition=models.Q(party__isnull=False),
+                name="one_judicial_signature_per_party",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.application} {self.role}"

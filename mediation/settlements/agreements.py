@@ -27,7 +27,7 @@ from core.models import AuditEntry
 from disputes.models import Dispute
 
 from ..models import JudicialApplication, KeyKind, Settlement, SettlementSignature
-from . import signing
+from . import signers, signing
 from .committee import committee, committee_name
 
 Role = SettlementSignature.Role
@@ -44,26 +44,46 @@ def latest(dispute: Dispute) -> Settlement | None:
 
 
 def signer_role(dispute: Dispute, user: User | None) -> str | None:
-    """The capacity in which a user signs this dispute's settlement, if any."""
-    if user is None:
-        return None
-    if dispute.is_claimant(user):
-        return Role.CLAIMANT
-    if dispute.is_respondent(user):
-        return Role.RESPONDENT
-    if dispute.is_mediator(user):
-        return Role.MEDIATOR
-    return None
+    """The capacity in which a user signs this dispute's settlement, if any: the side of the
+    first party they may sign for, else mediator."""
+    options = signers.signers(dispute, user)
+    return options[0].role if options else None
 
 
 def next_signers(signed) -> list[str]:
-    """Whose turn it is to sign, given the roles that have signed: each party that has not
-    (claimant, respondent, in any order between them), then the mediator once both have;
-    [] once the mediator has signed. The one home of this rule."""
+    """Whose turn it is to sign in a two-party dispute, given the roles that have signed: each
+    party that has not (claimant, respondent, in any order between them), then the mediator
+    once both have; [] once the mediator has signed. awaiting() is the general rule."""
     if Role.MEDIATOR in signed:
         return []
     parties_left = [r for r in PARTIES if r not in signed]
     return parties_left or [Role.MEDIATOR]
+
+
+def signed_party_ids(settlement: Settlement) -> set[int]:
+    return {s.party_id for s in settlement.signatures.all() if s.party_id is not None}
+
+
+def parties_to_sign(settlement: Settlement, also_signed: set[int] = frozenset()) -> list:
+    """The taking-part parties that have not signed this version (none once it ended or the
+    mediator signed)."""
+    if settlement.ended_at is not None or settlement.signatures.filter(role=Role.MEDIATOR).exists():
+        return []
+    done = signed_party_ids(settlement) | set(also_signed)
+    return [p for p in signers.signing_parties(settlement.dispute) if p.pk not in done]
+
+
+def awaiting(settlement: Settlement, also_signed: set[int] = frozenset()) -> list[str]:
+    """Whose turn it is: the sides with a party still to sign (claimant, respondent, in any
+    order between them and between the parties of a side), then the mediator once every
+    taking-part party has; [] once the mediator has signed or the version ended. The one home
+    of this rule."""
+    if settlement.ended_at is not None or settlement.signatures.filter(role=Role.MEDIATOR).exists():
+        return []
+    left = parties_to_sign(settlement, also_signed)
+    if left:
+        return [r for r in PARTIES if any(p.side == r for p in left)]
+    return [Role.MEDIATOR]
 
 
 def sign_notice_targets(event) -> list[tuple[str, str | None]]:
@@ -77,25 +97,37 @@ def sign_notice_targets(event) -> list[tuple[str, str | None]]:
             ("grid_workers", "sign:followup"),
         ]
     settlement = latest(event.dispute)
-    signed = set(settlement.signatures.values_list("role", flat=True)) if settlement else set()
-    return [(role, None) for role in next_signers(signed | {event.actor_role})]
+    if settlement is None:
+        return [(role, None) for role in next_signers({event.actor_role})]
+    prepared = event.dispute.__dict__.get("_prepared_signature")
+    just_signed = {prepared.party_id} if prepared is not None and prepared.party_id else set()
+    return [(role, None) for role in awaiting(settlement, just_signed)]
 
 
 def roles_to_sign(settlement: Settlement) -> list[str]:
-    """next_signers() of a settlement version, from its signatures; [] once it has ended."""
-    if settlement.ended_at is not None:
-        return []
-    return next_signers(set(settlement.signatures.values_list("role", flat=True)))
+    """awaiting() of a settlement version, from its signatures; [] once it has ended."""
+    return awaiting(settlement)
 
 
-def check_turn(dispute: Dispute, user: User, version: int | None = None) -> tuple[Settlement, str]:
-    """The settlement and the user's role if it is their turn to sign; else a 409 (or 403).
+def check_turn(
+    dispute: Dispute, user: User, version: int | None = None, party: int | None = None
+) -> tuple[Settlement, str]:
+    """The settlement and the user's role if it is their turn to sign; else a 409 (or 403)."""
+    settlement, signer = check_signer(dispute, user, version, party)
+    return settlement, signer.role
+
+
+def check_signer(
+    dispute: Dispute, user: User, version: int | None = None, party: int | None = None
+) -> tuple[Settlement, signers.Signer]:
+    """The settlement and the signer (role, party, capacity) if it is their turn; else 409 or 403.
 
     `version`, when the signer gives it, must be the version open for signing: nobody signs
-    a proposal other than the one they reviewed.
+    a proposal other than the one they reviewed. `party` chooses the party when the user
+    may sign for several (signers.choose).
     """
-    role = signer_role(dispute, user)
-    if role is None:
+    options = signers.signers(dispute, user)
+    if not options:
         raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
     settlement = current(dispute) if dispute.state == Dispute.State.AWAITING_SIGNATURES else None
     if settlement is None:
@@ -106,13 +138,19 @@ def check_turn(dispute: Dispute, user: User, version: int | None = None) -> tupl
             code="conflict",
             status=409,
         )
-    if settlement.signatures.filter(role=role).exists():
+    done = signed_party_ids(settlement)
+    signer = signers.choose(options, party, done)
+    if signer is None:
+        signers.refuse_unknown_party(party)
+    if signer.party is not None and signer.party_id in done:
         raise ServiceError(_("You have already signed this settlement."), code="conflict", status=409)
-    if role not in roles_to_sign(settlement):
+    if signer.party is None and settlement.signatures.filter(role=Role.MEDIATOR).exists():
+        raise ServiceError(_("You have already signed this settlement."), code="conflict", status=409)
+    if signer.role not in awaiting(settlement):
         raise ServiceError(
             _("The mediator signs after both parties have signed."), code="conflict", status=409
         )
-    return settlement, role
+    return settlement, signer
 
 
 def may_sign_now(dispute: Dispute, user: User) -> bool:
@@ -146,6 +184,20 @@ def on_propose(dispute: Dispute, event) -> Settlement:
     )
 
 
+def may_decline(dispute: Dispute, user: User | None) -> bool:
+    """A taking-part party, or its agent or guardian allowed to sign, may decline the proposal
+    (the mediator does not: they propose a new version instead)."""
+    return bool(signers.party_signers(dispute, user))
+
+
+def resolve_decline(dispute: Dispute, by: User | None, payload: dict) -> dict:
+    """Under the row lock: who may decline (may_decline); a declined respondent, a withdrawn
+    claimant or an agent not allowed to sign gets the 403 everyone else gets."""
+    if by is not None and not may_decline(dispute, by):
+        raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
+    return dict(payload)
+
+
 def on_decline(dispute: Dispute, event) -> None:
     Settlement.objects.filter(dispute=dispute, ended_at=None).update(
         ended_at=timezone.now(), end_reason=Settlement.End.DECLINED, end_note=event.reason
@@ -176,6 +228,8 @@ class Prepared:
     signed: signing.Signed
     sealed: signing.Signed | None
     kind: str = KeyKind.EVENT  # KeyKind.HELD: made by the signer's own key (held.complete)
+    party_id: int | None = None  # the party signed for (None: the mediator)
+    capacity: str = ""
 
 
 PREPARED = "_prepared"  # payload key: never recorded (hooks.SECRET_KEYS)
@@ -192,9 +246,9 @@ def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
     dispute = Dispute.objects.filter(pk=dispute_id).first()
     if dispute is None or by is None or signer_role(dispute, by) is None:
         return
-    settlement, role = check_turn(dispute, by, payload.get("version"))
+    settlement, signer = check_signer(dispute, by, payload.get("version"), payload.get("party"))
     check_sign_code(by, settlement, payload.get("code", ""))
-    payload[PREPARED] = prepare_signature(dispute, settlement, by, role)
+    payload[PREPARED] = prepare_signature(dispute, settlement, by, signer)
 
 
 def check_sign_code(by: User, settlement: Settlement, code: str) -> None:
@@ -210,11 +264,13 @@ def check_sign_code(by: User, settlement: Settlement, code: str) -> None:
         )
 
 
-def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: str) -> Prepared:
+def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, signer: signers.Signer) -> Prepared:
     """Sign the current file (the final agreement for the first signer) under a fresh event
     certificate whose private key is dropped right after; after the mediator, add the seal."""
     from . import appearance, pdf, pki
 
+    role = signer.role
+    who = signer  # the Signer; `signer` below is pyHanko's
     name = by.full_name or by.username
     document = document_to_sign(settlement)
     # Counted in the file itself, so the check under the lock compares like with like.
@@ -225,10 +281,38 @@ def prepare_signature(dispute: Dispute, settlement: Settlement, by: User, role: 
         signed = signing.sign(
             document, signer, field=f"Signature{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} v{settlement.version} {role}",
-            appearance=appearance.for_signature(document, role=role, language=language),
+            appearance=appearance.for_signature(
+                document, role=role, language=language, slot_name=slot_name(who),
+                role_text=stamp_role(who, name, language),
+            ),
         )  # fmt: skip
         sealed = add_seal(dispute, settlement, signed.pdf) if role == Role.MEDIATOR else None
-    return Prepared(settlement.pk, base, role, name, signed, sealed)
+    return Prepared(
+        settlement.pk, base, role, name, signed, sealed, party_id=who.party_id, capacity=who.capacity
+    )
+
+
+def slot_name(signer: signers.Signer) -> str:
+    """The agreement's slot for this signature: sig-claimant / sig-respondent for the leads
+    (as in a two-party agreement), sig-claimant-2 for the claimants' third party, and so on."""
+    if signer.party is None or signer.party.is_lead:
+        return signer.role
+    return f"{signer.role}-{signer.party.position}"
+
+
+def stamp_role(signer: signers.Signer, name: str, language: str) -> str | None:
+    """The visible stamp's second line when someone signs for a party other than as the party
+    itself (None: the role, as in a two-party agreement)."""
+    from . import labels
+
+    if signer.party is None or signer.capacity == "party":
+        return None
+    with labels.in_language(language):
+        role_label = labels.role_labels()[signer.role]
+        words = signers.capacity_labels()
+        if signer.capacity == "legal_representative":
+            return f"{role_label} {signer.party.name} {words[signer.capacity]}"
+        return f"{words[signer.capacity]}{signers.acting_words(signer.capacity, signer.party.name)}"
 
 
 def document_to_sign(settlement: Settlement) -> bytes:
@@ -273,11 +357,13 @@ def resolve_sign(dispute: Dispute, by: User | None, payload: dict) -> dict:
     version, same signatures before it. Otherwise 409 and nothing is stored."""
     if by is None:
         raise ServiceError(_("You may not do this."), code="permission_denied", status=403)
-    settlement, role = check_turn(dispute, by, payload.get("version"))
+    settlement, signer = check_signer(dispute, by, payload.get("version"), payload.get("party"))
+    role = signer.role
     prepared = payload.get(PREPARED)
     if (
         prepared is None
-        or (prepared.settlement_id, prepared.role) != (settlement.pk, role)
+        or (prepared.settlement_id, prepared.role, prepared.party_id)
+        != (settlement.pk, role, signer.party_id)
         or prepared.base_signatures != settlement.signatures.count()
     ):
         raise _changed()
@@ -294,11 +380,14 @@ def on_sign(dispute: Dispute, event) -> SettlementSignature:
     signature = SettlementSignature.objects.create(
         settlement=settlement, signer=by, signer_name=prepared.name, role=prepared.role,
         certificate_serial=signed.serial, certificate_subject=signed.subject, key_kind=prepared.kind,
+        party_id=prepared.party_id, capacity=prepared.capacity,
     )  # fmt: skip
     event.payload = {
         "settlement_version": settlement.version, "signer_role": prepared.role,
         "certificate_serial": signed.serial, "key_kind": prepared.kind,
     }  # fmt: skip
+    if prepared.party_id is not None:
+        event.payload.update(party=prepared.party_id, capacity=prepared.capacity)
     event.save(update_fields=["payload"])
     audit.record(AuditEntry.Action.SIGNATURE, actor=by, dispute=dispute, target=f"settlement:{settlement.pk}",
                  data={"document": "settlement", **event.payload})  # fmt: skip
@@ -330,12 +419,12 @@ def _store(settlement: Settlement, document: bytes) -> None:
 
 
 # --- signing codes ----------------------------------------------------------------------------------
-def send_sign_code(dispute: Dispute, user: User) -> None:
+def send_sign_code(dispute: Dispute, user: User, party: int | None = None) -> None:
     """Send a fresh signing code, good for the version open for signing only, to the verified
-    phone of the signer whose turn it is."""
+    phone of the signer whose turn it is (for `party` when they may sign for several)."""
     if not (user.phone_verified and user.phone):
         raise ServiceError(_("Verify your phone number before signing."), code="phone_unverified", status=403)
-    settlement, _role = check_turn(dispute, user)
+    settlement, _role = check_turn(dispute, user, party=party)
     send_phone_code(
         user.phone, purpose=PhoneCode.Purpose.SIGN, language=user.language, user=user,
         scope=sign_scope(settlement),

@@ -45,10 +45,13 @@ def settlement_data(settlement: Settlement) -> dict:
                 "signer": s.signer_name,
                 "signed_at": s.signed_at,
                 "certificate_serial": s.certificate_serial,
+                "party": s.party_id,
+                "capacity": s.capacity or None,
             }
             for s in settlement.signatures.all()
         ],
         "awaiting": agreements.roles_to_sign(settlement),
+        "awaiting_parties": [p.pk for p in agreements.parties_to_sign(settlement)],
         "sealed_at": settlement.sealed_at,
         "verification_code": settlement.verification_code,
         "sha256": settlement.sha256 or None,
@@ -76,15 +79,33 @@ class SettlementView(APIView):
         return Response(settlement_data(settlement))
 
 
+def party_from(request) -> int | None:
+    """The optional `party` id of a sign-code request, for who signs for several parties."""
+    party = request.data.get("party") if hasattr(request.data, "get") else None
+    if party in (None, ""):
+        return None
+    try:
+        party = int(party)
+    except (TypeError, ValueError):
+        party = 0
+    if party < 1:
+        raise ServiceError(_("Choose a party."), code="invalid", field="party")
+    return party
+
+
 class SignCodeView(APIView):
     @extend_schema(
-        request=None, responses={200: inline_serializer("SignCodeSent", {"sent_to": serializers.CharField()})}
+        request=inline_serializer(
+            "SignCodeRequest", {"party": serializers.IntegerField(required=False, min_value=1)}
+        ),
+        responses={200: inline_serializer("SignCodeSent", {"sent_to": serializers.CharField()})},
     )
     def post(self, request, pk: int):
         """Send a signing code by SMS to the caller, if it is the caller's turn to sign."""
         dispute = visible_dispute(request, pk)
+        party = party_from(request)
         with transaction.atomic():
-            agreements.send_sign_code(dispute, request.user)
+            agreements.send_sign_code(dispute, request.user, party)
         return Response({"sent_to": mask_phone(request.user.phone)})
 
 

@@ -245,14 +245,20 @@ def field_spec(pdf: bytes, field_name: str, *, role: str, seal: bool = False, co
 
 
 def for_signature(pdf: bytes, *, role: str, seal: bool = False, committee_name: str = "",
-                  language: str = "zh-hans", at: datetime | None = None) -> Appearance | None:  # fmt: skip
-    """Everything signing.sign needs to make `role`'s signature visible; None without a slot."""
-    place = slot(pdf, role)
+                  language: str = "zh-hans", at: datetime | None = None, slot_name: str | None = None,
+                  role_text: str | None = None) -> Appearance | None:  # fmt: skip
+    """Everything signing.sign needs to make `role`'s signature visible; None without a slot.
+    `slot_name` (default: the role) picks a party's own slot when a side has several;
+    `role_text` replaces the role's name on the stamp (an agent: "代理人（代理 张三）")."""
+    place = slot(pdf, slot_name or role)
     if place is None:
         return None
+    params = {} if seal else text_params(role=role, language=language, at=at)
+    if role_text and not seal:
+        params["role"] = role_text
     return Appearance(
         on_page=place.page,
         box=place.box,
         style=stamp_style(role=role, seal=seal, committee_name=committee_name, language=language),
-        text_params={} if seal else text_params(role=role, language=language, at=at),
+        text_params=params,
     )

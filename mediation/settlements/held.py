@@ -108,11 +108,18 @@ def masked_id(user: User) -> str:
 
 # --- prepare --------------------------------------------------------------------------------------
 def prepare(
-    dispute: Dispute, user: User, *, code: str, public_key: str, version: int | None = None
+    dispute: Dispute,
+    user: User,
+    *,
+    code: str,
+    public_key: str,
+    version: int | None = None,
+    party: int | None = None,
 ) -> Prepared:
     """Check the turn and the code, certify the public key, and prepare the signature on the
     current file. The code is spent here; the signature needs only the device's key after."""
-    settlement, role = agreements.check_turn(dispute, user, version)
+    settlement, who = agreements.check_signer(dispute, user, version, party)
+    role = who.role
     key_info = parse_public_key(public_key)  # before the code: a bad key spends no attempt
     agreements.check_sign_code(user, settlement, code)
     name = user.full_name or user.username
@@ -125,12 +132,15 @@ def prepare(
         certificate = issue_certificate(key_info, name=name, masked_id=masked_id(user), role=role, user=user)
         digest, signed_attrs, output = digest_for_signing(
             document, certificate, field=field, name=name, reason=reason,
-            appearance=appearance.for_signature(document, role=role, language=pdf.document_language(dispute)),
+            appearance=appearance.for_signature(
+                document, role=role, language=pdf.document_language(dispute), slot_name=agreements.slot_name(who),
+                role_text=agreements.stamp_role(who, name, pdf.document_language(dispute)),
+            ),
         )  # fmt: skip
     now = timezone.now()
     pending = PendingSignature.objects.create(
         dispute=dispute, settlement=settlement, version=settlement.version, signer=user, signer_name=name,
-        role=role, base_signatures=base, field_name=field, output=output,
+        role=role, party=who.party, capacity=who.capacity, base_signatures=base, field_name=field, output=output,
         document_digest=digest.document_digest, reserved_start=digest.reserved_region_start,
         reserved_end=digest.reserved_region_end, signed_attrs=signed_attrs, certificate=certificate.dump(),
         created_at=now, expires_at=now + LIFETIME,
@@ -199,7 +209,10 @@ def precheck_sign(dispute_id: int, by: User | None, payload: dict) -> None:
     dispute = Dispute.objects.filter(pk=dispute_id).first()
     if dispute is None or by is None or agreements.signer_role(dispute, by) is None:
         return  # left to the transition's own 403
-    payload[agreements.PREPARED] = complete(dispute, by, payload["signing_id"], payload.get("signature", ""))
+    prepared = complete(dispute, by, payload["signing_id"], payload.get("signature", ""))
+    payload[agreements.PREPARED] = prepared
+    if prepared.party_id is not None and payload.get("party") is None:
+        payload["party"] = prepared.party_id  # the party the pending signing was prepared for
 
 
 def _conflict(message: str) -> ServiceError:
@@ -225,8 +238,9 @@ def complete(dispute: Dispute, user: User, signing_id: str, signature: str) -> a
         raise _conflict(_("This signing has already been completed or abandoned; sign again."))
     if pending.expires_at <= timezone.now():
         raise _conflict(_("This signing has expired; ask for a new code and sign again."))
-    settlement, role = agreements.check_turn(dispute, user, pending.version)
-    if (settlement.pk, role) != (pending.settlement_id, pending.role) or (
+    settlement, who = agreements.check_signer(dispute, user, pending.version, pending.party_id)
+    role = who.role
+    if (settlement.pk, role, who.party_id) != (pending.settlement_id, pending.role, pending.party_id) or (
         settlement.signatures.count() != pending.base_signatures
     ):
         raise agreements._changed()
@@ -255,7 +269,15 @@ def complete(dispute: Dispute, user: User, signing_id: str, signature: str) -> a
         raise _conflict(_("This signing has already been completed or abandoned; sign again."))
     signed = signing.signed_by(_placeholder_signer(certificate, value), document)
     return agreements.Prepared(
-        settlement.pk, pending.base_signatures, role, pending.signer_name, signed, sealed, kind=KeyKind.HELD
+        settlement.pk,
+        pending.base_signatures,
+        role,
+        pending.signer_name,
+        signed,
+        sealed,
+        kind=KeyKind.HELD,
+        party_id=pending.party_id,
+        capacity=pending.capacity,
     )
 
 

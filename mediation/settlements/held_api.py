@@ -25,6 +25,7 @@ class PrepareRequest(serializers.Serializer):
         help_text="base64 DER SubjectPublicKeyInfo of an ECDSA P-256 key",
     )  # fmt: skip
     version = serializers.IntegerField(required=False, min_value=1)
+    party = serializers.IntegerField(required=False, min_value=1)
 
     def validate_agree(self, value):
         if value is not True:
@@ -59,6 +60,7 @@ class PrepareSignView(APIView):
             code=data["code"],
             public_key=data["public_key"],
             version=data.get("version"),
+            party=data.get("party"),
         )
         return Response(
             {

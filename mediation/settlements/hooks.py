@@ -28,6 +28,9 @@ def register() -> None:
     hooks.SECRET_KEYS.add(agreements.PREPARED)  # the prepared signature is never recorded
     hooks.RESOLVERS["sign"] = agreements.resolve_sign
     hooks.OFFER["sign"] = agreements.may_sign_now
+    # Every taking-part party (or its agent or guardian allowed to sign) may decline.
+    hooks.RESOLVERS["decline_settlement"] = agreements.resolve_decline
+    hooks.OFFER["decline_settlement"] = agreements.may_decline
     notices.TARGETS["sign"] = agreements.sign_notice_targets
     hooks.after("propose_settlement")(agreements.on_propose)
     hooks.after("decline_settlement")(agreements.on_decline)

@@ -1,8 +1,9 @@
 """Judicial confirmation (司法确认) of a sealed settlement, People's Mediation Law art. 33.
 
 After the agreement takes effect (the committee seal), the parties may jointly apply to the
-basic people's court within 30 days. Either party starts the application and signs it
-first; the other co-signs; then it is ready to file. Each signature is made like the
+basic people's court within 30 days. Any taking-part party starts the application and signs
+it first; every other taking-part party co-signs, in any order (itself, or through an agent
+or guardian allowed to sign: signers.py); then it is ready to file. Each signature is made like the
 agreement's: explicit agreement, a fresh SMS code bound to this application, an event
 certificate whose key is dropped, PAdES B-T. Signing happens before the row lock; the
 locked transaction only checks that nothing changed and stores the result.
@@ -32,8 +33,8 @@ from disputes.models import Dispute
 from disputes.services import record_event
 
 from ..models import JudicialApplication, JudicialSignature, Settlement, SettlementSignature
-from . import appearance, parties, pki, signing
-from .agreements import PARTIES, read_file, signer_role
+from . import agreements, appearance, parties, pki, signers, signing
+from .agreements import read_file
 
 Status = JudicialApplication.Status
 Role = SettlementSignature.Role
@@ -59,9 +60,25 @@ def application_for(dispute: Dispute) -> JudicialApplication | None:
 
 
 def party_role(dispute: Dispute, user: User | None) -> str | None:
-    """The party a user is on this dispute (agreements.signer_role, the mediator left out)."""
-    role = signer_role(dispute, user)
-    return role if role in PARTIES else None
+    """The side of the first taking-part party a user may sign for (signers.party_signers)."""
+    options = signers.party_signers(dispute, user)
+    return options[0].role if options else None
+
+
+def unsigned_parties(application: JudicialApplication, also: set[int] = frozenset()) -> list:
+    done = {s.party_id for s in application.signatures.all()} | set(also)
+    return [p for p in signers.signing_parties(application.dispute) if p.pk not in done]
+
+
+def party_users(parties_: list) -> list[User]:
+    """The accounts of these parties and of their approved agents and guardians allowed to sign."""
+    users = []
+    for party in parties_:
+        for phone in [party.phone, *(r.phone for r in party.approved_representatives() if r.allows("sign"))]:
+            user = parties.account(phone)
+            if user is not None and user not in users:
+                users.append(user)
+    return users
 
 
 def party_user(dispute: Dispute, role: str) -> User | None:
@@ -85,14 +102,14 @@ def signed_roles(application: JudicialApplication) -> list[str]:
 
 
 def awaiting_roles(application: JudicialApplication) -> list[str]:
-    """Who must sign next: the initiator first, then the other party."""
+    """Who must sign next: the initiator first, then every other taking-part party (the
+    sides with a party still to sign)."""
     if application.status != Status.AWAITING_SIGNATURES:
         return []
-    signed = signed_roles(application)
-    for role in (application.initiator_role, other_role(application.initiator_role)):
-        if role not in signed:
-            return [role]
-    return []
+    if not application.signatures.all():
+        return [application.initiator_role]
+    left = unsigned_parties(application)
+    return [r for r in (Role.CLAIMANT, Role.RESPONDENT) if any(p.side == r for p in left)]
 
 
 def _refuse(message: str, status: int = 409, code: str = "conflict") -> ServiceError:
@@ -135,7 +152,7 @@ def start(dispute: Dispute, by: User, *, now: datetime | None = None) -> Judicia
         record_event(
             dispute, "judicial_applied", by,
             payload={"settlement_version": settlement.version, "deadline": application.deadline_at.isoformat()},
-            notify=[u for u in [party_user(dispute, other_role(role))] if u],
+            notify=[u for u in party_users(signers.signing_parties(dispute)) if u != by],
         )  # fmt: skip
     return application
 
@@ -147,13 +164,26 @@ def sign_scope(application: JudicialApplication) -> str:
 
 def check_turn(dispute: Dispute, user: User, now: datetime) -> tuple[JudicialApplication, str]:
     """The application and the user's role if it is their turn to sign; else 403 or 409."""
-    role = party_role(dispute, user)
-    if role is None:
+    application, signer = check_signer(dispute, user, now)
+    return application, signer.role
+
+
+def check_signer(
+    dispute: Dispute, user: User, now: datetime, party: int | None = None
+) -> tuple[JudicialApplication, signers.Signer]:
+    """The application and the signer (side, party, capacity) if it is their turn; else 403
+    or 409. The one who started it signs first; then each other taking-part party."""
+    options = signers.party_signers(dispute, user)
+    if not options:
         raise _refuse(_("Only the parties sign the application."), 403, "permission_denied")
     application = application_for(dispute)
     if application is None:
         raise _refuse(_("No application for judicial confirmation has been started."))
-    if role in signed_roles(application):
+    done = {s.party_id for s in application.signatures.all()}
+    signer = signers.choose(options, party, done)
+    if signer is None:
+        signers.refuse_unknown_party(party)
+    if signer.party_id in done:
         raise _refuse(_("You have already signed the application."))
     if application.status != Status.AWAITING_SIGNATURES:
         raise _refuse(_("The application is no longer open for signing."))
@@ -161,22 +191,24 @@ def check_turn(dispute: Dispute, user: User, now: datetime) -> tuple[JudicialApp
         raise _refuse(_("The 30 days for applying for judicial confirmation have passed."))
     if not in_force(dispute):
         raise _refuse(_("The settlement is no longer in effect."))
-    if role not in awaiting_roles(application):
+    if not done and user.pk != application.initiated_by_id:
         raise _refuse(_("The party who started the application signs first."))
-    return application, role
+    return application, signer
 
 
-def may_sign(dispute: Dispute, user: User, now: datetime | None = None) -> bool:
+def may_sign(dispute: Dispute, user: User, now: datetime | None = None, party: int | None = None) -> bool:
     try:
-        check_turn(dispute, user, now or timezone.now())
+        check_signer(dispute, user, now or timezone.now(), party)
     except ServiceError:
         return False
     return True
 
 
-def send_sign_code(dispute: Dispute, user: User, *, now: datetime | None = None) -> None:
+def send_sign_code(
+    dispute: Dispute, user: User, *, now: datetime | None = None, party: int | None = None
+) -> None:
     """A fresh 6-digit code by SMS, good for this application only. Caller runs in a transaction."""
-    application, _role = check_turn(dispute, user, now or timezone.now())
+    application, _signer = check_signer(dispute, user, now or timezone.now(), party)
     if not (user.phone_verified and user.phone):
         raise _refuse(_("Verify your phone number before signing."), 403, "phone_unverified")
     send_phone_code(
@@ -185,7 +217,9 @@ def send_sign_code(dispute: Dispute, user: User, *, now: datetime | None = None)
     )  # fmt: skip
 
 
-def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) -> JudicialApplication:
+def sign(
+    dispute: Dispute, by: User, *, code: str, now: datetime | None = None, party: int | None = None
+) -> JudicialApplication:
     """Sign the application as `by` (the caller has ticked the agreement and given `code`).
 
     1. Turn and code (a wrong code counts as an attempt, committed). 2. Without any lock:
@@ -194,7 +228,8 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
     deleted if that transaction does not commit, the old one once it does.
     """
     now = now or timezone.now()
-    application, role = check_turn(dispute, by, now)
+    application, who = check_signer(dispute, by, now, party)
+    role = who.role
     with transaction.atomic():
         ok = by.phone_verified and check_phone_code(
             by.phone, code, purpose=PhoneCode.Purpose.SIGN, scope=sign_scope(application)
@@ -216,29 +251,34 @@ def sign(dispute: Dispute, by: User, *, code: str, now: datetime | None = None) 
         signed = signing.sign(
             document, signer, field=f"Applicant{base + 1}_{role}", name=name,
             reason=f"{dispute.reference} judicial confirmation {role}",
-            appearance=appearance.for_signature(document, role=role, language=dispute.language),
+            appearance=appearance.for_signature(
+                document, role=role, language=dispute.language, slot_name=agreements.slot_name(who),
+                role_text=agreements.stamp_role(who, name, dispute.language),
+            ),
         )  # fmt: skip
     storage = application.pdf.storage
     new_name = storage.save(application.pdf.field.generate_filename(application, "application.pdf"),
                             ContentFile(signed.pdf))  # fmt: skip
     try:
         with transaction.atomic():
-            application = _record_signature(dispute, by, role, base, name, signed, new_name, now)
+            application = _record_signature(dispute, by, who, base, name, signed, new_name, now)
     except BaseException:
         storage.delete(new_name)
         raise
     return application
 
 
-def _record_signature(dispute, by, role, base, name, signed, new_name, now) -> JudicialApplication:
+def _record_signature(dispute, by, who, base, name, signed, new_name, now) -> JudicialApplication:
+    role = who.role
     application = JudicialApplication.objects.select_for_update().get(dispute=dispute)
     dispute = Dispute.objects.get(pk=dispute.pk)
-    locked, locked_role = check_turn(dispute, by, now)
-    if locked.signatures.count() != base or locked_role != role:
+    locked, locked_who = check_signer(dispute, by, now, who.party_id)
+    if locked.signatures.count() != base or (locked_who.role, locked_who.party_id) != (role, who.party_id):
         raise _refuse(_("The application changed while you were signing; sign again."))
     JudicialSignature.objects.create(
-        application=application, signer=by, signer_name=name, role=role,
-        certificate_serial=signed.serial, certificate_subject=signed.subject, signed_at=now,
+        application=application, signer=by, signer_name=name, role=role, party_id=who.party_id,
+        capacity=who.capacity, certificate_serial=signed.serial, certificate_subject=signed.subject,
+        signed_at=now,
     )  # fmt: skip
     audit.record(AuditEntry.Action.SIGNATURE, actor=by, dispute=dispute, target=f"judicial:{application.pk}",
                  data={"document": "judicial", "signer_role": role, "certificate_serial": signed.serial})  # fmt: skip
@@ -246,18 +286,19 @@ def _record_signature(dispute, by, role, base, name, signed, new_name, now) -> J
     application.pdf.name = new_name
     if old:
         transaction.on_commit(lambda: application.pdf.storage.delete(old))
-    other = party_user(dispute, other_role(role))
+    left = unsigned_parties(application, {who.party_id})
     record_event(
         dispute, "judicial_signed", by, payload={"signer_role": role, "certificate_serial": signed.serial},
-        notify=[u for u in [other] if u],
+        notify=[u for u in party_users([p for p in signers.signing_parties(dispute) if p.pk != who.party_id])
+                if u != by],
     )  # fmt: skip
-    if base + 1 == 2:
+    if not left:
         application.status = Status.READY
         application.ready_at = now
         application.sha256 = hashlib.sha256(signed.pdf).hexdigest()
         record_event(
             dispute, "judicial_ready", None, payload={"sha256": application.sha256},
-            notify=[u for u in [party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)] if u],
+            notify=party_users(signers.signing_parties(dispute)),
         )  # fmt: skip
     application.save()
     return application
@@ -283,7 +324,7 @@ def record_outcome(dispute: Dispute, by: User, *, confirmed: bool, note: str = "
         application.save()
         record_event(
             dispute, "judicial_outcome", by, reason=note, payload={"confirmed": confirmed},
-            notify=[u for u in [party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)] if u],
+            notify=party_users(signers.signing_parties(dispute)),
         )  # fmt: skip
     return application
 
@@ -333,11 +374,12 @@ def process(application_id: int, now: datetime) -> int:
         }  # a late sweep skips the older one
         if not open_.filter(**{REMINDER_FIELDS[days]: None}).update(**claim):
             return 0
-        unsigned = [r for r in (Role.CLAIMANT, Role.RESPONDENT) if r not in signed_roles(application)]
+        left = unsigned_parties(application)
+        unsigned = [r for r in (Role.CLAIMANT, Role.RESPONDENT) if any(p.side == r for p in left)]
         record_event(
             dispute, "judicial_reminder", None,
             payload={"days_left": days, "deadline": application.deadline_at.isoformat(), "to": unsigned},
-            notify=[u for u in (party_user(dispute, r) for r in unsigned) if u],
+            notify=party_users(left),
         )  # fmt: skip
         return 1
 
@@ -353,4 +395,4 @@ def _reminder_due(application: JudicialApplication, now: datetime) -> int | None
 
 
 def _parties(dispute: Dispute) -> list[User]:
-    return [u for u in (party_user(dispute, Role.CLAIMANT), party_user(dispute, Role.RESPONDENT)) if u]
+    return party_users(signers.signing_parties(dispute))

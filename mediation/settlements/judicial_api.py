@@ -30,6 +30,7 @@ from disputes.models import Dispute
 from ..models import JudicialApplication
 from . import judicial
 from .agreements import read_file
+from .api import party_from
 
 
 def status_data(dispute: Dispute, user) -> dict:
@@ -58,6 +59,8 @@ def status_data(dispute: Dispute, user) -> dict:
                 "signer": s.signer_name,
                 "signed_at": s.signed_at,
                 "certificate_serial": s.certificate_serial,
+                "party": s.party_id,
+                "capacity": s.capacity or None,
             }
             for s in application.signatures.all()
         ],  # fmt: skip
@@ -93,14 +96,16 @@ class JudicialView(APIView):
 
 class JudicialSignCodeView(APIView):
     @extend_schema(
-        request=None,
+        request=inline_serializer(
+            "JudicialSignCodeRequest", {"party": serializers.IntegerField(required=False, min_value=1)}
+        ),
         responses={200: inline_serializer("JudicialCodeSent", {"sent_to": serializers.CharField()})},
     )
     def post(self, request, pk: int):
         """A signing code by SMS, good for this application only, if it is the caller's turn."""
         dispute = visible_dispute(request, pk)
         with transaction.atomic():
-            judicial.send_sign_code(dispute, request.user)
+            judicial.send_sign_code(dispute, request.user, party=party_from(request))
         return Response({"sent_to": mask_phone(request.user.phone)})
 
 
@@ -109,6 +114,8 @@ class JudicialSign(serializers.Serializer):
         label=gettext_lazy("I have read the application and sign it of my own free will")
     )
     code = serializers.RegexField(r"^\d{6}$", label=gettext_lazy("Signing code sent by SMS"))
+    # Who signs for several parties names the one this signature is for.
+    party = serializers.IntegerField(required=False, min_value=1)
     # Asked here and nowhere before (docs/personal-data-rights.md): kept on the account if it
     # has none; the first signature renders the application with the numbers known then.
     id_number = serializers.CharField(
@@ -134,9 +141,10 @@ class JudicialSignView(APIView):
         dispute = visible_dispute(request, pk)
         payload = JudicialSign(data=request.data)
         payload.is_valid(raise_exception=True)
-        if judicial.may_sign(dispute, request.user):
+        party = payload.validated_data.get("party")
+        if judicial.may_sign(dispute, request.user, party=party):
             give_id_number(request.user, payload.validated_data.get("id_number", ""))
-        judicial.sign(dispute, request.user, code=payload.validated_data["code"])
+        judicial.sign(dispute, request.user, code=payload.validated_data["code"], party=party)
         return Response(status_data(dispute, request.user))
 
 

@@ -82,6 +82,15 @@ def agreement_labels() -> dict:
             "settlement agreement",
             "This agreement takes effect once signed electronically by both parties and the mediator and sealed electronically by the people's mediation committee.",
         ),
+        # With more than two parties (mediation/settlements/roster.py): "all", not "both".
+        "voluntary_many": pgettext(
+            "settlement agreement",
+            "This agreement was reached by all the parties voluntarily, on an equal footing, under the auspices of the people's mediation committee. It does not violate laws, regulations or state policy, nor harm the interests of the state, the public or others. Under the People's Mediation Law of the PRC it is legally binding and the parties shall perform it.",
+        ),
+        "effect_many": pgettext(
+            "settlement agreement",
+            "This agreement takes effect once signed electronically by every party (or its legal representative, agent or guardian) and the mediator and sealed electronically by the people's mediation committee.",
+        ),
         "signatures": pgettext("settlement agreement", "Signatures"),
         "signed_electronically": pgettext("settlement agreement", "(electronic signature)"),
         "seal": pgettext("settlement agreement", "(electronic seal)"),

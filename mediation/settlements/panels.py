@@ -20,7 +20,7 @@ def settlement_context(request, dispute: Dispute) -> dict | None:
         return None
     return {
         "settlement": settlement,
-        "signatures": list(settlement.signatures.all()),
+        "signatures": list(settlement.signatures.select_related("party")),
         "my_turn": agreements.may_sign_now(dispute, request.user),
     }
 

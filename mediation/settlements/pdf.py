@@ -23,7 +23,7 @@ from weasyprint.urls import URLFetcher
 from core.cache import get_or_compute
 from disputes.contacts import document_contact
 
-from . import labels, parties
+from . import labels, parties, roster
 from .committee import committee_name
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -153,6 +153,7 @@ def settlement_context(settlement, *, draft: bool, language: str = "zh") -> dict
         "settlement": settlement,
         "claimant": _party(dispute, "claimant"),
         "respondent": _party(dispute, "respondent"),
+        "roster": roster.roster(dispute),
         "mediator": dispute.mediator.full_name if dispute.mediator else "",
         "committee": committee_name(dispute),
         "verify_url": url,
@@ -224,6 +225,7 @@ def judicial_context(application) -> dict:
         "application": application,
         "claimant": _party(dispute, "claimant"),
         "respondent": _party(dispute, "respondent"),
+        "roster": roster.roster(dispute),
         "mediator": dispute.mediator.full_name if dispute.mediator else "",
         "committee": committee,
         "sealed_on": sealed_on,
