@@ -36,6 +36,12 @@ def caucus_for(party: DisputeParty) -> Room:
     )[0]
 
 
+def several_parties(dispute: Dispute) -> bool:
+    """More than one party on a side: the room list then names each caucus's party (the
+    two-party list keeps its shape, docs/api.md)."""
+    return DisputeParty.objects.filter(dispute=dispute, position__gt=0).exists()
+
+
 def uses_chat(dispute: Dispute, user: User) -> bool:
     """The parties and the current mediator use a dispute's chat; staff who see it do not."""
     return dispute.is_party(user) or dispute.is_mediator(user)
