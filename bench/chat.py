@@ -117,7 +117,7 @@ def seed(rooms: int) -> list[dict]:
 
     from accounts import sessions
     from accounts.models import Region, User
-    from disputes.models import Category, Dispute
+    from disputes.models import Category, Dispute, DisputeParty
     from mediation.chat import rooms as chat
     from mediation.models import Room
 
@@ -140,6 +140,12 @@ def seed(rooms: int) -> list[dict]:
                      respondent_phone=users[3 * n + 1].phone, filed_by=users[3 * n], fingerprint=f"bench{have + n}",
                      state="in_mediation", served_at=now, mediator=users[3 * n + 2])
              for n in range(rooms - have)]
+        )  # fmt: skip
+        # bulk_create skips Dispute.save, which gives every dispute its lead parties' rows
+        DisputeParty.objects.bulk_create(
+            [DisputeParty(dispute=d, side=side, position=0, name=getattr(d, f"{side}_name"),
+                          phone=getattr(d, f"{side}_phone"), added_by=d.filed_by)
+             for d in disputes for side in ("claimant", "respondent")]
         )  # fmt: skip
         for dispute in disputes:
             chat.create_rooms(dispute)

@@ -21,16 +21,24 @@ class RoomSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     party = serializers.CharField(allow_null=True)
+    # Only on disputes with more than one party on a side (rooms.several_parties): the caucus's
+    # party (its id among the dispute's parties, its name); null for the joint room.
+    party_id = serializers.IntegerField(allow_null=True, required=False)
+    party_name = serializers.CharField(allow_null=True, required=False)
     writable = serializers.BooleanField()
 
 
-def room_data(room) -> dict:
-    return {
+def room_data(room, *, parties: bool = False) -> dict:
+    data = {
         "id": room.pk,
         "kind": room.kind,
         "party": room.party or None,
         "writable": rooms.is_writable(room),
     }
+    if parties:
+        data["party_id"] = room.party_record_id
+        data["party_name"] = room.party_record.name if room.party_record_id else None
+    return data
 
 
 class DisputeRoomsView(DisputeView):
@@ -40,7 +48,9 @@ class DisputeRoomsView(DisputeView):
     def get(self, request, pk: int):
         """The dispute's rooms the caller is a member of; 403 for staff who see the dispute."""
         dispute = self.dispute(request, pk)
-        return Response([room_data(room) for room in rooms.rooms_for(dispute, request.user)])
+        mine = rooms.rooms_for(dispute, request.user)
+        parties = bool(mine) and rooms.several_parties(dispute)
+        return Response([room_data(room, parties=parties) for room in mine])
 
 
 class PostMessageSerializer(serializers.Serializer):

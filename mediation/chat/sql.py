@@ -23,9 +23,20 @@ class DisputeRow(NamedTuple):
     claimant_phone_index: str  # blind indexes (docs/personal-data-encryption.md)
     respondent_phone_index: str
     served_at: dt.datetime | None
+    pk: int | None = None
+    # Whether each side's lead party still takes part (None: not read; rooms asks the parties).
+    claimant_lead_in: bool | None = None
+    respondent_lead_in: bool | None = None
     is_mediator = Dispute.is_mediator
-    is_claimant = Dispute.is_claimant
-    is_respondent = Dispute.is_respondent
+
+
+class PartyRow(NamedTuple):
+    """The party whose caucus a room is, as rooms.role_in reads it."""
+
+    id: int
+    side: str
+    phone_index: str
+    takes_part: bool
 
 
 class _Prepared(psycopg.Cursor):
@@ -35,10 +46,45 @@ class _Prepared(psycopg.Cursor):
 
 @dataclass(slots=True)
 class RoomRow:
-    """A room as rooms.role_in reads it: its dispute's row and its party."""
+    """A room as rooms.role_in reads it: its dispute's row, its side and (caucus) its party."""
 
     dispute: DisputeRow
     party: str
+    party_record: PartyRow | None = None
+
+
+# The columns and joins of a room as room_row() reads it: the room's side, its dispute, whether
+# the two lead parties take part, and the caucus's party (each join by a unique index).
+ROOM_COLUMNS = (
+    "r.party, d.state, d.mediator_id, d.claimant_phone_index, d.respondent_phone_index, d.served_at, d.id,"
+    " lc.id, lc.withdrawn_at, lr.id, lr.answer, p.id, p.side, p.phone_index, p.answer, p.withdrawn_at"
+)
+ROOM_JOINS = (
+    "JOIN disputes_dispute d ON d.id = r.dispute_id"
+    " LEFT JOIN disputes_disputeparty lc ON lc.dispute_id = d.id AND lc.side = 'claimant' AND lc.position = 0"
+    " LEFT JOIN disputes_disputeparty lr ON lr.dispute_id = d.id AND lr.side = 'respondent' AND lr.position = 0"
+    " LEFT JOIN disputes_disputeparty p ON p.id = r.party_record_id"
+)
+
+
+def takes_part(side: str, answer: str, withdrawn_at) -> bool:
+    """DisputeParty.takes_part, from its columns."""
+    return withdrawn_at is None if side == "claimant" else answer != "declined"
+
+
+def room_row(values) -> RoomRow:
+    """A RoomRow from the ROOM_COLUMNS of one row."""
+    party, state, mediator_id, claimant_index, respondent_index, served_at, dispute_id = values[:7]
+    lc_id, lc_withdrawn, lr_id, lr_answer, p_id, p_side, p_index, p_answer, p_withdrawn = values[7:16]
+    dispute = DisputeRow(
+        state, mediator_id, claimant_index, respondent_index, served_at, dispute_id,
+        None if lc_id is None else lc_withdrawn is None,
+        None if lr_id is None else lr_answer != "declined",
+    )  # fmt: skip
+    caucus = (
+        None if p_id is None else PartyRow(p_id, p_side, p_index, takes_part(p_side, p_answer, p_withdrawn))
+    )
+    return RoomRow(dispute, party, caucus)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from core.errors import ServiceError
 from ..models import Attachment, Message, Room
 from . import sql
 from .frames import attachment_info, check_body, check_client_msg_id, message_frame, user_info
-from .rooms import WRITABLE_STATES, role_in
+from .rooms import WRITABLE_STATES, roles_of
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,11 @@ class _Plan:
 
 def _plan(sends: list[Send], room_rows: list, stored_rows: list) -> _Plan:
     """Decide each send from the locked rows: refused (404, 403, 409), a repeat, or new (with
-    its seq). No database."""
-    rooms = {row[0]: [sql.RoomRow(sql.DisputeRow(*row[3:]), row[2]), row[1]] for row in room_rows}
+    its seq). No database, but for membership beyond the mediator and the lead parties
+    (rooms.roles_of: one query)."""
+    rooms = {row[0]: [sql.room_row(row[2:]), row[1]] for row in room_rows}
+    known = [(rooms[send.room_id][0], send.user) for send in sends if send.room_id in rooms]
+    roles = iter(roles_of(known))  # a query only for senders other than the mediator and lead parties
     stored = {}  # (room, author, client id) -> the stored message's frame
     for row in stored_rows:
         frame = _row_frame(row[1:])
@@ -214,7 +217,7 @@ def _plan(sends: list[Send], room_rows: list, stored_rows: list) -> _Plan:
         if found is None:
             results[index] = ServiceError(_("Not found."), code="not_found", status=404)
             continue
-        role = role_in(found[0], send.user)
+        role = next(roles)
         if role is None:
             results[index] = ServiceError(
                 _("You are not a member of this room."), code="permission_denied", status=403
@@ -259,8 +262,7 @@ def _answers(
 
 
 _ROOMS_SELECT = (
-    "SELECT r.id, r.last_seq, r.party, d.state, d.mediator_id, d.claimant_phone_index, d.respondent_phone_index,"
-    " d.served_at FROM mediation_room r JOIN disputes_dispute d ON d.id = r.dispute_id WHERE r.id"
+    f"SELECT r.id, r.last_seq, {sql.ROOM_COLUMNS} FROM mediation_room r {sql.ROOM_JOINS} WHERE r.id"
 )
 _FRAME_COLUMNS = (
     "m.seq, m.id, m.author_id, u.full_name, u.username, m.author_role, m.body, m.sent_at, m.client_msg_id,"

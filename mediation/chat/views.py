@@ -23,6 +23,8 @@ def _label(room: Room, role: str) -> str:
         return _("Joint session")
     if role != "mediator":
         return _("Private session with the mediator")
+    if room.party_record is not None and not room.party_record.is_lead:  # one caucus per party
+        return _("Private session: %(name)s") % {"name": room.party_record.name}
     if room.party == Room.Party.CLAIMANT:
         return _("Private session: claimant")
     return _("Private session: respondent")

@@ -12,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 class Room(models.Model):
     """A chat room of a dispute: the joint room, or one party's caucus (背对背) with the mediator.
 
-    Members are derived from the dispute at every check (the current mediator, the parties by
-    verified phone), so a replaced mediator loses access the moment the change commits.
+    Every party that takes part has its own caucus (`party_record`); `party` keeps its side, as
+    the two-party API shows it. Members are derived from the dispute at every check (the
+    current mediator, the parties by verified phone and their approved agents and guardians,
+    mediation.chat.rooms), so a replaced mediator or a revoked agent loses access the moment
+    the change commits.
     `last_seq` is the room's message counter; post_message bumps it under this row's lock.
     """
 
@@ -27,16 +30,25 @@ class Room(models.Model):
 
     dispute = models.ForeignKey("disputes.Dispute", on_delete=models.CASCADE, related_name="rooms")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    party = models.CharField(max_length=10, choices=Party.choices, blank=True)  # caucus rooms only
+    party = models.CharField(max_length=10, choices=Party.choices, blank=True)  # caucus rooms: the side
+    party_record = models.ForeignKey(  # caucus rooms: whose caucus
+        "disputes.DisputeParty", on_delete=models.CASCADE, null=True, blank=True, related_name="caucus_rooms"
+    )
     last_seq = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["dispute", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["dispute", "kind", "party"], name="one_room_per_kind_and_party"),
+            models.UniqueConstraint(
+                fields=["dispute"], condition=Q(kind="joint"), name="one_joint_room_per_dispute"
+            ),
+            models.UniqueConstraint(
+                fields=["party_record"], condition=Q(kind="caucus"), name="one_caucus_per_party"
+            ),
             models.CheckConstraint(
-                condition=Q(kind="joint", party="") | Q(kind="caucus", party__in=["claimant", "respondent"]),
+                condition=Q(kind="joint", party="", party_record__isnull=True)
+                | Q(kind="caucus", party__in=["claimant", "respondent"], party_record__isnull=False),
                 name="caucus_rooms_name_a_party",
             ),
         ]
