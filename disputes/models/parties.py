@@ -304,6 +304,10 @@ class PartyRoles:
         act, side = self.PARTY_ACTS[name]
         return self.acting_for(user, act, side)
 
+    def open_for(self, user, name: str) -> bool:
+        """Display: whether `user` still has a party to fire `name` for (hooks.OFFER)."""
+        return any(self.may_act(user, name, party) for party, _ in self.parties_for(user, name))
+
     def answer(self, party: DisputeParty | None, accepted: bool) -> str:
         """Record one respondent's answer, or (party None: the answer's deadline passed) decline
         for everyone still pending; returns the state the answers lead to. Rows are changed,

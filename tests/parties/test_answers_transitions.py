@@ -320,3 +320,15 @@ def test_withdrawal_refusals(make, api, grid_worker, advance):
     r = api(case.actor[case.claimants[1].pk]).post(url(case.dispute, "withdraw"), {}, format="json")
     assert r.status_code == 409
     assert case.refresh().claimants[1].withdrawn_at is None
+
+
+def test_answering_is_offered_only_while_a_party_is_left_to_answer_for(make, api):
+    case = make(1, 3)
+    agent = case.actor[case.respondents[1].pk]
+    detail = api(agent).get(f"/api/v1/disputes/{case.dispute.pk}/").json()
+    assert {"respondent_accept", "respondent_decline"} <= set(detail["available_transitions"])
+    answer(api, case, case.respondents[1])
+    detail = api(agent).get(f"/api/v1/disputes/{case.dispute.pk}/").json()
+    assert not {"respondent_accept", "respondent_decline"} & set(detail["available_transitions"])
+    detail = api(case.actor[case.respondents[2].pk]).get(f"/api/v1/disputes/{case.dispute.pk}/").json()
+    assert {"respondent_accept", "respondent_decline"} <= set(detail["available_transitions"])
