@@ -79,14 +79,38 @@ def reject_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
 TARGETS["reject"] = reject_targets
 
 
+def partial(event: DisputeEvent) -> bool:
+    """One party's answer or withdrawal among several: the dispute stayed where it was."""
+    return event.from_state == event.to_state
+
+
+def accept_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """The claimants hear of each respondent's agreement; the text says whether others must still answer."""
+    return [("claimant", "respondent_accept:partial" if partial(event) else None)]
+
+
 def decline_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
-    """A respondent's decline escalates only when every respondent has declined; before that,
-    or when another accepted, the claimants hear of it (and of the mediation going on)."""
+    """A respondent's decline escalates only when every respondent has declined (then the
+    case handlers are told, as with two parties); before that, or when another accepted,
+    the claimants hear of it and of the mediation going on."""
     if event.to_state == Dispute.State.ESCALATED:
         return RULES["respondent_decline"]
-    return [("claimant", None)]
+    return [("claimant", "respondent_decline:partial" if partial(event) else "respondent_decline:goes_on")]
 
 
+def withdraw_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """One claimant's withdrawal among several: the other parties hear of it, and the mediator."""
+    if not partial(event):
+        return RULES["withdraw"]
+    return [
+        ("claimant", "withdraw:partial"),
+        ("respondent", "withdraw:partial"),
+        ("mediator", "withdraw:partial"),
+    ]
+
+
+TARGETS["respondent_accept"] = accept_targets
+TARGETS["withdraw"] = withdraw_targets
 TARGETS["respondent_decline"] = decline_targets
 
 # Notices with legal weight go out on every channel the recipient can receive, whatever

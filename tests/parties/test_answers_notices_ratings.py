@@ -153,3 +153,23 @@ def test_choosing_the_party_to_rate_for(regions, grid_worker, claimant, responde
     agent = case.actor[case.respondents[1].pk]
     assert rate(api, agent, case, {"score": 4, "party": case.respondents[0].pk}).status_code == 403
     assert rate(api, agent, case, {"score": 4, "party": case.respondents[1].pk}).status_code == 201
+
+
+def test_partial_answers_and_withdrawals_say_so(regions, grid_worker, claimant, respondent, mediator, api):
+    case = build(regions, grid_worker, claimant, respondent, 3, 3)
+    first, second, third = case.respondents
+    api(case.actor[first.pk]).post(url(case.dispute, "respondent_accept"), {}, format="json")
+    api(case.actor[second.pk]).post(url(case.dispute, "respondent_decline"), {"reason": "否"}, format="json")
+    titles = {n.title for n in Notification.objects.filter(user=claimant)}
+    assert any("一名被申请人同意调解" in t for t in titles) and any(
+        "一名被申请人拒绝调解" in t for t in titles
+    )
+    api(case.actor[third.pk]).post(url(case.dispute, "respondent_decline"), {"reason": "否"}, format="json")
+    assert any("调解继续进行" in n.title for n in Notification.objects.filter(user=claimant))
+    Notification.objects.all().delete()
+    api(case.actor[case.claimants[1].pk]).post(url(case.dispute, "withdraw"), {}, format="json")
+    rows = Notification.objects.filter(kind="withdraw").select_related("user")
+    assert rows and all("一名申请人撤回" in n.title for n in rows)
+    phones = {n.user.phone if n.user else n.address for n in rows}
+    assert claimant.phone in phones and respondent.phone in phones
+    assert case.own[second.pk].phone not in phones  # declined while another accepted
