@@ -14,3 +14,8 @@ class DisputesConfig(AppConfig):
         engine.register()
         placing.register()
         related.register()  # duplicates through reject, the `related` timeline label
+        # Offer answering and withdrawing only to someone with a party still to act for.
+        from .hooks import OFFER
+
+        for name in ("respondent_accept", "respondent_decline", "withdraw"):
+            OFFER.setdefault(name, lambda d, u, n=name: d.open_for(u, n))

@@ -19,6 +19,7 @@ from notifications.models import Notification
 from notifications.services import Recipient, notify
 
 from .models import Dispute, DisputeEvent
+from .models.parties import Side
 from .retention import REMOVED_PHONE
 
 # Who is told of each event: (target, text variant or None: the event's own text).
@@ -57,7 +58,7 @@ RULES: dict[str, list[tuple[str, str | None]]] = {
         ("former_mediator", None),
     ],
     "withdraw": [("respondent", None), ("grid_workers", None), ("former_mediator", None)],
-    "respondent_reminder": [("respondent", None)],
+    "respondent_reminder": [("pending_respondents", None)],
     "set_grid": [("grid_workers", None)],
 }
 # Events whose recipients depend on another app's records: name → fn(event) -> targets like
@@ -76,6 +77,41 @@ def reject_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
 
 
 TARGETS["reject"] = reject_targets
+
+
+def partial(event: DisputeEvent) -> bool:
+    """One party's answer or withdrawal among several: the dispute stayed where it was."""
+    return event.from_state == event.to_state
+
+
+def accept_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """The claimants hear of each respondent's agreement; the text says whether others must still answer."""
+    return [("claimant", "respondent_accept:partial" if partial(event) else None)]
+
+
+def decline_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """A respondent's decline escalates only when every respondent has declined (then the
+    case handlers are told, as with two parties); before that, or when another accepted,
+    the claimants hear of it and of the mediation going on."""
+    if event.to_state == Dispute.State.ESCALATED:
+        return RULES["respondent_decline"]
+    return [("claimant", "respondent_decline:partial" if partial(event) else "respondent_decline:goes_on")]
+
+
+def withdraw_targets(event: DisputeEvent) -> list[tuple[str, str | None]]:
+    """One claimant's withdrawal among several: the other parties hear of it, and the mediator."""
+    if not partial(event):
+        return RULES["withdraw"]
+    return [
+        ("claimant", "withdraw:partial"),
+        ("respondent", "withdraw:partial"),
+        ("mediator", "withdraw:partial"),
+    ]
+
+
+TARGETS["respondent_accept"] = accept_targets
+TARGETS["withdraw"] = withdraw_targets
+TARGETS["respondent_decline"] = decline_targets
 
 # Notices with legal weight go out on every channel the recipient can receive, whatever
 # their preferences: the invitation to respond, a settlement to sign, deadlines and breaches.
@@ -142,11 +178,12 @@ def recipients(event: DisputeEvent, extra: Iterable[User | None] = ()) -> list[R
 def _resolve(target: str, text: str, event: DisputeEvent, party: _PartyFinder) -> list[Recipient]:
     dispute = event.dispute
     if target == "claimant":
-        return party.reach(dispute.claimant_phone, "", text)
-    if target == "respondent":
+        return party.side(Side.CLAIMANT, text)
+    if target in ("respondent", "pending_respondents"):
         # A respondent hears of a dispute only once intake has served them (as they see it).
-        served = dispute.served_at is not None
-        return party.reach(dispute.respondent_phone, dispute.respondent_email, text) if served else []
+        if dispute.served_at is None:
+            return []
+        return party.side(Side.RESPONDENT, text, pending_only=target == "pending_respondents")
     if target == "mediator":
         return [Recipient.for_user(dispute.mediator, text)] if dispute.mediator_id else []
     if target == "former_mediator":
@@ -162,18 +199,44 @@ def _resolve(target: str, text: str, event: DisputeEvent, party: _PartyFinder) -
 
 
 class _PartyFinder:
-    """Reaches a party: through their account when their phone is verified, else the contact given."""
+    """Reaches the parties of a side and their approved agents and guardians: each through
+    their account when their phone is verified, else the contact given."""
 
     def __init__(self, dispute: Dispute):
+        self.dispute = dispute
         self.language = getattr(dispute, "language", "") or settings.LANGUAGE_CODE
+        # The lead parties as the dispute's own fields state them (retention removes them
+        # there); the other parties and the representatives from their rows.
+        self.parties = (
+            [] if dispute.anonymised_at else list(dispute.parties.prefetch_related("representatives"))
+        )
+        indexes = {dispute.claimant_phone_index, dispute.respondent_phone_index}
+        for p in self.parties:
+            indexes |= {p.phone_index, *(r.phone_index for r in p.approved_representatives())}
         self.accounts = {
             u.phone: u
-            for u in User.objects.filter(
-                phone_index__in=[dispute.claimant_phone_index, dispute.respondent_phone_index],
-                phone_verified=True,
-                is_active=True,
-            )
+            for u in User.objects.filter(phone_index__in=sorted(indexes), phone_verified=True, is_active=True)
         }
+
+    def side(self, side: str, text: str, *, pending_only: bool = False) -> list[Recipient]:
+        """Every party of `side` still taking part (all of them once none does), and each one's
+        approved agents and guardians; `pending_only`: respondents who have not answered."""
+        rows = [p for p in self.parties if p.side == side] or [self.dispute.lead_party(side)]
+        if pending_only:
+            rows = [p for p in rows if p.answer == p.Answer.PENDING]
+        elif any(p.takes_part for p in rows):
+            rows = [p for p in rows if p.takes_part]
+        found = []
+        for p in rows:
+            if p.position == 0:  # the lead as the dispute's own fields state it (retention clears them)
+                phone = getattr(self.dispute, f"{side}_phone")
+                email = self.dispute.respondent_email if side == Side.RESPONDENT else ""
+            else:
+                phone, email = p.phone, p.email
+            found += self.reach(phone, email, text)
+            for rep in p.approved_representatives() if p.pk else []:
+                found += self.reach(rep.phone, "", text)
+        return found
 
     def reach(self, phone: str, email: str, text: str) -> list[Recipient]:
         if phone in REMOVED_PHONE.values():

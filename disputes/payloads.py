@@ -27,6 +27,26 @@ class OptionalReason(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, label=_("Reason"), **REASON)
 
 
+class ForParty(serializers.Serializer):
+    """For someone who acts for several parties: which one (default: the first still open)."""
+
+    party = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, label=_("Party"), style={"input_type": "hidden"}
+    )
+
+
+class Answer(ForParty):
+    pass
+
+
+class Decline(ForParty, Reason):
+    pass
+
+
+class Withdraw(ForParty, OptionalReason):
+    pass
+
+
 class Reject(Reason):
     referral_advice = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, label=_("Referral advice")
@@ -176,8 +196,8 @@ class RecordFulfilment(serializers.Serializer):
 PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "accept": Note,
     "reject": Reject,
-    "respondent_accept": Empty,
-    "respondent_decline": Reason,
+    "respondent_accept": Answer,
+    "respondent_decline": Decline,
     "assign_mediator": AssignMediator,
     "mediator_accept": Empty,
     "mediator_decline": Reason,
@@ -191,6 +211,6 @@ PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "sign": Sign,
     "decline_settlement": Reason,
     "record_fulfilment": RecordFulfilment,
-    "report_breach": Reason,
-    "withdraw": OptionalReason,
+    "report_breach": Decline,
+    "withdraw": Withdraw,
 }

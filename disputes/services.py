@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
@@ -176,6 +177,28 @@ def _method_kwargs(dispute: Dispute, name: str, by: User | None, payload: dict) 
     return dict(payload)
 
 
+def acting_party(dispute: Dispute, name: str, by: User | None, chosen: int | None):
+    """For a transition a party fires (Dispute.PARTY_ACTS): the party `by` acts for, as
+    (party, capacity): the one `chosen` by id, else the first still open to it. None for the
+    system and for staff. 403 when `chosen` is not theirs, 409 when none is still open (a
+    respondent who already answered, a claimant who already withdrew)."""
+    if name not in Dispute.PARTY_ACTS:
+        return None
+    # The rows the transition reads and changes, read under the row lock (PartyRoles).
+    prefetch_related_objects([dispute], "parties__representatives")
+    mine = dispute.parties_for(by, name) if by is not None else []
+    if not mine:
+        return None
+    if chosen is not None:
+        mine = [(party, capacity) for party, capacity in mine if party.pk == chosen]
+        if not mine:
+            raise ServiceError(_("You may not act for this party."), code="permission_denied", status=403)
+    still_open = [(party, capacity) for party, capacity in mine if dispute.may_act(by, name, party)]
+    if not still_open:
+        raise ServiceError(_("This party has already done this."), code="conflict", status=409)
+    return still_open[0]
+
+
 def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = None) -> Dispute:
     """Fire transition `name` on a dispute, as `by` (None: the system, e.g. the SLA engine).
 
@@ -204,17 +227,28 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             # The capacity the actor acts in, taken before the transition: a mediator who
             # declines or fails is no longer the dispute's mediator afterwards.
             role = dispute.role_of(by)
-            method(**_method_kwargs(dispute, name, by, payload))
-            # The new state's deadline, and when the SLA sweeper first looks at it.
-            dispute.due_at, dispute.sla_next_at = start_deadline(dispute.state, timezone.now())
+            payload = dict(payload)
+            acting = acting_party(dispute, name, by, payload.pop("party", None))
+            kwargs = _method_kwargs(dispute, name, by, payload)
+            if acting is not None:
+                kwargs["party"] = acting[0]
+            method(**kwargs)
+            # One party's answer or withdrawal among several leaves the state and its deadline
+            # as they are, and is no transition for the other apps' handlers.
+            partial = name in dispute.PARTY_ACTS and dispute.state == from_state
+            if not partial:  # the new state's deadline, and when the SLA sweeper first looks at it
+                dispute.due_at, dispute.sla_next_at = start_deadline(dispute.state, timezone.now())
             dispute.save()
+            for party in dispute.touched_parties():
+                party.save(update_fields=["answer", "answered_at", "withdrawn_at"])
+            recorded = {k: v for k, v in payload.items() if k != "reason" and k not in SECRET_KEYS}
+            if acting is not None:
+                recorded.update(dispute.act_record(by, *acting))
             event = record_event(
                 dispute, name, by, from_state=from_state,
-                reason=payload.get("reason") or payload.get("note") or "",
-                payload={k: v for k, v in payload.items() if k != "reason" and k not in SECRET_KEYS},
-                role=role,
+                reason=payload.get("reason") or payload.get("note") or "", payload=recorded, role=role,
             )  # fmt: skip
-            for handler in handlers_after(name):
+            for handler in () if partial else handlers_after(name):
                 handler(dispute, event)
             audit.record(
                 AuditEntry.Action.TRANSITION, actor=by, dispute=dispute, target=name,

@@ -86,6 +86,48 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The respondent in “{subject}” declined or did not answer in time; the dispute was escalated.",
         ),
     },
+    # Several parties on a side (disputes.notices): one answer or withdrawal among several.
+    "respondent_accept:partial": {
+        ZH: (
+            "{ref} 一名被申请人同意调解",
+            "纠纷“{subject}”的一名被申请人同意调解，仍在等待其他被申请人答复。",
+        ),
+        EN: (
+            "{ref}: a respondent agreed",
+            "A respondent in “{subject}” agreed to mediation; the others have yet to answer.",
+        ),
+    },
+    "respondent_decline:partial": {
+        ZH: (
+            "{ref} 一名被申请人拒绝调解",
+            "纠纷“{subject}”的一名被申请人拒绝调解，仍在等待其他被申请人答复。",
+        ),
+        EN: (
+            "{ref}: a respondent declined",
+            "A respondent in “{subject}” declined mediation; the others have yet to answer.",
+        ),
+    },
+    "respondent_decline:goes_on": {
+        ZH: (
+            "{ref} 调解继续进行",
+            "纠纷“{subject}”的被申请人均已答复：调解在申请人与同意调解的被申请人之间继续，正在指派调解员。",
+        ),
+        EN: (
+            "{ref}: mediation goes on",
+            "Every respondent in “{subject}” has answered: mediation goes on with those who agreed; "
+            "a mediator is being assigned.",
+        ),
+    },
+    "withdraw:partial": {
+        ZH: (
+            "{ref} 一名申请人撤回请求",
+            "纠纷“{subject}”的一名申请人撤回了其请求，调解在其他当事人之间继续。",
+        ),
+        EN: (
+            "{ref}: a claimant withdrew",
+            "A claimant in “{subject}” withdrew their claim; the dispute goes on with the other parties.",
+        ),
+    },
     "assign_mediator": {
         ZH: ("{ref} 已指派调解员", "纠纷“{subject}”已指派调解员，等待其接受。"),
         EN: ("{ref}: mediator assigned", "A mediator was assigned to “{subject}” and is asked to accept."),

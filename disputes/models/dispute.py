@@ -333,25 +333,24 @@ class Dispute(BlindIndexed, PartyRoles, ConcurrentTransitionMixin, models.Model)
         self.outcome_note = reason
         self.closed_at = timezone.now()
 
-    @transition(
-        state,
-        source=State.AWAITING_RESPONSE,
-        target=State.AWAITING_MEDIATOR,
-        permission=lambda d, u: d.is_respondent(u),
-        conditions=[],
-    )
-    def respondent_accept(self) -> None:
-        """The respondent agrees to mediation."""
+    # Each respondent answers; the dispute moves once all have (PartyRoles.answers_outcome).
+    ANSWERED = RETURN_VALUE(State.AWAITING_RESPONSE, State.AWAITING_MEDIATOR, State.ESCALATED)
 
     @transition(
-        state,
-        source=State.AWAITING_RESPONSE,
-        target=State.ESCALATED,
-        permission=lambda d, u: d.is_respondent(u),
-        conditions=[],
+        state, source=State.AWAITING_RESPONSE, target=ANSWERED, permission=lambda d, u: d.may_answer(u)
     )
-    def respondent_decline(self, reason: str) -> None:
-        self._rise()
+    def respondent_accept(self, party=None) -> str:
+        """A respondent agrees to mediation (`party`: the one answered for; the service picks it)."""
+        return self.answer(party, accepted=True)
+
+    @transition(
+        state, source=State.AWAITING_RESPONSE, target=ANSWERED, permission=lambda d, u: d.may_answer(u)
+    )
+    def respondent_decline(self, reason: str, party=None) -> str:
+        """A respondent declines; party None (the deadline passed): every one still pending."""
+        if (to := self.answer(party, accepted=False)) == self.State.ESCALATED:
+            self._rise()
+        return to
 
     @transition(
         state,
@@ -462,13 +461,16 @@ class Dispute(BlindIndexed, PartyRoles, ConcurrentTransitionMixin, models.Model)
     @transition(
         state,
         source=OPEN_FOR_WITHDRAWAL,
-        target=State.WITHDRAWN,
+        target=RETURN_VALUE(*OPEN_FOR_WITHDRAWAL, State.WITHDRAWN),
         permission=lambda d, u: d.is_claimant(u),
-        conditions=[],
     )
-    def withdraw(self, reason: str = "") -> None:
+    def withdraw(self, reason: str = "", party=None) -> str:
+        """A claimant withdraws their claim; the last claim's withdrawal withdraws the dispute."""
+        if self.withdraw_claim(party):
+            return self.state  # other claimants go on (PartyRoles.withdraw_claim)
         self.mediator = None
         self.closed_at = timezone.now()
+        return self.State.WITHDRAWN
 
     @transition(
         state,
@@ -526,7 +528,7 @@ class Dispute(BlindIndexed, PartyRoles, ConcurrentTransitionMixin, models.Model)
         permission=lambda d, u: d.is_party(u) or d.is_grid_worker(u),
         conditions=[],
     )
-    def report_breach(self, reason: str) -> None:
+    def report_breach(self, reason: str, party=None) -> None:
         """The settlement is not honoured: escalate (one level up) with the agreement attached."""
         self._rise()
 

@@ -248,6 +248,109 @@ class PartyRoles:
     def is_party(self, user) -> bool:
         return self.is_claimant(user) or self.is_respondent(user)
 
+    # --- what every party has done (docs/state-machine.md, "Many parties") -------------------
+    # The transitions fired by a party (or its agent or guardian), with the act the
+    # authorisation must allow (None: any approved one) and the side acted for (None: either).
+    PARTY_ACTS = {
+        "respondent_accept": ("answer", Side.RESPONDENT),
+        "respondent_decline": ("answer", Side.RESPONDENT),
+        "withdraw": (None, Side.CLAIMANT),
+        "report_breach": (None, None),
+    }
+
+    def side_parties(self, side: str) -> list[DisputeParty]:
+        """The parties of `side` in order (from `parties`: prefetch it to act on the same rows)."""
+        return [p for p in self.parties.all() if p.side == side]
+
+    def taking_part(self, side: str | None = None) -> list[DisputeParty]:
+        """The parties still in the mediation: claimants who have not withdrawn, respondents
+        who have not declined."""
+        return [p for p in self.parties.all() if p.takes_part and side in (None, p.side)]
+
+    def concerned(self, side: str) -> list[DisputeParty]:
+        """The parties of `side` the dispute still concerns: those taking part, or all of them
+        once none does (a lone respondent who declined still hears of the escalation)."""
+        return self.taking_part(side) or self.side_parties(side)
+
+    def answers_complete(self) -> bool:
+        """Every respondent has answered the invitation."""
+        return all(p.answer != p.Answer.PENDING for p in self.side_parties(Side.RESPONDENT))
+
+    def answers_outcome(self) -> str:
+        """Where the answers take the dispute: it waits while anyone has not answered; then
+        mediation goes on if at least one respondent accepted, and escalates if all declined."""
+        if not self.answers_complete():
+            return self.State.AWAITING_RESPONSE
+        if self.taking_part(Side.RESPONDENT):
+            return self.State.AWAITING_MEDIATOR
+        return self.State.ESCALATED
+
+    def may_answer(self, user) -> bool:
+        """A served respondent, or an approved agent (allowed to answer) or guardian of one."""
+        if not (user.is_authenticated and user.phone_verified and self.served_at is not None):
+            return False
+        if index_of(user) == self.respondent_phone_index:
+            return True
+        return bool(getattr(self, "pk", None) and self.acting_for(user, "answer", Side.RESPONDENT))
+
+    def may_act(self, user, name: str, party: DisputeParty) -> bool:
+        """Whether `party` is still open to transition `name` (answering once, withdrawing once)."""
+        if name in ("respondent_accept", "respondent_decline"):
+            return party.answer == party.Answer.PENDING
+        if name == "withdraw":
+            return party.withdrawn_at is None
+        return party.takes_part
+
+    def parties_for(self, user, name: str) -> list[tuple[DisputeParty, str]]:
+        """The parties `user` may fire the party transition `name` for, as (party, capacity)."""
+        act, side = self.PARTY_ACTS[name]
+        return self.acting_for(user, act, side)
+
+    def open_for(self, user, name: str) -> bool:
+        """Display: whether `user` still has a party to fire `name` for (hooks.OFFER)."""
+        return any(self.may_act(user, name, party) for party, _ in self.parties_for(user, name))
+
+    def answer(self, party: DisputeParty | None, accepted: bool) -> str:
+        """Record one respondent's answer, or (party None: the answer's deadline passed) decline
+        for everyone still pending; returns the state the answers lead to. Rows are changed,
+        not saved: the service saves them with the dispute (`touched_parties`)."""
+        pending = [party] if party is not None else [
+            p for p in self.side_parties(Side.RESPONDENT) if p.answer == p.Answer.PENDING
+        ]  # fmt: skip
+        for p in pending:
+            p.answer = p.Answer.ACCEPTED if accepted else p.Answer.DECLINED
+            p.answered_at = timezone.now()
+            self.touch_party(p)
+        return self.answers_outcome()
+
+    def withdraw_claim(self, party: DisputeParty | None) -> bool:
+        """Withdraw one claimant's claim; True while other claimants still take part (then the
+        dispute goes on without them), False when it was the last claim."""
+        if party is None:
+            return False
+        party.withdrawn_at = timezone.now()
+        self.touch_party(party)
+        return bool([p for p in self.taking_part(Side.CLAIMANT) if p.pk != party.pk])
+
+    def touch_party(self, party: DisputeParty) -> None:
+        if not hasattr(self, "_touched_parties"):
+            self._touched_parties = {}
+        self._touched_parties[party.pk] = party
+
+    def touched_parties(self) -> list[DisputeParty]:
+        """The party rows a transition changed, for the service to save (and forget)."""
+        touched = list(getattr(self, "_touched_parties", {}).values())
+        self._touched_parties = {}
+        return touched
+
+    def act_record(self, user, party: DisputeParty, capacity: str) -> dict:
+        """What the timeline records of who acted for whom: {"party", "capacity"} when someone
+        acts for another party than themselves or when the side has more than one party."""
+        own = capacity in (Capacity.PARTY, Capacity.LEGAL_REPRESENTATIVE)
+        if own and len(self.side_parties(party.side)) == 1:
+            return {}
+        return {"party": party.pk, "capacity": str(capacity)}
+
 
 def naming_q(phone_index: str, *, served_only: bool = True) -> Q:
     """Disputes naming this phone: as a party (a respondent once served unless `served_only` is

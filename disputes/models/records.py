@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Region
 
 from .dispute import Category, Dispute, Party
+from .parties import DisputeParty
 
 
 class Rating(models.Model):
@@ -22,7 +23,11 @@ class Rating(models.Model):
     LOW = 2  # a score at or below this opens a supervisor's review
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="ratings")
-    party = models.CharField(_("party"), max_length=10, choices=Party.choices)
+    party = models.CharField(_("party"), max_length=10, choices=Party.choices)  # the side
+    # The party rated for (its own account, or its agent or guardian): once per party.
+    dispute_party = models.ForeignKey(
+        DisputeParty, on_delete=models.CASCADE, null=True, blank=True, related_name="ratings"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), max_length=2000, blank=True)
@@ -40,7 +45,7 @@ class Rating(models.Model):
     class Meta:
         ordering = ["at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["dispute", "party"], name="one_rating_per_party"),
+            models.UniqueConstraint(fields=["dispute_party"], name="one_rating_per_dispute_party"),
             models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5"),
         ]
         indexes = [models.Index(fields=["grid", "filed_at"], name="rating_grid_filed")]

@@ -20,22 +20,39 @@ def review_sla() -> timedelta:
     return getattr(settings, "REVIEW_SLA", timedelta(days=5))
 
 
+def rating_parties(dispute: Dispute, user) -> list:
+    """The parties `user` may rate for, as (party, capacity): their own party and those they
+    represent with an approved authorisation, each while the dispute still concerns it
+    (PartyRoles.concerned: a claimant who withdrew or a respondent who declined, while others
+    of their side took part, does not rate)."""
+    mine = dispute.acting_for(user)
+    concerned = {p.pk for side in {p.side for p, _ in mine} for p in dispute.concerned(side)}
+    return [(party, capacity) for party, capacity in mine if party.pk in concerned]
+
+
 def party_of(dispute: Dispute, user) -> str | None:
-    if dispute.is_claimant(user):
-        return Rating.Party.CLAIMANT
-    if dispute.is_respondent(user):
-        return Rating.Party.RESPONDENT
-    return None
+    """The side the user rates for (the first of their parties), None for anyone else."""
+    if not (dispute.is_claimant(user) or dispute.is_respondent(user)):
+        return None
+    mine = rating_parties(dispute, user)
+    return mine[0][0].side if mine else None
+
+
+def unrated(dispute: Dispute, user) -> list:
+    """The user's parties that have not rated yet, as (party, capacity)."""
+    rated = {r.dispute_party_id for r in dispute.ratings.all()}
+    return [(party, capacity) for party, capacity in rating_parties(dispute, user) if party.pk not in rated]
 
 
 def may_rate(dispute: Dispute, user) -> bool:
     """Whether to offer the rating form: a party, the right state, not rated yet (display only)."""
-    party = party_of(dispute, user)
-    return (
-        party is not None
-        and dispute.state in RATEABLE
-        and not any(r.party == party for r in dispute.ratings.all())
-    )
+    return dispute.state in RATEABLE and party_of(dispute, user) is not None and bool(unrated(dispute, user))
+
+
+def my_rating(dispute: Dispute, user) -> Rating | None:
+    """The rating given for the first of the user's parties that has one."""
+    ratings = {r.dispute_party_id: r for r in dispute.ratings.all()}
+    return next((ratings[p.pk] for p, _ in rating_parties(dispute, user) if p.pk in ratings), None)
 
 
 def supervisors(dispute: Dispute) -> list[User]:

@@ -13,6 +13,8 @@ from . import rules
 class RatingInput(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    # For someone who rates for several parties: which one (default: the first not yet rated).
+    party = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
     def to_internal_value(self, data):
         # 4.5 or "4" are not scores: only a JSON integer (or an integer form value).
@@ -60,8 +62,7 @@ def review_data(review: Review) -> dict:
 
 def dispute_rating_fields(dispute: Dispute, user) -> dict:
     """What the dispute detail adds: the caller's rating, whether they may rate, the review's answer."""
-    party = rules.party_of(dispute, user)
-    mine = next((r for r in dispute.ratings.all() if r.party == party), None) if party else None
+    mine = rules.my_rating(dispute, user) if rules.party_of(dispute, user) else None
     review = Review.objects.filter(dispute=dispute).select_related("answered_by").first()
     return {
         "can_rate": rules.may_rate(dispute, user),

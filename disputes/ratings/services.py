@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,18 +27,19 @@ from disputes.models import Dispute, Rating, Review
 from disputes.services import record_event
 from disputes.sla.deadlines import start_deadline
 
-from .rules import RATEABLE, is_supervisor, low_raters, party_of, review_sla, supervisors
+from .rules import RATEABLE, is_supervisor, low_raters, party_of, rating_parties, review_sla, supervisors
 
 
-def rate(dispute: Dispute, *, by: User, score: int, comment: str = "") -> Rating:
+def rate(dispute: Dispute, *, by: User, score: int, comment: str = "", party: int | None = None) -> Rating:
     """Record a party's rating; a low one opens the dispute's review (once per dispute).
 
-    403 for anyone but a party, 409 outside settled/closed or for a second rating by the
-    same party (the unique constraint decides a race). The mediator's average is updated by
-    listeners of the "rated" event (mediation.ranking), in this transaction.
+    Each party the dispute still concerns rates once, itself or through its agent or guardian
+    (rules.rating_parties); `party` chooses for someone who acts for several. 403 for anyone
+    but a party (or `party` not theirs), 409 outside settled/closed or once every party of the
+    caller has rated (the unique constraint decides a race). The mediator's average is
+    updated by listeners of the "rated" event (mediation.ranking), in this transaction.
     """
-    party = party_of(dispute, by)
-    if party is None:
+    if party_of(dispute, by) is None:
         raise ServiceError(_("Only the parties can rate a dispute."), code="permission_denied", status=403)
     try:
         with transaction.atomic():
@@ -48,12 +50,27 @@ def rate(dispute: Dispute, *, by: User, score: int, comment: str = "") -> Rating
                 raise ServiceError(
                     _("A dispute can be rated once it is settled or closed."), code="conflict", status=409
                 )
+            prefetch_related_objects([dispute], "parties__representatives", "ratings")
+            mine = rating_parties(dispute, by)
+            if party is not None:
+                mine = [(p, capacity) for p, capacity in mine if p.pk == party]
+                if not mine:
+                    raise ServiceError(
+                        _("You may not rate for this party."), code="permission_denied", status=403
+                    )
+            rated = {r.dispute_party_id for r in dispute.ratings.all()}
+            left = [(p, capacity) for p, capacity in mine if p.pk not in rated]
+            if not left:
+                raise IntegrityError("already rated")
+            rated_for, capacity = left[0]
             rating = Rating.objects.create(
-                dispute=dispute, party=party, by=by, score=score, comment=comment, mediator=dispute.mediator
-            )
+                dispute=dispute, party=rated_for.side, dispute_party=rated_for, by=by, score=score,
+                comment=comment, mediator=dispute.mediator,
+            )  # fmt: skip
             record_event(
-                dispute, "rated", by, role=party,
-                payload={"score": score, "mediator": dispute.mediator_id},
+                dispute, "rated", by, role=rated_for.side,
+                payload={"score": score, "mediator": dispute.mediator_id,
+                         **dispute.act_record(by, rated_for, capacity)},
             )  # fmt: skip
             if rating.is_low and not Review.objects.filter(dispute=dispute).exists():
                 _open_review(dispute, rating)
