@@ -63,7 +63,13 @@ def build(shape: str, dispute, advance, grid_worker, claimant, respondent) -> Wo
     _rep(world, "p3", "rejected", "agent", grid_worker, approve=False)
     _rep(world, "p2", "mute", "agent", grid_worker, may_chat=False)  # approved, but not to chat
     p4 = world.parties["p4"]
-    if many == "respondent":
+    if many == "respondent":  # p2 and p3 agreed already: the lead's answer is the last one
+        for name in ("p2", "p3"):
+            world.parties[name].answer, world.parties[name].answered_at = (
+                DisputeParty.Answer.ACCEPTED,
+                timezone.now(),
+            )
+            world.parties[name].save(update_fields=["answer", "answered_at"])
         p4.answer, p4.answered_at = DisputeParty.Answer.DECLINED, timezone.now()
     else:
         p4.withdrawn_at = timezone.now()

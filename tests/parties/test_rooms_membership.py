@@ -185,7 +185,9 @@ def test_a_three_party_room_needs_four_consents(dispute, advance, grid_worker):
     other = factories.UserFactory()
     from disputes.parties.services import add_party
 
-    add_party(dispute, by=grid_worker, side="respondent", name="第二被申请人", phone=other.phone)
+    second = add_party(dispute, by=grid_worker, side="respondent", name="第二被申请人", phone=other.phone)
+    second.answer = "accepted"  # before the lead's answer, which then completes the answers
+    second.save(update_fields=["answer"])
     dispute = advance(dispute, "in_mediation")
     joint = Room.objects.get(dispute=dispute, kind="joint")
     call = Call.objects.create(room=joint, started_by=dispute.mediator)
