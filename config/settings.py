@@ -468,6 +468,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name or their values with another (docs/features/parties.md).
+    "ENUM_NAME_OVERRIDES": {
+        "PartyEnum": "disputes.models.parties.Side",
+        "PartyKindEnum": "disputes.models.parties.DisputeParty.Kind",
+        "RepresentativeKindEnum": "disputes.models.parties.Representative.Kind",
+    },
 }
 
 # --- Security (production: put daphne behind a TLS proxy and set these) -----------------

@@ -40,14 +40,13 @@ from .serializers import (
 from .sla import home_visit
 
 
-def visible_dispute(request, pk: int) -> Dispute:
-    """The dispute if the caller may see it; 404 otherwise (existence never leaks)."""
-    return get_object_or_404(
-        Dispute.objects.visible_to(request.user).select_related(
-            "category", "grid", "mediator", "case_handler"
-        ),
-        pk=pk,
+def visible_dispute(request, pk: int, *, parties: bool = False) -> Dispute:
+    """The dispute if the caller may see it; 404 otherwise (existence never leaks). `parties`:
+    with its parties and their agents and guardians prefetched (the detail's `parties`)."""
+    qs = Dispute.objects.visible_to(request.user).select_related(
+        "category", "grid", "mediator", "case_handler"
     )
+    return get_object_or_404(qs.with_parties() if parties else qs, pk=pk)
 
 
 class CategoryListView(APIView):
@@ -79,7 +78,7 @@ class DisputeListView(generics.ListCreateAPIView):
         data.is_valid(raise_exception=True)
         dispute, created = services.file_dispute(by=request.user, **data.to_service_kwargs())
         body = DisputeDetailSerializer(
-            visible_dispute(request, dispute.pk), context={"request": request}
+            visible_dispute(request, dispute.pk, parties=True), context={"request": request}
         ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -87,7 +86,7 @@ class DisputeListView(generics.ListCreateAPIView):
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeDetailSerializer})
     def get(self, request, pk: int):
-        dispute = visible_dispute(request, pk)
+        dispute = visible_dispute(request, pk, parties=True)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         # Satisfaction: can_rate, my_rating, the supervisor's review and follow-up links.
         body.update(dispute_rating_fields(dispute, request.user))

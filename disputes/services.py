@@ -69,8 +69,12 @@ def file_dispute(
     on_behalf_of: dict | None = None,
     language: str = User.Language.ZH_HANS,
     place: Place | None = None,
+    more_parties: list[dict] | None = None,
 ) -> tuple[Dispute, bool]:
     """File a dispute; returns (dispute, created).
+
+    `more_parties` (disputes.parties.intake.add_filing_parties): further respondents and
+    claimants, and organisation details of the lead parties, added in the same transaction.
 
     A resident files for themselves (verified phone required); a grid worker of the grid
     files on behalf of a resident named by `on_behalf_of` = {full_name, phone, address?}. The same
@@ -109,7 +113,8 @@ def file_dispute(
         respondent_name=respondent_name, respondent_phone=respondent_phone, respondent_address=respondent_address,
         respondent_email=respondent_email, amount_claimed=amount_claimed, desired_outcome=desired_outcome,
     )  # fmt: skip
-    fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()})
+    extra = {"more_parties": more_parties} if more_parties else {}
+    fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()}, **extra)
     now = timezone.now()
     due_at, sla_next_at = start_deadline(Dispute.State.FILED, now)
     try:
@@ -123,6 +128,10 @@ def file_dispute(
             dispute.reference = f"TJ-{timezone.localtime(now):%Y}-{dispute.pk:06d}"
             Dispute.objects.filter(pk=dispute.pk).update(reference=dispute.reference)
             record_event(dispute, "file", by, from_state="")
+            if more_parties:
+                from .parties.intake import add_filing_parties
+
+                add_filing_parties(dispute, by, more_parties)
     except IntegrityError:
         existing = Dispute.objects.filter(filed_by=by, fingerprint=fingerprint).exclude(
             state__in=Dispute.TERMINAL
