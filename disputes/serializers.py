@@ -9,7 +9,6 @@ from rest_framework import serializers
 
 from accounts.api import PhoneField
 from accounts.models import Place, Region, User
-
 from core.identifiers import is_valid_uscc
 
 from .contacts import party_contact
