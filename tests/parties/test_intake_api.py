@@ -48,7 +48,12 @@ def test_the_grid_worker_adds_an_organisation_respondent(dispute, grid_worker, a
     r = api(grid_worker).post(parties_url(dispute), body, format="json")
     assert r.status_code == 201, r.json()
     data = r.json()
-    assert (data["side"], data["position"], data["kind"], data["uscc"]) == ("respondent", 1, "organisation", USCC)
+    assert (data["side"], data["position"], data["kind"], data["uscc"]) == (
+        "respondent",
+        1,
+        "organisation",
+        USCC,
+    )
     assert data["org_type"] == "company" and "****" in data["phone"]
     assert DisputeEvent.objects.filter(dispute=dispute, transition="add_party").count() == 1
     listed = api(grid_worker).get(parties_url(dispute)).json()
@@ -98,17 +103,23 @@ def test_parties_are_fixed_once_a_settlement_is_proposed_or_the_dispute_ended(
     assert r.status_code == 409
 
 
-def test_an_agent_with_a_pdf_power_of_attorney_approved_then_acts(dispute, grid_worker, respondent, advance, api):
+def test_an_agent_with_a_pdf_power_of_attorney_approved_then_acts(
+    dispute, grid_worker, respondent, advance, api
+):
     advance(dispute, "awaiting_response")
     agent = factories.UserFactory(full_name="律师孙")
-    r = api(grid_worker).post(reps_url(dispute, lead(dispute)), agent_form(phone=agent.phone), format="multipart")
+    r = api(grid_worker).post(
+        reps_url(dispute, lead(dispute)), agent_form(phone=agent.phone), format="multipart"
+    )
     assert r.status_code == 201, r.json()
     rep = Representative.objects.get(pk=r.json()["id"])
     assert (rep.status, rep.may_sign, rep.may_chat) == ("pending", False, True)
     assert r.json()["phone"].count("*") == 4
     # Pending: the agent does not see the dispute yet.
     assert api(agent).get(f"/api/v1/disputes/{dispute.pk}/").status_code == 404
-    r = api(grid_worker).post(check_url(dispute, rep), {"approve": True, "note": "委托书核验无误"}, format="json")
+    r = api(grid_worker).post(
+        check_url(dispute, rep), {"approve": True, "note": "委托书核验无误"}, format="json"
+    )
     assert r.status_code == 200 and r.json()["status"] == "approved"
     seen = api(agent).get(f"/api/v1/disputes/{dispute.pk}/")
     assert seen.status_code == 200
