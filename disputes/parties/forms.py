@@ -1,0 +1,71 @@
+"""Forms of the dispute page for parties, agents and guardians (docs/features/parties.md)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PhoneField, PlainForm
+from core.identifiers import validate_uscc
+from disputes.models import DisputeParty, Representative, Side
+
+
+class UsccFormField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Unified social credit code"))
+        kwargs.setdefault("help_text", _("18 characters, for an organisation only."))
+        super().__init__(max_length=18, required=False, validators=[validate_uscc], **kwargs)
+
+    def to_python(self, value):
+        return (super().to_python(value) or "").strip().upper()
+
+
+class PartyFieldsMixin(forms.Form):
+    """A party's fields: a person, or an organisation with its USCC and contact."""
+
+    kind = forms.ChoiceField(label=_("Kind of party"), choices=DisputeParty.Kind.choices, initial="person")
+    name = forms.CharField(label=_("Name (a person's, or the organisation's registered name)"), max_length=100)
+    phone = PhoneField(help_text=_("An organisation: its contact's mobile phone."))
+    org_type = forms.ChoiceField(
+        label=_("Type of organisation"), choices=[("", "—"), *DisputeParty.OrgType.choices], required=False
+    )
+    uscc = UsccFormField()
+    contact_name = forms.CharField(label=_("Legal representative or contact"), max_length=100, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == DisputeParty.Kind.ORGANISATION:
+            if not data.get("uscc") and "uscc" not in self.errors:
+                self.add_error("uscc", _("An organisation needs its unified social credit code."))
+            data["org_type"] = data.get("org_type") or DisputeParty.OrgType.COMPANY
+        elif data.get("uscc"):
+            self.add_error("uscc", _("Only an organisation has a USCC."))
+        return data
+
+
+class AddPartyForm(PartyFieldsMixin, PlainForm):
+    side = forms.ChoiceField(label=_("Side"), choices=Side.choices)
+    field_order = ["side", "kind", "name", "phone", "org_type", "uscc", "contact_name"]
+
+
+class RepresentativeForm(PlainForm):
+    party = forms.TypedChoiceField(label=_("For party"), coerce=int)
+    kind = forms.ChoiceField(label=_("Agent or guardian"), choices=Representative.Kind.choices)
+    relation = forms.ChoiceField(label=_("Relation to the party"), choices=Representative.Relation.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    phone = PhoneField()
+    may_answer = forms.BooleanField(label=_("May answer the invitation"), required=False, initial=True)
+    may_chat = forms.BooleanField(label=_("May take part in the mediation chat"), required=False, initial=True)
+    may_sign = forms.BooleanField(label=_("May sign the settlement"), required=False, initial=True)
+    file = forms.FileField(label=_("Power of attorney or proof of guardianship (PDF or photo)"))
+
+    def __init__(self, *args, parties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [
+            (p.pk, f"{p.get_side_display()} · {p.name}") for p in parties
+        ]
+
+
+class CheckForm(PlainForm):
+    approve = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
