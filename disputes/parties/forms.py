@@ -24,7 +24,9 @@ class PartyFieldsMixin(forms.Form):
     """A party's fields: a person, or an organisation with its USCC and contact."""
 
     kind = forms.ChoiceField(label=_("Kind of party"), choices=DisputeParty.Kind.choices, initial="person")
-    name = forms.CharField(label=_("Name (a person's, or the organisation's registered name)"), max_length=100)
+    name = forms.CharField(
+        label=_("Name (a person's, or the organisation's registered name)"), max_length=100
+    )
     phone = PhoneField(help_text=_("An organisation: its contact's mobile phone."))
     org_type = forms.ChoiceField(
         label=_("Type of organisation"), choices=[("", "—"), *DisputeParty.OrgType.choices], required=False
@@ -55,17 +57,54 @@ class RepresentativeForm(PlainForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     phone = PhoneField()
     may_answer = forms.BooleanField(label=_("May answer the invitation"), required=False, initial=True)
-    may_chat = forms.BooleanField(label=_("May take part in the mediation chat"), required=False, initial=True)
+    may_chat = forms.BooleanField(
+        label=_("May take part in the mediation chat"), required=False, initial=True
+    )
     may_sign = forms.BooleanField(label=_("May sign the settlement"), required=False, initial=True)
     file = forms.FileField(label=_("Power of attorney or proof of guardianship (PDF or photo)"))
 
     def __init__(self, *args, parties=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].choices = [
-            (p.pk, f"{p.get_side_display()} · {p.name}") for p in parties
-        ]
+        self.fields["party"].choices = [(p.pk, f"{p.get_side_display()} · {p.name}") for p in parties]
 
 
 class CheckForm(PlainForm):
     approve = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class OtherRespondentForm(PartyFieldsMixin, PlainForm):
+    """One more respondent on the filing page (the first is the form's own respondent)."""
+
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    field_order = ["kind", "name", "phone", "email", "org_type", "uscc", "contact_name"]
+
+    def as_party(self) -> dict:
+        data = self.cleaned_data
+        keys = ("kind", "name", "phone", "email", "org_type", "uscc", "contact_name")
+        return {"side": Side.RESPONDENT, **{key: data.get(key) or "" for key in keys}}
+
+
+MAX_MORE_RESPONDENTS = 19
+OtherRespondentFormSet = forms.formset_factory(
+    OtherRespondentForm,
+    extra=0,
+    max_num=MAX_MORE_RESPONDENTS,
+    validate_max=True,
+    absolute_max=MAX_MORE_RESPONDENTS,
+)
+
+
+def more_respondents(data=None, *, add: bool = False):
+    """The formset of further respondents; `add`: with one more blank form (the "add another
+    respondent" button, which works without JavaScript)."""
+    if data is not None and "more-TOTAL_FORMS" not in data and not add:
+        data = None  # a filing posted without the formset (an older page, a script): none
+    if data is not None and add:
+        data = data.copy()
+        try:
+            count = int(data.get("more-TOTAL_FORMS", 0))
+        except ValueError:
+            count = 0
+        data["more-TOTAL_FORMS"] = str(min(max(count, 0) + 1, MAX_MORE_RESPONDENTS))
+    return OtherRespondentFormSet(data, prefix="more")

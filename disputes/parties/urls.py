@@ -7,5 +7,9 @@ from . import views
 urlpatterns = [
     path("<int:pk>/parties/", views.add_party, name="add-party"),
     path("<int:pk>/representatives/", views.add_representative, name="add-representative"),
-    path("<int:pk>/representatives/<int:rep_id>/check/", views.check_representative, name="check-representative"),
+    path(
+        "<int:pk>/representatives/<int:rep_id>/check/",
+        views.check_representative,
+        name="check-representative",
+    ),
 ]

@@ -61,7 +61,11 @@ def add_representative(request, pk: int):
         if upload.size > settings.EVIDENCE_MAX_BYTES:
             raise ServiceError(_("The file is larger than 20 MB."), code="too_large", status=413)
         rep = intake.add_representative(
-            party, by=request.user, authorisation=upload.read(), filename=upload.name or "authorisation", **data
+            party,
+            by=request.user,
+            authorisation=upload.read(),
+            filename=upload.name or "authorisation",
+            **data,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
@@ -88,8 +92,10 @@ def check_representative(request, pk: int, rep_id: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        done = _("The authorisation of %(name)s was approved.") if form.cleaned_data["approve"] else _(
-            "The authorisation of %(name)s was rejected."
+        done = (
+            _("The authorisation of %(name)s was approved.")
+            if form.cleaned_data["approve"]
+            else _("The authorisation of %(name)s was rejected.")
         )
         messages.success(request, done % {"name": rep.name})
     return redirect(back)

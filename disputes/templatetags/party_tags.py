@@ -28,7 +28,9 @@ def party_roster(context, dispute: Dispute) -> dict:
             reps = [
                 {
                     "rep": rep,
-                    "phone": rep.phone if reader.index and rep.phone_index == reader.index else mask_phone(rep.phone),
+                    "phone": rep.phone
+                    if reader.index and rep.phone_index == reader.index
+                    else mask_phone(rep.phone),
                     "can_check": manage and open_now and rep.status == rep.Status.PENDING,
                 }
                 for rep in party.representatives.all()

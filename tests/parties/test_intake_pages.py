@@ -104,3 +104,52 @@ def test_a_party_may_not_post_the_intake_forms(dispute, claimant, other_grid_wor
         "side": "respondent", "name": "王五", "phone": factories.next_phone(),
     })  # fmt: skip
     assert r.status_code == 404 and dispute.parties.count() == 2
+
+
+def filing(regions, respondent_phone, **more):
+    from disputes.models import Category
+
+    return {
+        "title": "物业维修纠纷", "description": "楼顶漏水，物业与邻居互相推诿。",
+        "category": Category.objects.get(slug="neighbourhood").pk, "grid": regions["grid1"].pk,
+        "respondent_kind": "organisation", "respondent_name": "宝石物业有限公司", "respondent_phone": respondent_phone,
+        "respondent_uscc": USCC, "respondent_contact_name": "陈经理", **more,
+    }  # fmt: skip
+
+
+def test_the_filing_page_adds_another_respondent_without_javascript(regions, claimant, respondent):
+    client = signed_in(claimant)
+    url = reverse("disputes:file")
+    body = filing(regions, respondent.phone, **{"more-TOTAL_FORMS": "0", "more-INITIAL_FORMS": "0"})
+    r = client.post(url, {**body, "add_respondent": "1"})
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert 'name="more-0-name"' in page and 'value="1"' in page and "宝石物业有限公司" in page
+    assert not claimant_disputes(claimant)
+    second, third = factories.next_phone(), factories.next_phone()
+    r = client.post(url, {
+        **body, "more-TOTAL_FORMS": "2", "more-INITIAL_FORMS": "0",
+        "more-0-kind": "person", "more-0-name": "王五", "more-0-phone": second,
+        "more-1-kind": "person", "more-1-name": "赵六", "more-1-phone": third,
+    })  # fmt: skip
+    assert r.status_code == 302, r.content.decode()[:2000]
+    [dispute] = claimant_disputes(claimant)
+    rows = [(p.side, p.position, p.kind, p.name) for p in dispute.parties.order_by("side", "position")]
+    assert rows == [
+        ("claimant", 0, "person", "张三"), ("respondent", 0, "organisation", "宝石物业有限公司"),
+        ("respondent", 1, "person", "王五"), ("respondent", 2, "person", "赵六"),
+    ]  # fmt: skip
+    assert dispute.parties.get(position=0, side="respondent").uscc == USCC
+
+
+def test_the_filing_page_refuses_a_bad_uscc(regions, claimant, respondent):
+    body = filing(regions, respondent.phone, respondent_uscc="91350100M000100Y44")
+    r = signed_in(claimant).post(reverse("disputes:file"), body)
+    assert r.status_code == 200 and "GB 32100" in r.content.decode()
+    assert not claimant_disputes(claimant)
+
+
+def claimant_disputes(user):
+    from disputes.models import Dispute
+
+    return list(Dispute.objects.filter(filed_by=user))
