@@ -23,7 +23,6 @@ from mediation.settlements import agreements as settlements
 from mediation.settlements import signing
 from tests import factories
 
-
 BEFORE = [("disputes", "0020_related_indexes")]
 STATES = [
     "filed", "rejected", "awaiting_response", "awaiting_mediator", "mediator_assigned", "in_mediation",
