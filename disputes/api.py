@@ -25,6 +25,7 @@ from core.models import AuditEntry
 from . import language, placing, reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
+from .parties import intake
 from .payloads import PAYLOADS
 from .permissions import MayChangeLanguage, MayFireTransition
 from .ratings.serializers import dispute_rating_fields
@@ -76,7 +77,7 @@ class DisputeListView(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         data = FileDisputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dispute, created = services.file_dispute(by=request.user, **data.to_service_kwargs())
+        dispute, created = intake.file_dispute(by=request.user, **data.to_service_kwargs())
         body = DisputeDetailSerializer(
             visible_dispute(request, dispute.pk, parties=True), context={"request": request}
         ).data

@@ -73,8 +73,8 @@ def file_dispute(
 ) -> tuple[Dispute, bool]:
     """File a dispute; returns (dispute, created).
 
-    `more_parties` (disputes.parties.intake.add_filing_parties): further respondents and
-    claimants, and organisation details of the lead parties, added in the same transaction.
+    `more_parties`: the further parties of a filing (disputes.parties.intake.file_dispute adds
+    them in the same transaction); they make the filing another one for the repeat check.
 
     A resident files for themselves (verified phone required); a grid worker of the grid
     files on behalf of a resident named by `on_behalf_of` = {full_name, phone, address?}. The same
@@ -128,10 +128,6 @@ def file_dispute(
             dispute.reference = f"TJ-{timezone.localtime(now):%Y}-{dispute.pk:06d}"
             Dispute.objects.filter(pk=dispute.pk).update(reference=dispute.reference)
             record_event(dispute, "file", by, from_state="")
-            if more_parties:
-                from .parties.intake import add_filing_parties
-
-                add_filing_parties(dispute, by, more_parties)
     except IntegrityError:
         existing = Dispute.objects.filter(filed_by=by, fingerprint=fingerprint).exclude(
             state__in=Dispute.TERMINAL

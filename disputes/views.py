@@ -27,6 +27,7 @@ from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .labels import ACTION_LABELS
 from .models import Dispute
+from .parties import intake
 from .parties.forms import more_respondents
 from .payloads import PAYLOADS
 from .provenance import respondent_notice
@@ -99,7 +100,7 @@ def file_dispute(request):
         if others := [f.as_party() for f in more.forms if more.is_bound and f.has_changed()]:
             kwargs["more_parties"] = [*kwargs.get("more_parties", []), *others]
         try:
-            dispute, created = services.file_dispute(by=request.user, **kwargs)
+            dispute, created = intake.file_dispute(by=request.user, **kwargs)
         except ServiceError as exc:
             form.add_error(form.field_for(exc.field), exc.message)
         else:

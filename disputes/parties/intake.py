@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ServiceError
+from disputes import services as dispute_services
 from disputes.models import Dispute, DisputeParty, Representative
 
 from . import rules, services
@@ -26,6 +27,16 @@ def _closed() -> ServiceError:
         code="conflict",
         status=409,
     )
+
+
+def file_dispute(*, by: User, more_parties: list[dict] | None = None, **fields) -> tuple[Dispute, bool]:
+    """disputes.services.file_dispute, with the further parties of the filing added in the same
+    transaction: any refusal (a duplicate phone, a bad USCC) undoes the filing."""
+    with transaction.atomic():
+        dispute, created = dispute_services.file_dispute(by=by, more_parties=more_parties, **fields)
+        if created and more_parties:
+            add_filing_parties(dispute, by, more_parties)
+    return dispute, created
 
 
 def add_filing_parties(dispute: Dispute, by: User, more_parties: list[dict]) -> None:
