@@ -150,10 +150,16 @@ class FileDisputeForm(PlainForm):
     )
     respondent_uscc = UsccFormField()
     respondent_org_type = forms.ChoiceField(
-        label=_("Type of organisation"), choices=[("", "—"), *DisputeParty.OrgType.choices], required=False
+        label=_("Type of organisation"),
+        choices=[("", "—"), *DisputeParty.OrgType.choices],
+        required=False,
+        help_text=_("An organisation only: how the agreement describes it."),
     )
     respondent_contact_name = forms.CharField(
-        label=_("Legal representative or contact"), max_length=100, required=False
+        label=_("Legal representative or contact"),
+        max_length=100,
+        required=False,
+        help_text=_("An organisation only: the person who answers for it; the phone above is theirs."),
     )
     respondent_email = forms.EmailField(
         label=_("Respondent's email (optional)"),

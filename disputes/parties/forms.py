@@ -5,9 +5,19 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PhoneField, PlainForm
+from accounts.forms import PHONE_ATTRS, PhoneField, PlainForm
 from core.identifiers import validate_uscc
 from disputes.models import DisputeParty, Representative, Side
+
+# Another person's phone: no example number (a page must show no full phone but the reader's own)
+# and no autofill with the reader's own.
+OTHER_PHONE_ATTRS = {**PHONE_ATTRS, "placeholder": "", "autocomplete": "off"}
+
+
+def other_phone(**kwargs) -> PhoneField:
+    field = PhoneField(**kwargs)
+    field.widget.attrs = dict(OTHER_PHONE_ATTRS)
+    return field
 
 
 class UsccFormField(forms.CharField):
@@ -27,7 +37,7 @@ class PartyFieldsMixin(forms.Form):
     name = forms.CharField(
         label=_("Name (a person's, or the organisation's registered name)"), max_length=100
     )
-    phone = PhoneField(help_text=_("An organisation: its contact's mobile phone."))
+    phone = other_phone(help_text=_("An organisation: its contact's mobile phone."))
     org_type = forms.ChoiceField(
         label=_("Type of organisation"), choices=[("", "—"), *DisputeParty.OrgType.choices], required=False
     )
@@ -55,7 +65,7 @@ class RepresentativeForm(PlainForm):
     kind = forms.ChoiceField(label=_("Agent or guardian"), choices=Representative.Kind.choices)
     relation = forms.ChoiceField(label=_("Relation to the party"), choices=Representative.Relation.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
-    phone = PhoneField()
+    phone = other_phone()
     may_answer = forms.BooleanField(label=_("May answer the invitation"), required=False, initial=True)
     may_chat = forms.BooleanField(
         label=_("May take part in the mediation chat"), required=False, initial=True
