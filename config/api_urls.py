@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("disputes.api_urls")),
+    path("", include("disputes.parties.api_urls")),
     path("", include("disputes.sla.api_urls")),
     path("", include("disputes.casework.api_urls")),
     path("", include("disputes.ratings.api_urls")),

@@ -467,8 +467,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-}
+    "REDOC_DIST": "SIDECAR", "ENUM_NAME_OVERRIDES": {"PartyEnum": "disputes.models.parties.Side", "PartyKindEnum": "disputes.models.parties.DisputeParty.Kind", "RepresentativeKindEnum": "disputes.models.parties.Representative.Kind"},
+}  # fmt: skip
 
 # --- Security (production: put daphne behind a TLS proxy and set these) -----------------
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG and bool(DATABASE_URL))

@@ -6,9 +6,11 @@ from .models import (
     Category,
     Dispute,
     DisputeEvent,
+    DisputeParty,
     Evidence,
     InfoRequest,
     Rating,
+    Representative,
     Review,
 )
 
@@ -80,6 +82,29 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
     list_display = ["filename", "dispute", "content_type", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["dispute__reference", "sha256"]
+
+
+@admin.register(DisputeParty)
+class DisputePartyAdmin(ReadOnlyAdmin):
+    """Parties change through intake (disputes.parties); phones and addresses are not shown
+    here (docs/personal-data-masking.md)."""
+
+    list_display = ["dispute", "side", "position", "kind", "name", "uscc", "answer", "withdrawn_at"]
+    list_filter = ["side", "kind", "answer"]
+    search_fields = ["dispute__reference", "name", "uscc"]
+    list_select_related = ["dispute"]
+    exclude = ["phone", "phone_index", "address", "email"]
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(ReadOnlyAdmin):
+    """Checked by a grid worker of the dispute's grid on the dispute page, never here."""
+
+    list_display = ["party", "kind", "relation", "name", "status", "checked_by", "checked_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["party__dispute__reference", "name"]
+    list_select_related = ["party__dispute", "checked_by"]
+    exclude = ["phone", "phone_index", "authorisation"]
 
 
 # The deadline policies and calendar are registered by the SLA package, the guides by self-help.

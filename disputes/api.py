@@ -25,6 +25,7 @@ from core.models import AuditEntry
 from . import language, placing, reveals, selectors, services
 from .filters import LIST_PARAMETERS, DisputeFilter
 from .models import TRANSITIONS, Category, Dispute
+from .parties import intake
 from .payloads import PAYLOADS
 from .permissions import MayChangeLanguage, MayFireTransition
 from .ratings.serializers import dispute_rating_fields
@@ -40,14 +41,13 @@ from .serializers import (
 from .sla import home_visit
 
 
-def visible_dispute(request, pk: int) -> Dispute:
-    """The dispute if the caller may see it; 404 otherwise (existence never leaks)."""
-    return get_object_or_404(
-        Dispute.objects.visible_to(request.user).select_related(
-            "category", "grid", "mediator", "case_handler"
-        ),
-        pk=pk,
+def visible_dispute(request, pk: int, *, parties: bool = False) -> Dispute:
+    """The dispute if the caller may see it; 404 otherwise (existence never leaks). `parties`:
+    with its parties and their agents and guardians prefetched (the detail's `parties`)."""
+    qs = Dispute.objects.visible_to(request.user).select_related(
+        "category", "grid", "mediator", "case_handler"
     )
+    return get_object_or_404(qs.with_parties() if parties else qs, pk=pk)
 
 
 class CategoryListView(APIView):
@@ -77,9 +77,9 @@ class DisputeListView(generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         data = FileDisputeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dispute, created = services.file_dispute(by=request.user, **data.to_service_kwargs())
+        dispute, created = intake.file_dispute(by=request.user, **data.to_service_kwargs())
         body = DisputeDetailSerializer(
-            visible_dispute(request, dispute.pk), context={"request": request}
+            visible_dispute(request, dispute.pk, parties=True), context={"request": request}
         ).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -87,7 +87,7 @@ class DisputeListView(generics.ListCreateAPIView):
 class DisputeDetailView(APIView):
     @extend_schema(responses={200: DisputeDetailSerializer})
     def get(self, request, pk: int):
-        dispute = visible_dispute(request, pk)
+        dispute = visible_dispute(request, pk, parties=True)
         body = DisputeDetailSerializer(dispute, context={"request": request}).data
         # Satisfaction: can_rate, my_rating, the supervisor's review and follow-up links.
         body.update(dispute_rating_fields(dispute, request.user))

@@ -20,7 +20,8 @@ from core.errors import ServiceError
 
 from .hooks import CHOICES, offered
 from .labels import ACTION_LABELS
-from .models import Category, Dispute
+from .models import Category, Dispute, DisputeParty
+from .parties.forms import UsccFormField
 from .payloads import PAYLOADS
 
 MAX_FILES = 10
@@ -140,6 +141,26 @@ class FileDisputeForm(PlainForm):
             "dispute once they sign up. Staff see it partly hidden."
         ),
     )
+    respondent_kind = forms.ChoiceField(
+        label=_("The respondent is"),
+        choices=DisputeParty.Kind.choices,
+        required=False,
+        initial=DisputeParty.Kind.PERSON,
+        help_text=_("A company, shop or other organisation: give its registered name and its USCC."),
+    )
+    respondent_uscc = UsccFormField()
+    respondent_org_type = forms.ChoiceField(
+        label=_("Type of organisation"),
+        choices=[("", "—"), *DisputeParty.OrgType.choices],
+        required=False,
+        help_text=_("An organisation only: how the agreement describes it."),
+    )
+    respondent_contact_name = forms.CharField(
+        label=_("Legal representative or contact"),
+        max_length=100,
+        required=False,
+        help_text=_("An organisation only: the person who answers for it; the phone above is theirs."),
+    )
     respondent_email = forms.EmailField(
         label=_("Respondent's email (optional)"),
         required=False,
@@ -226,6 +247,11 @@ class FileDisputeForm(PlainForm):
             self.add_error(
                 None, _("To file for a resident, give both their full name and their mobile phone.")
             )
+        if data.get("respondent_kind") == DisputeParty.Kind.ORGANISATION:
+            if not data.get("respondent_uscc") and "respondent_uscc" not in self.errors:
+                self.add_error("respondent_uscc", _("An organisation needs its unified social credit code."))
+        elif data.get("respondent_uscc"):
+            self.add_error("respondent_uscc", _("Only an organisation has a USCC."))
         return data
 
     def _clean_where(self, data) -> None:
@@ -288,6 +314,12 @@ class FileDisputeForm(PlainForm):
             )
         }  # fmt: skip
         kwargs["language"] = data.get("language") or ui_language()
+        if data.get("respondent_kind") == DisputeParty.Kind.ORGANISATION:
+            kwargs["more_parties"] = [{
+                "side": "respondent", "lead": True, "kind": DisputeParty.Kind.ORGANISATION,
+                "uscc": data["respondent_uscc"], "contact_name": data.get("respondent_contact_name", ""),
+                "org_type": data.get("respondent_org_type") or DisputeParty.OrgType.COMPANY, "contact_title": "",
+            }]  # fmt: skip
         if data.get("claimant_phone"):
             kwargs["on_behalf_of"] = {
                 "full_name": data["claimant_name"],

@@ -38,6 +38,11 @@ ACTION_LABELS = {
     "language_changed": _("Changed the language of the documents"),
     # The street's intake placed a dispute filed without a grid (disputes.placing).
     "set_grid": _("Set the grid"),
+    # Parties, agents and guardians at intake (disputes.parties).
+    "add_party": _("Added a party"),
+    "add_representative": _("Recorded an agent or guardian"),
+    "approve_representative": _("Approved an authorisation"),
+    "reject_representative": _("Rejected an authorisation"),
 }
 
 

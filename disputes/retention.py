@@ -20,7 +20,7 @@ from django.db.models import Q
 from core.crypto import blind_index
 from core.retention import cutoff, in_batches
 
-from .models import Dispute, Evidence
+from .models import Dispute, DisputeParty, Evidence, Representative
 
 # Stored values, not interface text: the same in every language, hence both languages.
 ANONYMISED_NAME = "已匿名 (anonymised)"
@@ -48,13 +48,44 @@ def _removed(side: str, name: str) -> dict:
     return fields
 
 
+def anonymise_parties(parties, name: str) -> None:
+    """Every party row given and its agents and guardians: names, phones, email, addresses,
+    USCC and contacts replaced, the authorisation files deleted once this commits.
+
+    Each row gets its own phone marker (`-p<id>`, `-r<id>`): the one-phone-per-party
+    constraints hold, and no normalised phone number can equal one."""
+    parties = list(parties)
+    for party in parties:
+        marker = f"-p{party.pk}"
+        DisputeParty.objects.filter(pk=party.pk).update(
+            name=name, phone=marker, phone_index=blind_index(marker), email="", address="", uscc="",
+            contact_name="", contact_title="",
+        )  # fmt: skip
+    reps = Representative.objects.filter(party__in=[p.pk for p in parties])
+    names = [n for n in reps.values_list("authorisation", flat=True) if n]
+    for pk in reps.values_list("pk", flat=True):
+        marker = f"-r{pk}"
+        Representative.objects.filter(pk=pk).update(
+            name=name,
+            phone=marker,
+            phone_index=blind_index(marker),
+            authorisation="",
+            authorisation_filename="",
+        )
+    transaction.on_commit(partial(delete_files, names))
+
+
 def anonymise_disputes(now: datetime, *, dry_run: bool, batch: int) -> int:
     """Rejected, withdrawn and closed disputes closed more than RETENTION["disputes"] days
-    ago: both parties' names, phones, email and addresses are replaced, once."""
+    ago: every party's names, phones, email and addresses are replaced, once, and the
+    agents' and guardians' with them (their authorisations deleted)."""
     expired = Dispute.objects.filter(_ended_before(cutoff("disputes", now)), anonymised_at=None)
 
     def anonymise(ids: list[int]) -> int:
         fields = {**_removed("claimant", ANONYMISED_NAME), **_removed("respondent", ANONYMISED_NAME)}
+        anonymise_parties(
+            DisputeParty.objects.filter(dispute__in=ids, dispute__anonymised_at=None), ANONYMISED_NAME
+        )
         return Dispute.objects.filter(pk__in=ids, anonymised_at=None).update(anonymised_at=now, **fields)
 
     return in_batches(expired, anonymise, dry_run=dry_run, batch=batch)
@@ -104,8 +135,17 @@ def remove_party(user) -> int:
         return 0
     count = 0
     ended = Dispute.objects.filter(state__in=Dispute.TERMINAL)
+    index = blind_index(user.phone)
     for side in SIDES:
-        count += ended.filter(**{f"{side}_phone_index": blind_index(user.phone)}).update(
-            **_removed(side, DELETED_NAME)
+        count += ended.filter(**{f"{side}_phone_index": index}).update(**_removed(side, DELETED_NAME))
+    # The party rows naming the phone (leads included), and their agents and guardians with them;
+    # an agent or guardian's own rows on ended disputes (docs/features/parties.md).
+    anonymise_parties(
+        DisputeParty.objects.filter(dispute__state__in=Dispute.TERMINAL, phone_index=index), DELETED_NAME
+    )
+    for rep in Representative.objects.filter(party__dispute__state__in=Dispute.TERMINAL, phone_index=index):
+        marker = f"-r{rep.pk}"
+        Representative.objects.filter(pk=rep.pk).update(
+            name=DELETED_NAME, phone=marker, phone_index=blind_index(marker)
         )
     return count

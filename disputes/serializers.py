@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api import PhoneField
 from accounts.models import Place, Region, User
+from core.identifiers import is_valid_uscc
 
 from .contacts import party_contact
 from .hooks import offered
-from .models import Category, Dispute, DisputeEvent, Evidence
+from .models import Category, Dispute, DisputeEvent, DisputeParty, Evidence
+from .parties.serializers import PartySerializer
 
 
 class CategorySlugField(serializers.SlugRelatedField):
@@ -39,6 +42,53 @@ class RespondentInput(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+USCC_ERROR = _("Enter a valid unified social credit code (18 characters, check digit per GB 32100).")
+MAX_RESPONDENTS = 20
+
+
+class UsccField(serializers.CharField):
+    """A unified social credit code, upper-cased and checked per GB 32100 (core.identifiers)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=18, min_length=18, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data.strip().upper() if isinstance(data, str) else data)
+        if not is_valid_uscc(value):
+            raise serializers.ValidationError(USCC_ERROR, code="invalid_uscc")
+        return value
+
+
+class PartyInput(RespondentInput):
+    """One more party at filing or intake: a person, or an organisation with its USCC."""
+
+    kind = serializers.ChoiceField(choices=DisputeParty.Kind.choices, default=DisputeParty.Kind.PERSON)
+    org_type = serializers.ChoiceField(choices=DisputeParty.OrgType.choices, required=False, allow_blank=True)
+    uscc = UsccField(required=False, allow_blank=True)
+    contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    contact_title = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs.get("kind") == DisputeParty.Kind.ORGANISATION:
+            if not attrs.get("uscc"):
+                raise serializers.ValidationError(
+                    {"uscc": [_("An organisation needs its unified social credit code.")]}
+                )
+            attrs.setdefault("org_type", DisputeParty.OrgType.COMPANY)
+        elif attrs.get("uscc") or attrs.get("org_type"):
+            raise serializers.ValidationError({"kind": [_("Only an organisation has a USCC.")]})
+        return attrs
+
+
+class ClaimantOrganisationInput(serializers.Serializer):
+    """The filer is the legal representative or contact of this organisation, the claimant."""
+
+    name = serializers.CharField(max_length=100)
+    uscc = UsccField()
+    org_type = serializers.ChoiceField(choices=DisputeParty.OrgType.choices)
+    contact_title = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
 class OnBehalfInput(serializers.Serializer):
     full_name = serializers.CharField(max_length=100)
     phone = PhoneField(max_length=20)
@@ -58,7 +108,12 @@ class FileDisputeSerializer(serializers.Serializer):
     street = serializers.PrimaryKeyRelatedField(
         queryset=Region.objects.filter(kind=Region.Kind.STREET), required=False
     )
-    respondent = RespondentInput()
+    respondent = RespondentInput(required=False)
+    # Several respondents (the first is the lead, mirrored in `respondent`), organisations
+    # among them; several claimants when a grid worker files for them (docs/features/parties.md).
+    respondents = PartyInput(many=True, required=False, min_length=1, max_length=MAX_RESPONDENTS)
+    claimant_organisation = ClaimantOrganisationInput(required=False)
+    co_claimants = PartyInput(many=True, required=False, min_length=1, max_length=MAX_RESPONDENTS - 1)
     amount_claimed = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -78,18 +133,46 @@ class FileDisputeSerializer(serializers.Serializer):
         # "Where" is named among the missing fields even when others fail too (the contract:
         # an empty body names every required field).
         missing = hasattr(data, "get") and all(data.get(key) in (None, "") for key in self.WHERE)
+        nobody = hasattr(data, "get") and data.get("respondent") is None and data.get("respondents") is None
         try:
-            return super().to_internal_value(data)
+            attrs = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             if missing and isinstance(exc.detail, dict):
                 exc.detail.setdefault("grid", [serializers.ErrorDetail(str(self.ONE_OF), code="required")])
+            if nobody and isinstance(exc.detail, dict):
+                exc.detail.setdefault(
+                    "respondent", [serializers.ErrorDetail(str(self.REQUIRED), code="required")]
+                )
             raise
+        if nobody:
+            raise serializers.ValidationError({"respondent": [self.REQUIRED]}, code="required")
+        return attrs
+
+    REQUIRED = _("This field is required.")
 
     ONE_OF = _("Give exactly one of grid, place or street.")
 
     def validate(self, attrs):
         if len([key for key in self.WHERE if attrs.get(key) is not None]) != 1:
             raise serializers.ValidationError({"grid": [self.ONE_OF]}, code="invalid")
+        if "respondent" in attrs and "respondents" in attrs:
+            raise serializers.ValidationError(
+                {"respondents": [_("Give either respondent or respondents, not both.")]}, code="invalid"
+            )
+        if attrs.get("co_claimants") and "on_behalf_of" not in attrs:
+            raise serializers.ValidationError(
+                {
+                    "co_claimants": [
+                        _("Only a grid worker filing on behalf of residents names several claimants.")
+                    ]
+                },
+                code="invalid",
+            )
+        phones = [p["phone"] for p in [*attrs.get("respondents", []), *attrs.get("co_claimants", [])]]
+        if len(set(phones)) != len(phones):
+            raise serializers.ValidationError(
+                {"respondents": [_("Each party needs a phone number of their own.")]}, code="invalid"
+            )
         return attrs
 
     def to_service_kwargs(self) -> dict:
@@ -99,7 +182,25 @@ class FileDisputeSerializer(serializers.Serializer):
             data["grid"] = street
         elif "place" in data:
             data["grid"] = data["place"].grid
-        respondent = data.pop("respondent")
+        respondents = data.pop("respondents", None)
+        more = []
+        if respondents:
+            lead, *others = respondents
+            respondent = {key: lead.get(key, "") for key in ("name", "phone", "email", "address")}
+            if lead.get("kind") == DisputeParty.Kind.ORGANISATION:
+                more.append({"side": "respondent", "lead": True, **_organisation(lead)})
+            more += [{"side": "respondent", **other} for other in others]
+        else:
+            respondent = data.pop("respondent")
+        organisation = data.pop("claimant_organisation", None)
+        if organisation:
+            more.insert(0, {"side": "claimant", "lead": True, "kind": DisputeParty.Kind.ORGANISATION,
+                            "organisation_name": organisation["name"], "uscc": organisation["uscc"],
+                            "org_type": organisation["org_type"],
+                            "contact_title": organisation.get("contact_title", "")})  # fmt: skip
+        more += [{"side": "claimant", **other} for other in data.pop("co_claimants", [])]
+        if more:
+            data["more_parties"] = more
         data.update(
             respondent_name=respondent["name"],
             respondent_phone=respondent["phone"],
@@ -107,6 +208,11 @@ class FileDisputeSerializer(serializers.Serializer):
             respondent_address=respondent.get("address", ""),
         )
         return data
+
+
+def _organisation(party: dict) -> dict:
+    keys = ("kind", "org_type", "uscc", "contact_name", "contact_title")
+    return {key: party.get(key, "") for key in keys}
 
 
 def _person(user) -> dict | None:
@@ -149,6 +255,7 @@ class DisputeListSerializer(serializers.ModelSerializer):
 
 class DisputeDetailSerializer(DisputeListSerializer):
     case_handler = serializers.SerializerMethodField()
+    parties = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
     placed = serializers.BooleanField(source="is_placed", read_only=True)
     place = serializers.SerializerMethodField()
@@ -157,8 +264,13 @@ class DisputeDetailSerializer(DisputeListSerializer):
         fields = DisputeListSerializer.Meta.fields + [
             "description", "amount_claimed", "desired_outcome", "case_handler", "outcome",
             "outcome_note", "served_at", "updated_at", "closed_at", "available_transitions", "language",
-            "placed", "place",
+            "placed", "place", "parties",
         ]  # fmt: skip
+
+    @extend_schema_field(PartySerializer(many=True))
+    def get_parties(self, d: Dispute) -> list[dict]:
+        """Every party of both sides, masked as the reader may see them (disputes.parties.serializers)."""
+        return PartySerializer(d.parties.all(), many=True, context={**self.context, "dispute": d}).data
 
     def get_place(self, d: Dispute) -> dict | None:
         return {"id": d.place_id, "name": d.place.name} if d.place_id else None

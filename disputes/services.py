@@ -70,8 +70,12 @@ def file_dispute(
     on_behalf_of: dict | None = None,
     language: str = User.Language.ZH_HANS,
     place: Place | None = None,
+    more_parties: list[dict] | None = None,
 ) -> tuple[Dispute, bool]:
     """File a dispute; returns (dispute, created).
+
+    `more_parties`: the further parties of a filing (disputes.parties.intake.file_dispute adds
+    them in the same transaction); they make the filing another one for the repeat check.
 
     A resident files for themselves (verified phone required); a grid worker of the grid
     files on behalf of a resident named by `on_behalf_of` = {full_name, phone, address?}. The same
@@ -110,7 +114,8 @@ def file_dispute(
         respondent_name=respondent_name, respondent_phone=respondent_phone, respondent_address=respondent_address,
         respondent_email=respondent_email, amount_claimed=amount_claimed, desired_outcome=desired_outcome,
     )  # fmt: skip
-    fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()})
+    extra = {"more_parties": more_parties} if more_parties else {}
+    fingerprint = _fingerprint(**{k: getattr(v, "pk", v) for k, v in fields.items()}, **extra)
     now = timezone.now()
     due_at, sla_next_at = start_deadline(Dispute.State.FILED, now)
     try:

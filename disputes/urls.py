@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from . import related_views, views
+from .parties import urls as parties_urls
 from .ratings import urls as ratings_urls
 from .sla import urls as sla_urls
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("<int:pk>/transitions/<str:name>/", views.transition, name="transition"),
     path("<int:pk>/links/", related_views.link, name="link"),
+    path("", include(parties_urls)),
     path("", include(sla_urls)),
     path("", include(ratings_urls)),
 ]

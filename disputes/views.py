@@ -27,6 +27,8 @@ from .filters import DisputeFilter
 from .forms import AreaFilterForm, EvidenceForm, FileDisputeForm, available_actions
 from .labels import ACTION_LABELS
 from .models import Dispute
+from .parties import intake
+from .parties.forms import more_respondents
 from .payloads import PAYLOADS
 from .provenance import respondent_notice
 from .ratings.forms import RatingForm
@@ -86,10 +88,19 @@ def file_dispute(request):
     # A self-help walk of this user or browser fills in the form (docs/features/self-help.md).
     walk = selfhelp.own_walk(request, request.POST.get("walk") or request.GET.get("walk"))
     initial = selfhelp.prefill(walk, request.GET.get("amount")) if walk and walk.dispute_id is None else {}
+    if "add_respondent" in request.POST:
+        # One more respondent's fields, nothing filed yet (works without JavaScript).
+        form = FileDisputeForm(initial=request.POST.dict(), on_behalf=on_behalf)
+        more = more_respondents(request.POST, add=True)
+        return render(request, "disputes/file.html", {"form": form, "more": more, "on_behalf": on_behalf})
     form = FileDisputeForm(request.POST or None, request.FILES or None, on_behalf=on_behalf, initial=initial)
-    if form.is_valid():
+    more = more_respondents(request.POST or None)
+    if form.is_valid() and (not more.is_bound or more.is_valid()):
+        kwargs = form.service_kwargs()
+        if others := [f.as_party() for f in more.forms if more.is_bound and f.has_changed()]:
+            kwargs["more_parties"] = [*kwargs.get("more_parties", []), *others]
         try:
-            dispute, created = services.file_dispute(by=request.user, **form.service_kwargs())
+            dispute, created = intake.file_dispute(by=request.user, **kwargs)
         except ServiceError as exc:
             form.add_error(form.field_for(exc.field), exc.message)
         else:
@@ -102,7 +113,9 @@ def file_dispute(request):
                 messages.info(request, _("You had already filed this dispute; here it is."))
             return redirect(dispute)
     return render(
-        request, "disputes/file.html", {"form": form, "on_behalf": on_behalf, "walk": initial and walk}
+        request,
+        "disputes/file.html",
+        {"form": form, "more": more, "on_behalf": on_behalf, "walk": initial and walk},
     )
 
 

@@ -115,6 +115,16 @@ EXPECT: dict[str, str] = {
     "POST api/v1/disputes/<int:pk>/evidence/": "401 400 400 404 400 404 400 404 400 404 400",
     "GET api/v1/disputes/<int:pk>/evidence/<int:evidence_id>/download/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
     "POST api/v1/disputes/<int:pk>/evidence/<int:evidence_id>/download/": "401 405 405 405 405 405 405 405 405 405 405",
+    # Parties, agents and guardians (docs/features/parties.md): the grid worker adds parties and
+    # checks authorisations; a party may record its own agent (the claimant's 400: empty body).
+    "GET api/v1/disputes/<int:pk>/parties/": "401 ok ok 404 ok 404 ok 404 ok 404 ok",
+    "POST api/v1/disputes/<int:pk>/parties/": "401 403 403 404 400 404 403 404 403 404 403",
+    "GET api/v1/disputes/<int:pk>/parties/<int:party_id>/representatives/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/disputes/<int:pk>/parties/<int:party_id>/representatives/": "401 400 403 404 400 404 403 404 403 404 403",
+    "GET api/v1/disputes/<int:pk>/representatives/<int:rep_id>/check/": "401 405 405 405 405 405 405 405 405 405 405",
+    "POST api/v1/disputes/<int:pk>/representatives/<int:rep_id>/check/": "401 404 404 404 404 404 404 404 404 404 404",
+    "GET api/v1/disputes/<int:pk>/representatives/<int:rep_id>/authorisation/": "401 404 404 404 404 404 404 404 404 404 404",
+    "POST api/v1/disputes/<int:pk>/representatives/<int:rep_id>/authorisation/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/queue/": "401 ok ok ok ok ok ok ok ok ok ok",
     "POST api/v1/queue/": "401 405 405 405 405 405 405 405 405 405 405",
     "GET api/v1/disputes/<int:pk>/home-visit/": "401 405 405 405 405 405 405 405 405 405 405",
@@ -255,6 +265,12 @@ EXPECT: dict[str, str] = {
     "POST disputes/<int:pk>/": "login ok ok 404 ok 404 ok 404 ok 404 ok",
     "GET disputes/<int:pk>/evidence/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST disputes/<int:pk>/evidence/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET disputes/<int:pk>/parties/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/parties/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET disputes/<int:pk>/representatives/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/representatives/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
+    "GET disputes/<int:pk>/representatives/<int:rep_id>/check/": "405 405 405 405 405 405 405 405 405 405 405",
+    "POST disputes/<int:pk>/representatives/<int:rep_id>/check/": "login 404 404 404 404 404 404 404 404 404 404",
     "GET disputes/<int:pk>/transitions/<str:name>/": "405 405 405 405 405 405 405 405 405 405 405",
     "POST disputes/<int:pk>/transitions/<str:name>/": "login redirect redirect 404 redirect 404 redirect 404 redirect 404 redirect",
     "GET disputes/<int:pk>/home-visit/": "405 405 405 405 405 405 405 405 405 405 405",
@@ -368,6 +384,7 @@ def fill(pattern: str, world) -> str:
         "request_id": 999999, "review_id": 999999, "recusal_id": 999999,
         "object_id": world.dispute.pk, "content_type_id": 1, "app_label": "disputes",
         "session_id": world.joint_session.pk,
+        "party_id": world.dispute.parties.get(side="claimant", position=0).pk, "rep_id": 999999,
     }  # fmt: skip
     if "notifications/" in pattern:
         values["pk"] = world.notification.pk

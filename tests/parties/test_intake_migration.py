@@ -1,0 +1,119 @@
+"""The parties migrations on a database holding disputes in every state
+(disputes.0021_parties, 0022_parties_from_disputes; docs/features/parties.md).
+
+How: the world is seeded at HEAD through real transitions (timeline, rooms, chat messages,
+a settlement signed by both parties and the mediator, plus parties added at intake), then
+the database is migrated back to the migration before `disputes.0021_parties` (dropping the
+parties' tables: 0021 only adds tables, so every other row is already in its old shape) and
+forward again, which runs `0022.lead_parties` on the old rows. Every dispute must come back
+with exactly its two lead parties, and nothing else may change.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from disputes.models import Dispute, DisputeEvent, DisputeParty
+from disputes.parties import services as party_services
+from mediation.chat import store as chat
+from mediation.models import Message, Room, Settlement, SettlementSignature
+from mediation.settlements import agreements as settlements
+from mediation.settlements import signing
+from tests import factories
+
+BEFORE = [("disputes", "0020_related_indexes")]
+STATES = [
+    "filed", "rejected", "awaiting_response", "awaiting_mediator", "mediator_assigned", "in_mediation",
+    "awaiting_signatures", "settled", "escalated", "case_handling", "closed", "withdrawn",
+]  # fmt: skip
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def counts() -> dict:
+    return {
+        "disputes": Dispute.objects.count(),
+        "events": DisputeEvent.objects.count(),
+        "rooms": Room.objects.count(),
+        "messages": Message.objects.count(),
+        "settlements": Settlement.objects.count(),
+        "signatures": SettlementSignature.objects.count(),
+    }
+
+
+@pytest.fixture
+def world(settings, categories, regions, claimant, respondent, grid_worker, mediator, advance, pki_dir):
+    # Committed transactions run their after-commit tasks here: no automatic assignment.
+    settings.TIAOJIE_AUTO_ASSIGN = False
+    disputes = []
+    for state in STATES:
+        dispute = factories.file_dispute(claimant, regions["grid1"], respondent.phone, title=f"纠纷-{state}")
+        disputes.append(advance(dispute, state))
+    for dispute in disputes:
+        if dispute.state in ("in_mediation", "mediator_assigned"):
+            for room in Room.objects.filter(dispute=dispute, party=""):
+                chat.post_message(
+                    room.pk, claimant, f"{dispute.title}：说明", f"m-{dispute.pk}", broadcast=False
+                )
+    # Parties added at intake exist only in the new tables: they go with them.
+    party_services.add_party(
+        disputes[0], by=grid_worker, side="respondent", name="王五", phone=factories.next_phone()
+    )
+    return disputes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_dispute_has_exactly_its_two_lead_parties_after_the_migrations(world):
+    before = counts()
+    assert before["messages"] > 0 and before["signatures"] >= 3
+    leads = {
+        d.pk: (d.claimant_name, d.claimant_phone, d.respondent_name, d.respondent_phone, d.respondent_email)
+        for d in Dispute.objects.all()
+    }
+    settled = Dispute.objects.get(state="settled")
+    with settlements.latest(settled).pdf.open("rb") as f:
+        signed_before = f.read()
+
+    migrate(BEFORE)
+    assert "disputes_disputeparty" not in connection.introspection.table_names()
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    assert counts() == before
+    assert DisputeParty.objects.count() == 2 * len(leads)
+    for dispute in Dispute.objects.prefetch_related("parties"):
+        parties = sorted(dispute.parties.all(), key=lambda p: p.side)
+        assert [(p.side, p.position, p.kind) for p in parties] == [
+            ("claimant", 0, "person"), ("respondent", 0, "person"),
+        ]  # fmt: skip
+        claimant, respondent = parties
+        assert (claimant.name, claimant.phone, respondent.name, respondent.phone, respondent.email) == leads[
+            dispute.pk
+        ]
+        assert claimant.phone_index == dispute.claimant_phone_index
+        assert respondent.phone_index == dispute.respondent_phone_index
+        assert dispute.events.exists()
+    settled = Dispute.objects.get(pk=settled.pk)
+    with settlements.latest(settled).pdf.open("rb") as f:
+        signed_after = f.read()
+    assert signed_after == signed_before
+    assert signing.verify(signed_after)["valid"] is True
+
+
+@pytest.mark.django_db
+def test_rerunning_the_data_migration_adds_nothing(world):
+    from django.apps import apps
+
+    module = __import__("disputes.migrations.0022_parties_from_disputes", fromlist=["lead_parties"])
+    count = DisputeParty.objects.count()
+    module.lead_parties(apps, None)
+    assert DisputeParty.objects.count() == count
+    DisputeParty.objects.filter(position__gt=0).delete()
+    DisputeParty.objects.filter(side="respondent").delete()
+    module.lead_parties(apps, None)
+    assert DisputeParty.objects.count() == 2 * Dispute.objects.count()
