@@ -233,7 +233,10 @@ def fire(dispute_id: int, name: str, *, by: User | None, payload: dict | None = 
             # declines or fails is no longer the dispute's mediator afterwards.
             role = dispute.role_of(by)
             payload = dict(payload)
-            acting = acting_party(dispute, name, by, payload.pop("party", None))
+            # `party` is this service's for the party acts; other transitions' resolvers read it
+            # themselves (signing: mediation.settlements.agreements.resolve_sign).
+            chosen = payload.pop("party", None) if name in Dispute.PARTY_ACTS else None
+            acting = acting_party(dispute, name, by, chosen)
             kwargs = _method_kwargs(dispute, name, by, payload)
             if acting is not None:
                 kwargs["party"] = acting[0]

@@ -113,7 +113,15 @@ def test_rerunning_the_data_migration_adds_nothing(world):
     count = DisputeParty.objects.count()
     module.lead_parties(apps, None)
     assert DisputeParty.objects.count() == count
-    DisputeParty.objects.filter(position__gt=0).delete()
-    DisputeParty.objects.filter(side="respondent").delete()
+    # A dispute as it was before parties had rows (bulk_create skips Dispute.save).
+    old = Dispute.objects.first()
+    twin = Dispute(
+        **{f.attname: getattr(old, f.attname) for f in Dispute._meta.concrete_fields if not f.primary_key}
+    )
+    twin.reference, twin.fingerprint = "TJ-2026-999999", "twin"
+    (twin,) = Dispute.objects.bulk_create([twin])
+    assert not DisputeParty.objects.filter(dispute=twin).exists()
     module.lead_parties(apps, None)
-    assert DisputeParty.objects.count() == 2 * Dispute.objects.count()
+    assert DisputeParty.objects.count() == count + 2
+    leads = {p.side: p for p in DisputeParty.objects.filter(dispute=twin)}
+    assert leads["claimant"].phone == old.claimant_phone and leads["respondent"].name == old.respondent_name

@@ -46,7 +46,7 @@ def test_anonymising_a_dispute_anonymises_every_party_and_representative(
 ):
     files = many_parties(dispute, grid_worker)
     assert all(f.exists() for f in files)
-    services.fire(dispute.pk, "withdraw", by=claimant, payload={})
+    services.fire(dispute.pk, "reject", by=grid_worker, payload={"reason": "不属于调解范围"})
     now = timezone.now()
     Dispute.objects.filter(pk=dispute.pk).update(
         closed_at=now - timedelta(days=settings.RETENTION["disputes"] + 1)
@@ -76,7 +76,7 @@ def test_deleting_an_account_removes_its_party_rows_on_ended_disputes(dispute, g
     contact = factories.UserFactory()
     party_services.add_party(dispute, by=grid_worker, side="respondent", name="某公司", phone=contact.phone,
                              kind="organisation", uscc=USCC)  # fmt: skip
-    services.fire(dispute.pk, "withdraw", by=claimant, payload={})
+    services.fire(dispute.pk, "reject", by=grid_worker, payload={"reason": "不属于调解范围"})
     retention.remove_party(contact)
     party = DisputeParty.objects.get(dispute=dispute, position=1)
     assert party.name == retention.DELETED_NAME and party.phone.startswith("-")

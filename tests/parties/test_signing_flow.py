@@ -263,7 +263,8 @@ def test_one_person_for_two_parties_signs_once_for_each(
         api(lawyer).post(url(d, "settlement/sign-code/"), {"party": second.pk}, format="json").status_code
         == 200
     )
-    assert sign(api, lawyer, d, party=second).status_code == 200
+    r2 = sign(api, lawyer, d, party=second)
+    assert r2.status_code == 200, r2.json()
     assert sign(api, lawyer, d).status_code == 200  # without `party`: the one still to sign (r)
     assert sign(api, lawyer, d).status_code == 409
     assert sign(api, claimant, d).status_code == 200
