@@ -15,7 +15,10 @@ class DisputesConfig(AppConfig):
         placing.register()
         related.register()  # duplicates through reject, the `related` timeline label
         # Offer answering and withdrawing only to someone with a party still to act for.
-        from .hooks import OFFER
+        from .hooks import DEMO, OFFER
+        from .parties import demo
+
+        DEMO.append(demo.seed_parties)  # the demo's dispute with many parties
 
         for name in ("respondent_accept", "respondent_decline", "withdraw"):
             OFFER.setdefault(name, lambda d, u, n=name: d.open_for(u, n))
