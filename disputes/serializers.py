@@ -59,11 +59,18 @@ class UsccField(serializers.CharField):
         return value
 
 
+class QuietChoiceField(serializers.ChoiceField):
+    """A choice whose error never echoes the input: a lone surrogate in it cannot be encoded
+    into the answer."""
+
+    default_error_messages = {"invalid_choice": _("Not one of the allowed values.")}
+
+
 class PartyInput(RespondentInput):
     """One more party at filing or intake: a person, or an organisation with its USCC."""
 
-    kind = serializers.ChoiceField(choices=DisputeParty.Kind.choices, default=DisputeParty.Kind.PERSON)
-    org_type = serializers.ChoiceField(choices=DisputeParty.OrgType.choices, required=False, allow_blank=True)
+    kind = QuietChoiceField(choices=DisputeParty.Kind.choices, default=DisputeParty.Kind.PERSON)
+    org_type = QuietChoiceField(choices=DisputeParty.OrgType.choices, required=False, allow_blank=True)
     uscc = UsccField(required=False, allow_blank=True)
     contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     contact_title = serializers.CharField(max_length=60, required=False, allow_blank=True)

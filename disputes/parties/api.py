@@ -23,19 +23,19 @@ from core.models import AuditEntry
 from disputes import services as dispute_services
 from disputes.api import visible_dispute
 from disputes.models import Dispute, DisputeParty, Representative, Side
-from disputes.serializers import PartyInput
+from disputes.serializers import PartyInput, QuietChoiceField
 
 from . import intake
 from .serializers import PartySerializer, RepresentativeSerializer
 
 
 class AddPartyInput(PartyInput):
-    side = serializers.ChoiceField(choices=Side.choices)
+    side = QuietChoiceField(choices=Side.choices)
 
 
 class RepresentativeInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Representative.Kind.choices)
-    relation = serializers.ChoiceField(choices=Representative.Relation.choices)
+    kind = QuietChoiceField(choices=Representative.Kind.choices)
+    relation = QuietChoiceField(choices=Representative.Relation.choices)
     name = serializers.CharField(max_length=100)
     phone = PhoneField(max_length=20)
     may_answer = serializers.BooleanField(required=False, default=True)
