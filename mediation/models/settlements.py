@@ -101,9 +101,10 @@ class SettlementSignature(models.Model):
     key_kind = models.CharField(max_length=10, choices=KeyKind.choices, default=KeyKind.EVENT)
     # The party this signature is for (none for the mediator and the seal), and the capacity the
     # signer acted in: the party itself, an organisation's legal representative, an agent or a
-    # guardian (docs/features/settlements.md, "Many parties"). One signature per party.
+    # guardian (docs/features/settlements.md, "Many parties"). One signature per party;
+    # RESTRICT: a signed party cannot be deleted alone, but goes with its whole dispute.
     party = models.ForeignKey(
-        "disputes.DisputeParty", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "disputes.DisputeParty", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     capacity = models.CharField(max_length=24, choices=SIGNING_CAPACITIES, blank=True)
 
@@ -236,7 +237,7 @@ class JudicialSignature(models.Model):
     certificate_subject = models.CharField(max_length=300, blank=True)
     # The applicant this signature is for and the capacity the signer acted in (as on the agreement).
     party = models.ForeignKey(
-        "disputes.DisputeParty", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "disputes.DisputeParty", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     capacity = models.CharField(max_length=24, choices=SIGNING_CAPACITIES, blank=True)
 
