@@ -101,7 +101,7 @@ class SettlementSignature(models.Model):
     key_kind = models.CharField(max_length=10, choices=KeyKind.choices, default=KeyKind.EVENT)
     # The party this signature is for (none for the mediator and the seal), and the capacity the
     # signer acted in: the party itself, an organisation's legal representative, an agent or a
-    # guardian (docs/features/settlements.md, "Many parties"). One signature per party;
+    # guardian (docs/features/parties.md, "Settlements, signatures and judicial confirmation"). One signature per party;
     # RESTRICT: a signed party cannot be deleted alone, but goes with its whole dispute.
     party = models.ForeignKey(
         "disputes.DisputeParty", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"

@@ -1,6 +1,6 @@
 """The parties and signers as the agreement and the judicial application list them when a
 dispute has more than one party on a side, an organisation, or an agent or guardian
-(docs/features/settlements.md, "Many parties"). A plain two-party dispute keeps the
+(docs/features/parties.md, "Settlements, signatures and judicial confirmation"). A plain two-party dispute keeps the
 documents' original layout (`many` is False).
 
 Each taking-part party gets a row: its name (an organisation with its unified social credit

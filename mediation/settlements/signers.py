@@ -1,5 +1,5 @@
 """Who signs a settlement or a judicial application, for which party, in which capacity
-(docs/features/settlements.md, "Many parties").
+(docs/features/parties.md, "Settlements, signatures and judicial confirmation").
 
 Every party that takes part (DisputeParty.takes_part: a claimant who has not withdrawn, a
 respondent who has not declined) signs once, in any order: itself (a person through its own

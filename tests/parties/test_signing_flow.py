@@ -1,7 +1,7 @@
 """Settlements with several parties: every taking-part party signs (itself, as an
 organisation's legal representative, through an agent or a guardian), then the mediator and
 the committee seal; the agreement lists every signer; judicial confirmation needs every party
-(docs/features/settlements.md, "Many parties")."""
+(docs/features/parties.md, "Settlements, signatures and judicial confirmation")."""
 
 from __future__ import annotations
 
