@@ -3,7 +3,6 @@ reveals of personal data."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -176,7 +175,7 @@ class EvidenceView(APIView):
     )
     def post(self, request, pk: int):
         # Refuse oversized uploads from the declared length, before reading the body.
-        if services.declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
+        if services.upload_too_large(request):
             raise PayloadTooLarge()
         dispute = visible_dispute(request, pk)
         data = EvidenceUploadSerializer(data=request.data)

@@ -326,6 +326,12 @@ def declared_length(request) -> int:
     return int(value)
 
 
+def upload_too_large(request) -> bool:
+    """Whether the declared body is over the evidence limit plus room for the multipart
+    framing, so an oversized upload is refused before its body is read (400 when malformed)."""
+    return declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024
+
+
 def attachment_header(filename: str) -> str:
     """Content-Disposition for a download: an ASCII fallback and the UTF-8 name (RFC 6266)."""
     from urllib.parse import quote

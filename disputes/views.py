@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -246,7 +245,7 @@ def upload_evidence(request, pk: int):
     dispute = visible(request, pk)
     # Refuse oversized uploads from the declared length, before reading the body.
     try:
-        too_large = services.declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024
+        too_large = services.upload_too_large(request)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(dispute)

@@ -80,7 +80,7 @@ class RepresentativeListView(APIView):
         request={"multipart/form-data": RepresentativeInput}, responses={201: RepresentativeSerializer}
     )
     def post(self, request, pk: int, party_id: int):
-        if dispute_services.declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024:
+        if dispute_services.upload_too_large(request):
             raise PayloadTooLarge()
         dispute = visible_dispute(request, pk)
         party = get_object_or_404(dispute.parties.select_related("dispute__grid"), pk=party_id)

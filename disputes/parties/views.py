@@ -43,7 +43,7 @@ def add_representative(request, pk: int):
     dispute = visible(request, pk)
     back = f"{dispute.get_absolute_url()}#parties"
     try:
-        too_large = services.declared_length(request) > settings.EVIDENCE_MAX_BYTES + 64 * 1024
+        too_large = services.upload_too_large(request)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(back)
