@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "add_representative": _("Recorded an agent or guardian"),
     "approve_representative": _("Approved an authorisation"),
     "reject_representative": _("Rejected an authorisation"),
+    "revoke_representative": _("Revoked an authorisation"),
 }
 
 

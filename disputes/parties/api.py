@@ -125,6 +125,23 @@ class CheckView(APIView):
         return Response(RepresentativeSerializer(rep, context={"request": request, "dispute": dispute}).data)
 
 
+class RevokeInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RevokeView(APIView):
+    """The grid worker, or the party itself, ends an agent's or guardian's authorisation."""
+
+    @extend_schema(request=RevokeInput, responses={200: RepresentativeSerializer})
+    def post(self, request, pk: int, rep_id: int):
+        dispute = visible_dispute(request, pk)
+        rep = _representative(dispute, rep_id)
+        data = RevokeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rep = intake.revoke_representative(rep, by=request.user, **data.validated_data)
+        return Response(RepresentativeSerializer(rep, context={"request": request, "dispute": dispute}).data)
+
+
 class AuthorisationDownloadView(APIView):
     """The power of attorney or proof of guardianship: for whoever may see the dispute, as evidence."""
 

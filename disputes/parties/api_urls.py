@@ -17,6 +17,11 @@ urlpatterns = [
         name="check-representative",
     ),
     path(
+        "disputes/<int:pk>/representatives/<int:rep_id>/revoke/",
+        api.RevokeView.as_view(),
+        name="revoke-representative",
+    ),
+    path(
         "disputes/<int:pk>/representatives/<int:rep_id>/authorisation/",
         api.AuthorisationDownloadView.as_view(),
         name="authorisation",

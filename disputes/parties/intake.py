@@ -99,3 +99,12 @@ def check_representative(rep: Representative, *, by: User, approve: bool, note: 
     if approve and not rules.is_open_for_intake(dispute):
         raise _closed()
     return services.check_representative(rep, by=by, approve=approve, note=note)
+
+
+def revoke_representative(rep: Representative, *, by: User, note: str = "") -> Representative:
+    """The grid worker or the party itself ends an authorisation (409 once the dispute ended)."""
+    if not rules.may_revoke(rep, by):
+        raise _denied()
+    if rep.party.dispute.is_terminal:
+        raise ServiceError(_("The dispute has ended."), code="conflict", status=409)
+    return services.revoke_representative(rep, by=by, note=note)

@@ -6,6 +6,8 @@
   a grid worker still checks the authorisation.
 - All of this only while the dispute is open and no settlement has been proposed (the
   agreement names its parties and signers: they must not change under it).
+- The grid worker, or the party itself, may revoke an authorisation at any time before the
+  dispute ends (a mandate can always be withdrawn; what the agent already did stands).
 - An authorisation file is downloaded by whoever may see the dispute, as evidence is.
 """
 
@@ -31,3 +33,7 @@ def speaks_for_itself(party: DisputeParty, user) -> bool:
 
 def may_add_representative(party: DisputeParty, user) -> bool:
     return may_manage(party.dispute, user) or speaks_for_itself(party, user)
+
+
+def may_revoke(rep, user) -> bool:
+    return may_manage(rep.party.dispute, user) or speaks_for_itself(rep.party, user)

@@ -144,3 +144,19 @@ def check_representative(rep: Representative, *, by: User, approve: bool, note: 
             payload={"party": locked.party_id, "representative": locked.pk},
         )
     return locked
+
+
+def revoke_representative(rep: Representative, *, by: User, note: str = "") -> Representative:
+    """End an authorisation, pending or approved: the agent or guardian no longer acts for the
+    party from now on (what they already did stands), and their chat sockets close."""
+    with transaction.atomic():
+        locked = Representative.objects.select_for_update().select_related("party__dispute").get(pk=rep.pk)
+        if locked.status not in (Representative.Status.PENDING, Representative.Status.APPROVED):
+            raise ServiceError(_("This authorisation is no longer in force."), code="conflict", status=409)
+        locked.status = Representative.Status.REVOKED
+        locked.save(update_fields=["status"])
+        record_event(
+            locked.party.dispute, "revoke_representative", by, reason=note,
+            payload={"party": locked.party_id, "representative": locked.pk},
+        )  # fmt: skip
+    return locked

@@ -12,4 +12,9 @@ urlpatterns = [
         views.check_representative,
         name="check-representative",
     ),
+    path(
+        "<int:pk>/representatives/<int:rep_id>/revoke/",
+        views.revoke_representative,
+        name="revoke-representative",
+    ),
 ]

@@ -99,3 +99,18 @@ def check_representative(request, pk: int, rep_id: int):
         )
         messages.success(request, done % {"name": rep.name})
     return redirect(back)
+
+
+@require_POST
+@login_required
+def revoke_representative(request, pk: int, rep_id: int):
+    dispute = visible(request, pk)
+    rep = get_object_or_404(Representative.objects.select_related("party__dispute__grid"), pk=rep_id,
+                            party__dispute=dispute)  # fmt: skip
+    try:
+        rep = intake.revoke_representative(rep, by=request.user, note=request.POST.get("note", "")[:500])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The authorisation of %(name)s was revoked.") % {"name": rep.name})
+    return redirect(f"{dispute.get_absolute_url()}#parties")

@@ -32,6 +32,9 @@ def party_roster(context, dispute: Dispute) -> dict:
                     if reader.index and rep.phone_index == reader.index
                     else mask_phone(rep.phone),
                     "can_check": manage and open_now and rep.status == rep.Status.PENDING,
+                    "can_revoke": not dispute.is_terminal
+                    and rep.status in (rep.Status.PENDING, rep.Status.APPROVED)
+                    and rules.may_revoke(rep, user),
                 }
                 for rep in party.representatives.all()
             ]

@@ -198,3 +198,65 @@ def test_a_representative_of_another_dispute_is_404(dispute, regions, claimant, 
     assert r.status_code == 404
     r = api(grid_worker).get(f"/api/v1/disputes/{dispute.pk}/representatives/{rep.pk}/authorisation/")
     assert r.status_code == 404
+
+
+def revoke_url(dispute, rep) -> str:
+    return f"/api/v1/disputes/{dispute.pk}/representatives/{rep.pk}/revoke/"
+
+
+def approved_agent(dispute, grid_worker, side="claimant"):
+    agent = factories.UserFactory(full_name="律师周")
+    rep = party_services.add_representative(
+        lead(dispute, side), by=grid_worker, kind="agent", relation="lawyer", name="律师周",
+        phone=agent.phone, authorisation=samples.pdf(), filename="a.pdf",
+    )  # fmt: skip
+    party_services.check_representative(rep, by=grid_worker, approve=True)
+    return agent, rep
+
+
+@pytest.mark.parametrize("who", ["claimant", "grid_worker"])
+def test_the_party_or_the_grid_worker_revokes_an_authorisation_and_the_agent_loses_the_dispute(
+    dispute, grid_worker, claimant, api, who
+):
+    agent, rep = approved_agent(dispute, grid_worker)
+    assert api(agent).get(f"/api/v1/disputes/{dispute.pk}/").status_code == 200
+    by = {"claimant": claimant, "grid_worker": grid_worker}[who]
+    r = api(by).post(revoke_url(dispute, rep), {"note": "不再委托"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    assert api(agent).get(f"/api/v1/disputes/{dispute.pk}/").status_code == 404
+    event = DisputeEvent.objects.get(dispute=dispute, transition="revoke_representative")
+    assert (event.actor, event.reason, event.payload["representative"]) == (by, "不再委托", rep.pk)
+    # Once revoked, never again.
+    assert api(by).post(revoke_url(dispute, rep), {}, format="json").status_code == 409
+
+
+def test_the_other_party_and_the_agent_itself_may_not_revoke(dispute, grid_worker, respondent, advance, api):
+    advance(dispute, "awaiting_response")
+    agent, rep = approved_agent(dispute, grid_worker)
+    assert api(respondent).post(revoke_url(dispute, rep), {}, format="json").status_code == 403
+    assert api(agent).post(revoke_url(dispute, rep), {}, format="json").status_code == 403
+    rep.refresh_from_db()
+    assert rep.status == "approved"
+
+
+def test_no_revoking_once_the_dispute_ended(dispute, grid_worker, claimant, api):
+    agent, rep = approved_agent(dispute, grid_worker)
+    r = api(grid_worker).post(
+        f"/api/v1/disputes/{dispute.pk}/transitions/reject/", {"reason": "不属于调解范围"}, format="json"
+    )
+    assert r.status_code == 200
+    assert api(claimant).post(revoke_url(dispute, rep), {}, format="json").status_code == 409
+    rep.refresh_from_db()
+    assert rep.status == "approved"
+
+
+def test_the_dispute_page_offers_the_revocation_to_the_party(dispute, grid_worker, claimant, client):
+    agent, rep = approved_agent(dispute, grid_worker)
+    client.force_login(claimant)
+    page = client.get(dispute.get_absolute_url()).content.decode()
+    assert f"/disputes/{dispute.pk}/representatives/{rep.pk}/revoke/" in page
+    r = client.post(f"/disputes/{dispute.pk}/representatives/{rep.pk}/revoke/")
+    assert r.status_code == 302
+    rep.refresh_from_db()
+    assert rep.status == "revoked"
+    assert f"/representatives/{rep.pk}/revoke/" not in client.get(dispute.get_absolute_url()).content.decode()
