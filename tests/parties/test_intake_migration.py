@@ -58,7 +58,7 @@ def signed_files() -> dict:
 
 
 @pytest.fixture
-def world(settings, pki_dir, grid_worker, django_capture_on_commit_callbacks):
+def world(settings, categories, pki_dir, grid_worker, django_capture_on_commit_callbacks):
     """A copy of the demo database (`seed_demo`: disputes in every state, their timelines,
     rooms, messages and signed settlements), plus a party added at intake."""
     settings.TIAOJIE_AUTO_ASSIGN = False
